@@ -1,0 +1,4 @@
+// Diagnostic codes PD1xxx: lexical structure, syntax, CST to AST lowering.
+import { defineDiagnostics } from "../definition.js";
+
+export const syntaxDiagnostics = defineDiagnostics({});
