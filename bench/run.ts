@@ -4,11 +4,7 @@
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-
-export interface BenchSuite {
-  readonly name: string;
-  run(): Promise<void>;
-}
+import type { BenchSuite } from "./suite.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = new Set(process.argv.slice(2));
