@@ -36,6 +36,8 @@ interface PortListeners {
   handlers: readonly EventHandler[];
   waiters: (() => void)[];
   deliveryScheduled: boolean;
+  /** Made once per port so that scheduling a delivery allocates nothing. */
+  deliver: () => void;
 }
 
 const sentRaised: EventChannelResult<EventSent> = Object.freeze({ ok: true as const, raised: true });
@@ -216,7 +218,8 @@ export class EventChannels {
     const key = domain.eventTableSlot * this.table.portsPerDomain + port;
     let listeners = this.listeners.get(key);
     if (listeners === undefined) {
-      listeners = { domain, port, handlers: [], waiters: [], deliveryScheduled: false };
+      const created: PortListeners = { domain, port, handlers: [], waiters: [], deliveryScheduled: false, deliver: () => this.deliver(created) };
+      listeners = created;
       this.listeners.set(key, listeners);
     }
     return listeners;
@@ -232,7 +235,7 @@ export class EventChannels {
     if (listeners.handlers.length === 0 && listeners.waiters.length === 0) return;
     if (!this.table.isPending(slot, port)) return;
     listeners.deliveryScheduled = true;
-    this.deliveryScheduler.scheduleDelivery(() => this.deliver(listeners));
+    this.deliveryScheduler.scheduleDelivery(listeners.deliver);
   }
 
   private deliver(listeners: PortListeners): void {

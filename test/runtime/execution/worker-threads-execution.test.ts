@@ -4,7 +4,7 @@ import { afterEach, describe, it, expect } from "vitest";
 import { MessageChannel, threadId } from "node:worker_threads";
 import { WorkerThreadsExecution } from "../../../runtime/execution/index.js";
 import { serveWorkerHypercalls } from "../../../runtime/execution/worker-hypercall-server.js";
-import { Hypervisor } from "../../../runtime/hypervisor/index.js";
+import { Hypervisor, PortState } from "../../../runtime/hypervisor/index.js";
 import type { PingPongOutput } from "./programs/ping-pong-program.js";
 import { domainProgram } from "./programs/ping-pong-program.js";
 import { preparePingPong } from "./ping-pong-setup.js";
@@ -72,6 +72,22 @@ describe("worker-threads execution", () => {
       stopRelay();
     }
     expect(handled).toBeGreaterThanOrEqual(50);
+  });
+
+  it("destroys a domain whose program is running on a worker and leaves the peer a clean state", async () => {
+    const execution = newExecution();
+    const { pingId, pongId, pingInput, pongInput } = preparePingPong(execution.hypervisor, 1_000_000);
+    const pong = execution.startDomain<PingPongOutput>(pongId, compiledProgram, pongInput);
+    // Wait until the worker's map hypercall has landed, so there is something to tear down.
+    while (execution.hypervisor.findDomain(pongId)!.grantMappings.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const teardown = await execution.destroyDomain(pongId);
+    expect(teardown).toMatchObject({ closedPorts: 1, unmappedForeignGrants: 1, revokedGrantEntries: 0 });
+    await expect(pong.output).rejects.toThrow(/exited/);
+    expect(execution.hypervisor.findDomain(pongId)).toBeUndefined();
+    const pingDomain = execution.hypervisor.findDomain(pingId)!;
+    expect(pingDomain.grantTable.isMapped(8)).toBe(false);
+    expect(execution.hypervisor.endAccess(pingId, 8).ok).toBe(true);
+    expect(execution.hypervisor.eventChannelTable.stateOf(pingDomain.eventTableSlot, pingInput.port)).toBe(PortState.unbound);
   });
 
   it("reports a program failure and a missing domainProgram as rejected output", async () => {
