@@ -187,7 +187,10 @@ export class EventChannels {
     };
   }
 
-  /** Resolves at the next delivery of an event on the port (immediately if already pending). */
+  /**
+   * Resolves at the next delivery of an event on the port (immediately if already pending),
+   * or when the port is closed: a spurious wake-up, after which callers re-check their state.
+   */
   waitForEvent(domain: Domain, port: number): Promise<void> {
     const listeners = this.listenersOf(domain, port);
     const promise = new Promise<void>((resolve) => listeners.waiters.push(resolve));
@@ -225,8 +228,13 @@ export class EventChannels {
     return listeners;
   }
 
+  /** Forgets a closed port's handlers; its waiters wake (spuriously) so that nobody waits forever. */
   private dropListeners(slot: number, port: number): void {
-    this.listeners.delete(slot * this.table.portsPerDomain + port);
+    const key = slot * this.table.portsPerDomain + port;
+    const listeners = this.listeners.get(key);
+    if (listeners === undefined) return;
+    this.listeners.delete(key);
+    for (const resolve of listeners.waiters) resolve();
   }
 
   private scheduleDeliveryIfListened(slot: number, port: number): void {
