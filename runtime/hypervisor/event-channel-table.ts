@@ -139,6 +139,9 @@ export class EventChannelTable {
     if (Atomics.load(this.words, row + Word.sendDenied) !== 0) return SendOutcome.deniedByPolicy;
     const remoteSlot = Atomics.load(this.words, row + Word.remoteSlot);
     const remotePort = Atomics.load(this.words, row + Word.remotePort);
+    // The control plane may be closing the channel on another thread right now: a row caught
+    // half-rewritten counts as unbound, exactly what the send would have met a moment later.
+    if (remoteSlot < 0 || remoteSlot >= this.domainSlots || !this.isValidPort(remotePort)) return SendOutcome.droppedUnbound;
     const remoteRow = this.row(remoteSlot, remotePort);
     if (Atomics.exchange(this.words, remoteRow + Word.pending, 1) !== 0) return SendOutcome.coalescedAlreadyPending;
     Atomics.add(this.words, remoteRow + Word.raisedCount, 1);
