@@ -57,6 +57,23 @@ describe("shared-memory domain context", () => {
     expect(woke).toBe(true);
   });
 
+  it("holds events of a paused domain pending until it is unpaused, blocking or async", async () => {
+    const { execution, b, portB } = connected();
+    const contextB = execution.contextFor(b);
+    expect(execution.hypervisor.pauseDomain(b).ok).toBe(true);
+    expect(contextB.waitForEventBlocking(portB, 5)).toBe(false);
+    expect(contextB.consumeEvent(portB)).toBe(false);
+    expect(execution.hypervisor.isEventPending(b, portB)).toBe(true);
+    let woke = false;
+    const waiting = contextB.waitForEvent(portB).then(() => (woke = true));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(woke).toBe(false);
+    expect(execution.hypervisor.unpauseDomain(b).ok).toBe(true);
+    await waiting;
+    expect(woke).toBe(true);
+    expect(execution.hypervisor.isEventPending(b, portB)).toBe(false);
+  });
+
   it("rebuilds the same table from its layout, as a worker does", () => {
     const { execution, a, b, portA, portB } = connected();
     const copy = new EventChannelTable(execution.hypervisor.eventChannelTableLayout);
