@@ -44,6 +44,9 @@ async function measureEventChannelRoundTrips(rounds: number, waiting: EventChann
   if (!unbound.ok) throw new Error(unbound.reason);
   const bound = hypervisor.bindInterdomain(responderId, initiatorId, unbound.port);
   if (!bound.ok) throw new Error(bound.reason);
+  // Clear the pending-on-bind event here: a responder clearing it itself could race with the
+  // initiator's first notification and swallow it.
+  hypervisor.consumeEvent(responderId, bound.port);
   const program = new URL("./programs/event-channel-peer.js", import.meta.url);
   const responder = execution.startDomain<EventChannelPeerOutput>(responderId, program, { role: "responder", port: bound.port, rounds, waiting });
   const initiator = execution.startDomain<EventChannelPeerOutput>(initiatorId, program, { role: "initiator", port: unbound.port, rounds, waiting });
@@ -99,8 +102,14 @@ function measureSendObservationCost(iterations: number): { unobserved: number; o
     if (observe && seen !== iterations) throw new Error("observer missed sends");
     return perSecond(iterations, elapsed);
   };
-  run(false);
-  return { unobserved: run(false), observed: run(true) };
+  // Best of three, alternating, so that a busy moment on a shared machine skews neither side.
+  let unobserved = 0;
+  let observed = 0;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    unobserved = Math.max(unobserved, run(false));
+    observed = Math.max(observed, run(true));
+  }
+  return { unobserved, observed };
 }
 
 export const suite: BenchSuite = {
