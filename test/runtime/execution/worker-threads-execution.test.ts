@@ -101,7 +101,7 @@ describe("worker-threads execution", () => {
     const receiver = hypervisor.createDomain().id;
     const unbound = hypervisor.allocateUnboundPort(sender, receiver);
     if (!unbound.ok) throw new Error(unbound.reason);
-    const storm = execution.startDomain<NotifyStormOutput>(sender, compiledStorm, { port: unbound.port, sends: 3_000_000 });
+    const storm = execution.startDomain<NotifyStormOutput>(sender, compiledStorm, { port: unbound.port, sends: 1_000_000 });
     let finished = false;
     void storm.output.finally(() => (finished = true)).catch(() => undefined);
     let rebinds = 0;
@@ -115,7 +115,7 @@ describe("worker-threads execution", () => {
     }
     const output = await storm.output;
     expect(output.refused).toBe(0);
-    expect(output.raised + output.notRaised).toBe(3_000_000);
+    expect(output.raised + output.notRaised).toBe(1_000_000);
     expect(rebinds).toBeGreaterThan(0);
     expect(hypervisor.eventChannelTable.stateOf(hypervisor.findDomain(sender)!.eventTableSlot, unbound.port)).toBe(PortState.unbound);
   });
