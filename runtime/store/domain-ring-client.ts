@@ -1,34 +1,38 @@
 // The guest's side of a xenstore interface page: writes request frames into the request
-// ring, reads replies and watch events from the response ring, and wakes the store through
-// the event channel. Simulated guests and the ring transport's tests use it.
+// stream, reads replies and watch events from the response stream, and wakes the store
+// through the event channel. Simulated guests and the ring transport's tests use it.
+import { ByteStreamRingEndpoint, RingStatus, xenstoreRingLayout } from "../ring/index.js";
 import type { StoreMessage } from "./connection.js";
 import { XsWireFrameDecoder } from "./wire-frame-decoder.js";
 import { encodeStoreMessage } from "./wire-frame-encoder.js";
-import { XenstoreConnectionState, XenstoreInterfacePage, xenstoreRingBytes } from "./xenstore-interface-page.js";
+import { xsPayloadMaxBytes } from "./wire-types.js";
+import { XenstoreConnectionState, XenstoreInterfaceControl } from "./xenstore-interface-page.js";
 
 export interface DomainRingClientOptions {
   /** The same interface page the store serves. */
   readonly page: Uint8Array;
   /** Raises the store's end of the event channel. */
   notify(): void;
-  /** Receives every reply and watch event, in ring order. */
+  /** Receives every reply and watch event, in stream order. */
   onMessage(message: StoreMessage): void;
 }
 
-const ringIndexMask = xenstoreRingBytes - 1;
-
 export class DomainRingClient {
-  private readonly page: XenstoreInterfacePage;
+  private readonly ring: ByteStreamRingEndpoint;
+  private readonly control: XenstoreInterfaceControl;
   private decoder = new XsWireFrameDecoder();
-  /** Encoded request bytes not yet in the request ring. */
-  private pendingBytes: Uint8Array[] = [];
+  private readonly responseScratch = new Uint8Array(xsPayloadMaxBytes);
+  /** Encoded requests not yet wholly in the request stream. */
+  private pendingFrames: Uint8Array[] = [];
   private pendingOffset = 0;
   private processing = false;
   private notifiedWhileProcessing = false;
+  private notifyPending = false;
   private failed: string | undefined;
 
   constructor(private readonly options: DomainRingClientOptions) {
-    this.page = new XenstoreInterfacePage(options.page);
+    this.ring = new ByteStreamRingEndpoint(options.page, xenstoreRingLayout, "guest");
+    this.control = new XenstoreInterfaceControl(options.page);
   }
 
   /** Set when the store's replies could not be decoded or its indices were inconsistent. */
@@ -38,22 +42,39 @@ export class DomainRingClient {
 
   /** The error field the store sets before it stops serving the ring (0 while it serves). */
   get serverError(): number {
-    return this.page.load("error");
+    return this.control.load("error");
   }
 
-  /** Queues a request and copies as much of it as fits into the request ring. */
+  /** Encoded request bytes still waiting for room in the request stream. */
+  get pendingRequestBytes(): number {
+    return this.pendingFrames.reduce((total, frame) => total + frame.length, 0) - this.pendingOffset;
+  }
+
+  /** Queues a request and copies as much of it as fits into the request stream. */
   send(message: StoreMessage): void {
-    this.pendingBytes.push(encodeStoreMessage(message));
-    if (this.writeRequests()) this.options.notify();
+    this.sendRawFrame(encodeStoreMessage(message));
+  }
+
+  /** Queues bytes as they are, for tests that write malformed frames. */
+  sendRawFrame(frame: Uint8Array): void {
+    this.pendingFrames.push(frame);
+    if (this.processing) return;
+    this.writeRequests();
+    this.flushNotification();
   }
 
   /** Asks the store for a fresh connection (the reconnection handshake). */
   requestReconnect(): void {
-    this.pendingBytes = [];
+    this.pendingFrames = [];
     this.pendingOffset = 0;
     this.decoder = new XsWireFrameDecoder();
-    this.page.store("connection", XenstoreConnectionState.reconnect);
+    this.control.store("connection", XenstoreConnectionState.reconnect);
     this.options.notify();
+  }
+
+  /** True once the store has completed the reconnection handshake. */
+  get isConnected(): boolean {
+    return this.control.load("connection") === XenstoreConnectionState.connected;
   }
 
   /** To be called whenever the store raises the event channel. */
@@ -63,7 +84,6 @@ export class DomainRingClient {
       return;
     }
     this.processing = true;
-    let notifyStore = false;
     try {
       do {
         this.notifiedWhileProcessing = false;
@@ -72,55 +92,54 @@ export class DomainRingClient {
           const read = this.readResponses();
           const wrote = this.writeRequests();
           progress = read || wrote;
-          notifyStore ||= progress;
         }
       } while (this.notifiedWhileProcessing && this.failed === undefined);
     } finally {
       this.processing = false;
     }
-    if (notifyStore) this.options.notify();
+    this.flushNotification();
+  }
+
+  private flushNotification(): void {
+    if (!this.notifyPending) return;
+    this.notifyPending = false;
+    this.options.notify();
   }
 
   private writeRequests(): boolean {
-    const consumer = this.page.load("requestConsumer");
-    const producer = this.page.load("requestProducer");
-    let space = xenstoreRingBytes - ((producer - consumer) >>> 0);
-    if (space < 0) {
-      this.failed = "request ring indices are inconsistent";
-      return false;
-    }
-    let written = 0;
-    while (space > 0 && this.pendingBytes.length > 0) {
-      const frame = this.pendingBytes[0];
+    let progress = false;
+    while (this.pendingFrames.length > 0) {
+      const frame = this.pendingFrames[0];
       if (frame === undefined) break;
-      const ringOffset = (producer + written) & ringIndexMask;
-      const take = Math.min(space, frame.length - this.pendingOffset, xenstoreRingBytes - ringOffset);
-      this.page.requestRing.set(frame.subarray(this.pendingOffset, this.pendingOffset + take), ringOffset);
-      this.pendingOffset += take;
-      written += take;
-      space -= take;
+      const count = this.ring.write(frame, this.pendingOffset, frame.length);
+      if (count === RingStatus.byteStreamIndicesOutOfRange) {
+        this.failed = "request ring indices are inconsistent";
+        return false;
+      }
+      if (count === 0) break;
+      progress = true;
+      this.notifyPending ||= this.ring.peerNotificationRequired;
+      this.pendingOffset += count;
       if (this.pendingOffset === frame.length) {
-        this.pendingBytes.shift();
+        this.pendingFrames.shift();
         this.pendingOffset = 0;
       }
     }
-    if (written > 0) this.page.store("requestProducer", producer + written);
-    return written > 0;
+    return progress;
   }
 
   private readResponses(): boolean {
-    const consumer = this.page.load("responseConsumer");
-    const producer = this.page.load("responseProducer");
-    const available = (producer - consumer) >>> 0;
-    if (available > xenstoreRingBytes) {
-      this.failed = "response ring indices are inconsistent";
-      return false;
-    }
-    let consumed = 0;
-    while (consumed < available) {
-      const start = (consumer + consumed) & ringIndexMask;
-      const end = Math.min(xenstoreRingBytes, start + (available - consumed));
-      consumed += this.decoder.feed(this.page.responseRing, start, end);
+    let progress = false;
+    for (;;) {
+      const count = this.ring.read(this.responseScratch, 0, this.decoder.bytesWanted);
+      if (count === RingStatus.byteStreamIndicesOutOfRange) {
+        this.failed = "response ring indices are inconsistent";
+        return false;
+      }
+      if (count === 0) return progress;
+      progress = true;
+      this.notifyPending ||= this.ring.peerNotificationRequired;
+      this.decoder.feed(this.responseScratch, 0, count);
       if (this.decoder.failure !== undefined) {
         this.failed = this.decoder.failure.message;
         return false;
@@ -128,7 +147,5 @@ export class DomainRingClient {
       const message = this.decoder.takeCompletedMessage();
       if (message !== undefined) this.options.onMessage(message);
     }
-    if (consumed > 0) this.page.store("responseConsumer", consumer + consumed);
-    return consumed > 0;
   }
 }

@@ -1,19 +1,19 @@
-// The store's side of one domain's connection: requests read from the request ring of the
-// domain's xenstore interface page, replies and watch events written to its response ring,
+// The store's side of one domain's connection: requests read from the request stream of the
+// domain's xenstore interface page, replies and watch events written to its response stream,
 // woken by the domain's event channel. Enforces the ring index sanity check and the
 // outstanding-request quota, and bounds the watch events queued for a domain that stalls.
+import { ByteStreamRingEndpoint, RingStatus, xenstoreRingLayout } from "../ring/index.js";
 import type { StoreConnection, StoreMessage } from "./connection.js";
-import type { StoreConnectionOpener } from "./socket-server.js";
+import type { StoreConnectionOpener } from "./connection-opener.js";
 import { resolveStoreTransportLimits, type StoreTransportLimits } from "./transport-limits.js";
 import { XsWireFrameDecoder } from "./wire-frame-decoder.js";
 import { createErrorReply } from "./wire-frame-encoder.js";
-import { XsMessageType, xsHeaderBytes } from "./wire-types.js";
+import { XsMessageType, xsHeaderBytes, xsPayloadMaxBytes } from "./wire-types.js";
 import {
   XenstoreConnectionState,
-  XenstoreInterfacePage,
+  XenstoreInterfaceControl,
   XenstoreRingError,
   XenstoreServerFeature,
-  xenstoreRingBytes,
 } from "./xenstore-interface-page.js";
 
 /** The domain end as the transport sees it: the shared page and the event channel's send. */
@@ -32,15 +32,16 @@ export interface DomainRingTransportOptions {
   readonly log?: (line: string) => void;
 }
 
-const ringIndexMask = xenstoreRingBytes - 1;
-
 export class DomainRingTransport {
-  private readonly page: XenstoreInterfacePage;
+  private readonly ring: ByteStreamRingEndpoint;
+  private readonly control: XenstoreInterfaceControl;
   private readonly limits: StoreTransportLimits;
   private readonly log: (line: string) => void;
   private connection: StoreConnection;
   private decoder = new XsWireFrameDecoder();
-  /** Messages waiting for room in the response ring, oldest first from outboundHead. */
+  /** Request bytes copied out of shared memory exactly once, then decoded from here. */
+  private readonly requestScratch = new Uint8Array(xsPayloadMaxBytes);
+  /** Messages waiting for room in the response stream, oldest first from outboundHead. */
   private outbound: StoreMessage[] = [];
   private outboundHead = 0;
   private outboundRepliesQueued = 0;
@@ -51,15 +52,17 @@ export class DomainRingTransport {
   private readonly currentHeaderView = new DataView(this.currentHeader.buffer);
   private processing = false;
   private notifiedWhileProcessing = false;
+  private notifyPending = false;
   private droppedReason: string | undefined;
 
   constructor(private readonly options: DomainRingTransportOptions) {
-    this.page = new XenstoreInterfacePage(options.endpoint.page);
+    this.ring = new ByteStreamRingEndpoint(options.endpoint.page, xenstoreRingLayout, "backend");
+    this.control = new XenstoreInterfaceControl(options.endpoint.page);
     this.limits = resolveStoreTransportLimits(options.limits);
     this.log = options.log ?? (() => undefined);
     this.connection = this.openStoreConnection();
-    this.page.store("serverFeatures", XenstoreServerFeature.reconnection | XenstoreServerFeature.error);
-    this.page.store("error", XenstoreRingError.none);
+    this.control.store("serverFeatures", XenstoreServerFeature.reconnection | XenstoreServerFeature.error);
+    this.control.store("error", XenstoreRingError.none);
   }
 
   get domainId(): number {
@@ -71,7 +74,7 @@ export class DomainRingTransport {
     return this.droppedReason;
   }
 
-  /** Requests read whose replies are not yet wholly in the response ring. */
+  /** Requests read whose replies are not yet wholly in the response stream. */
   get outstandingRequests(): number {
     return this.outboundRepliesQueued;
   }
@@ -84,26 +87,21 @@ export class DomainRingTransport {
       return;
     }
     this.processing = true;
-    let notifyDomain = false;
     try {
       do {
         this.notifiedWhileProcessing = false;
-        if (this.page.load("connection") === XenstoreConnectionState.reconnect) {
-          this.reconnect();
-          notifyDomain = true;
-        }
+        if (this.control.load("connection") === XenstoreConnectionState.reconnect) this.reconnect();
         let progress = true;
         while (progress && this.droppedReason === undefined) {
           const wrote = this.writeResponses();
           const read = this.readRequests();
           progress = wrote || read;
-          notifyDomain ||= progress;
         }
       } while (this.notifiedWhileProcessing && this.droppedReason === undefined);
     } finally {
       this.processing = false;
     }
-    if (notifyDomain || this.droppedReason !== undefined) this.options.endpoint.notify();
+    this.flushNotification();
   }
 
   /** Stops serving the domain (domain released or destroyed) and closes its store connection. */
@@ -122,9 +120,15 @@ export class DomainRingTransport {
     });
   }
 
+  private flushNotification(): void {
+    if (!this.notifyPending) return;
+    this.notifyPending = false;
+    this.options.endpoint.notify();
+  }
+
   /**
    * The guest asked for a fresh connection: everything queued or half-read is discarded, its
-   * watches and transactions go with the old store connection, and the rings restart at 0.
+   * watches and transactions go with the old store connection, and both streams restart at 0.
    */
   private reconnect(): void {
     this.connection.close();
@@ -134,49 +138,48 @@ export class DomainRingTransport {
     this.outboundWatchEventsQueued = 0;
     this.currentWritten = 0;
     this.decoder = new XsWireFrameDecoder();
-    this.page.store("requestConsumer", 0);
-    this.page.store("requestProducer", 0);
-    this.page.store("responseConsumer", 0);
-    this.page.store("responseProducer", 0);
-    this.page.store("error", XenstoreRingError.none);
+    this.control.resetStreamIndices();
+    this.control.store("error", XenstoreRingError.none);
     this.connection = this.openStoreConnection();
-    this.page.store("connection", XenstoreConnectionState.connected);
+    this.control.store("connection", XenstoreConnectionState.connected);
+    this.notifyPending = true;
   }
 
   private drop(reason: string, error: number): void {
     if (this.droppedReason !== undefined) return;
     this.droppedReason = reason;
     this.log(`domain ${this.options.domainId} ring dropped: ${reason}`);
-    this.page.store("error", error);
+    this.control.store("error", error);
     this.connection.close();
     this.outbound = [];
+    this.notifyPending = true;
   }
 
-  /** Copies request bytes out of the ring, one message at a time, within the quota. */
+  /** Reads requests, never past the current message, while the domain is under its quota. */
   private readRequests(): boolean {
-    const consumer = this.page.load("requestConsumer");
-    const producer = this.page.load("requestProducer");
-    const available = (producer - consumer) >>> 0;
-    if (available > xenstoreRingBytes) {
-      this.drop(`request ring indices are inconsistent (prod ${producer} - cons ${consumer} > ${xenstoreRingBytes})`, XenstoreRingError.ringIndex);
-      return false;
-    }
-    let consumed = 0;
-    while (consumed < available && this.outboundRepliesQueued < this.limits.outstandingRequestsPerDomain) {
-      const start = (consumer + consumed) & ringIndexMask;
-      const end = Math.min(xenstoreRingBytes, start + (available - consumed));
-      consumed += this.decoder.feed(this.page.requestRing, start, end);
+    let progress = false;
+    while (this.outboundRepliesQueued < this.limits.outstandingRequestsPerDomain && this.droppedReason === undefined) {
+      const count = this.ring.read(this.requestScratch, 0, this.decoder.bytesWanted);
+      if (count === RingStatus.byteStreamIndicesOutOfRange) {
+        this.drop("request ring indices are inconsistent (producer - consumer exceeds 1024)", XenstoreRingError.ringIndex);
+        return false;
+      }
+      if (count === 0) break;
+      progress = true;
+      this.notifyPending ||= this.ring.peerNotificationRequired;
+      this.decoder.feed(this.requestScratch, 0, count);
       const failure = this.decoder.failure;
       if (failure !== undefined) {
         this.drop(failure.message, XenstoreRingError.protocol);
         return false;
       }
       const request = this.decoder.takeCompletedMessage();
-      if (request !== undefined) this.execute(request);
-      if (this.droppedReason !== undefined) return false;
+      if (request === undefined) continue;
+      this.execute(request);
+      // Writing the reply at once keeps a domain that reads promptly far from its quota.
+      this.writeResponses();
     }
-    if (consumed > 0) this.page.store("requestConsumer", consumer + consumed);
-    return consumed > 0;
+    return progress;
   }
 
   private execute(request: StoreMessage): void {
@@ -195,29 +198,23 @@ export class DomainRingTransport {
     if (this.droppedReason !== undefined) return;
     if (this.outboundWatchEventsQueued >= this.limits.pendingWatchEventsPerDomain) {
       this.drop(`more than ${this.limits.pendingWatchEventsPerDomain} watch events left unread`, XenstoreRingError.communication);
-      this.options.endpoint.notify();
+      if (!this.processing) this.flushNotification();
       return;
     }
     this.outbound.push(event);
     this.outboundWatchEventsQueued++;
     // An event caused by another connection is written at once; one caused by this domain's
-    // own request is written by the processing loop after the reply that caused it.
-    if (!this.processing && this.writeResponses()) this.options.endpoint.notify();
+    // own request is written by the processing loop, after the reply that caused it.
+    if (!this.processing) {
+      this.writeResponses();
+      this.flushNotification();
+    }
   }
 
-  /** Copies queued messages into the response ring as far as the domain has made room. */
+  /** Copies queued messages into the response stream as far as the domain has made room. */
   private writeResponses(): boolean {
-    if (this.outboundHead >= this.outbound.length) return false;
-    const consumer = this.page.load("responseConsumer");
-    const producer = this.page.load("responseProducer");
-    const used = (producer - consumer) >>> 0;
-    if (used > xenstoreRingBytes) {
-      this.drop(`response ring indices are inconsistent (prod ${producer} - cons ${consumer} > ${xenstoreRingBytes})`, XenstoreRingError.ringIndex);
-      return false;
-    }
-    let space = xenstoreRingBytes - used;
-    let written = 0;
-    while (space > 0 && this.outboundHead < this.outbound.length) {
+    let progress = false;
+    while (this.outboundHead < this.outbound.length) {
       const message = this.outbound[this.outboundHead];
       if (message === undefined) break;
       if (this.currentWritten === 0) {
@@ -226,18 +223,20 @@ export class DomainRingTransport {
         this.currentHeaderView.setUint32(8, message.transactionId >>> 0, true);
         this.currentHeaderView.setUint32(12, message.payload.length, true);
       }
-      const inHeader = this.currentWritten < xsHeaderBytes;
-      const source = inHeader ? this.currentHeader : message.payload;
-      const sourceOffset = inHeader ? this.currentWritten : this.currentWritten - xsHeaderBytes;
-      const ringOffset = (producer + written) & ringIndexMask;
-      const take = Math.min(space, source.length - sourceOffset, xenstoreRingBytes - ringOffset);
-      // A byte loop rather than set(subarray()): no view object is allocated per copy.
-      const ring = this.page.responseRing;
-      for (let index = 0; index < take; index++) ring[ringOffset + index] = source[sourceOffset + index] ?? 0;
-      this.currentWritten += take;
-      written += take;
-      space -= take;
-      if (this.currentWritten === xsHeaderBytes + message.payload.length) {
+      const count =
+        this.currentWritten < xsHeaderBytes
+          ? this.ring.write(this.currentHeader, this.currentWritten, xsHeaderBytes)
+          : this.ring.write(message.payload, this.currentWritten - xsHeaderBytes, message.payload.length);
+      if (count === RingStatus.byteStreamIndicesOutOfRange) {
+        this.drop("response ring indices are inconsistent (producer - consumer exceeds 1024)", XenstoreRingError.ringIndex);
+        return false;
+      }
+      const messageBytes = xsHeaderBytes + message.payload.length;
+      if (count === 0 && this.currentWritten < messageBytes) break;
+      progress ||= count > 0;
+      this.notifyPending ||= this.ring.peerNotificationRequired;
+      this.currentWritten += count;
+      if (this.currentWritten === messageBytes) {
         this.currentWritten = 0;
         this.outboundHead++;
         // A reply carries its request's type or ERROR, so WATCH_EVENT marks an event.
@@ -248,8 +247,11 @@ export class DomainRingTransport {
     if (this.outboundHead === this.outbound.length) {
       this.outbound.length = 0;
       this.outboundHead = 0;
+    } else if (this.outboundHead > 64 && this.outboundHead * 2 > this.outbound.length) {
+      // A domain that never lets the queue empty must not make written entries pile up.
+      this.outbound.splice(0, this.outboundHead);
+      this.outboundHead = 0;
     }
-    if (written > 0) this.page.store("responseProducer", producer + written);
-    return written > 0;
+    return progress;
   }
 }

@@ -3,15 +3,11 @@
 // pipelines requests, and bounds what a client that does not read can make the daemon hold.
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import type { StoreConnection, StoreConnectionOptions, StoreMessage } from "./connection.js";
+import type { StoreConnection, StoreMessage } from "./connection.js";
+import type { StoreConnectionOpener } from "./connection-opener.js";
 import { XsWireFrameDecoder } from "./wire-frame-decoder.js";
 import { createErrorReply, encodeStoreMessage } from "./wire-frame-encoder.js";
 import { resolveStoreTransportLimits, type StoreTransportLimits } from "./transport-limits.js";
-
-/** What a transport needs from the store: XenStore from store.ts satisfies it. */
-export interface StoreConnectionOpener {
-  openConnection(options: StoreConnectionOptions): StoreConnection;
-}
 
 export interface StoreSocketServerOptions {
   readonly store: StoreConnectionOpener;

@@ -35,6 +35,15 @@ export class XsWireFrameDecoder {
   }
 
   /**
+   * Bytes still missing from the header, or from the payload once the header is complete; a
+   * transport that must not read past the current message asks for no more than this.
+   */
+  get bytesWanted(): number {
+    if (this.headerFilled < xsHeaderBytes) return xsHeaderBytes - this.headerFilled;
+    return (this.payload?.length ?? 0) - this.payloadFilled;
+  }
+
+  /**
    * Consumes bytes from source[start, end) until one message is complete or the input runs
    * out, and returns the number of bytes consumed. After a failure it consumes nothing.
    * A completed message must be collected with takeCompletedMessage() before feeding on.

@@ -1,23 +1,8 @@
-// The xenstore interface page shared by a domain and the store (2080 bytes of a 4 KiB page):
-// two 1024-byte byte-stream rings and their free-running indices, plus the connection and
-// error fields, with index access through Atomics so the page may live in shared memory.
-
-export const xenstoreRingBytes = 1024;
-export const xenstoreInterfacePageBytes = 2080;
-
-/** Byte offsets inside the page (reference/xen-abi.md §8). */
-export const XenstoreInterfaceOffset = {
-  requestRing: 0,
-  responseRing: 1024,
-  requestConsumer: 2048,
-  requestProducer: 2052,
-  responseConsumer: 2056,
-  responseProducer: 2060,
-  serverFeatures: 2064,
-  connection: 2068,
-  error: 2072,
-  eventChannelPort: 2076,
-} as const;
+// The control words of the xenstore interface page that are not part of either byte stream
+// (server_features, connection, error), their values, and atomic access to them. The two
+// streams themselves are runtime/ring's byte-stream rings with the xenstore layout.
+import { xenstoreRingFieldOffsets, xenstoreRingLayout } from "../ring/index.js";
+import { RingIndexWords } from "../ring/ring-index-words.js";
 
 /** Bits of server_features: the server honours the reconnection handshake and reports errors. */
 export const XenstoreServerFeature = { reconnection: 1, error: 2 } as const;
@@ -26,35 +11,32 @@ export const XenstoreConnectionState = { connected: 0, reconnect: 1 } as const;
 /** Values of the error field, set by the server before it stops serving the ring. */
 export const XenstoreRingError = { none: 0, communication: 1, ringIndex: 2, protocol: 3 } as const;
 
-/** The index and control words of the page, read and written with Atomics. */
-export type XenstoreInterfaceWord = Exclude<keyof typeof XenstoreInterfaceOffset, "requestRing" | "responseRing">;
+export type XenstoreControlWord = keyof typeof xenstoreRingFieldOffsets;
 
-const hostIsLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Reads and writes the page's control words (atomically when the page is shared memory). */
+export class XenstoreInterfaceControl {
+  private readonly words: RingIndexWords;
 
-/** A view of one interface page: byte rings and atomically accessed 32-bit words. */
-export class XenstoreInterfacePage {
-  readonly requestRing: Uint8Array;
-  readonly responseRing: Uint8Array;
-  private readonly words: Uint32Array;
-
-  /** `page` must hold at least 2080 bytes and start at a 4-byte aligned offset. */
   constructor(page: Uint8Array) {
-    if (page.length < xenstoreInterfacePageBytes) {
-      throw new RangeError(`a xenstore interface page needs ${xenstoreInterfacePageBytes} bytes (got ${page.length})`);
+    if (page.length < xenstoreRingLayout.totalBytes) {
+      throw new RangeError(`a xenstore interface page needs ${xenstoreRingLayout.totalBytes} bytes (got ${page.length})`);
     }
-    if (page.byteOffset % 4 !== 0) throw new RangeError("a xenstore interface page must start at a 4-byte aligned offset");
-    // Xen's page layout is little-endian; the 32-bit words are accessed in host order.
-    if (!hostIsLittleEndian) throw new RangeError("the xenstore interface page needs a little-endian host");
-    this.requestRing = page.subarray(XenstoreInterfaceOffset.requestRing, XenstoreInterfaceOffset.requestRing + xenstoreRingBytes);
-    this.responseRing = page.subarray(XenstoreInterfaceOffset.responseRing, XenstoreInterfaceOffset.responseRing + xenstoreRingBytes);
-    this.words = new Uint32Array(page.buffer, page.byteOffset, xenstoreInterfacePageBytes / 4);
+    this.words = new RingIndexWords(page, xenstoreRingLayout.totalBytes);
   }
 
-  load(word: XenstoreInterfaceWord): number {
-    return Atomics.load(this.words, XenstoreInterfaceOffset[word] / 4);
+  load(word: XenstoreControlWord): number {
+    return this.words.load(xenstoreRingFieldOffsets[word]) >>> 0;
   }
 
-  store(word: XenstoreInterfaceWord, value: number): void {
-    Atomics.store(this.words, XenstoreInterfaceOffset[word] / 4, value >>> 0);
+  store(word: XenstoreControlWord, value: number): void {
+    this.words.store(xenstoreRingFieldOffsets[word], value);
+  }
+
+  /** Sets all four stream indices to 0 (the reconnection handshake restarts both streams). */
+  resetStreamIndices(): void {
+    for (const direction of [xenstoreRingLayout.guestToBackend, xenstoreRingLayout.backendToGuest]) {
+      this.words.store(direction.consumerIndexOffset, 0);
+      this.words.store(direction.producerIndexOffset, 0);
+    }
   }
 }
