@@ -51,6 +51,9 @@ export class DomainRingTransport {
   private readonly currentHeader = new Uint8Array(xsHeaderBytes);
   private readonly currentHeaderView = new DataView(this.currentHeader.buffer);
   private processing = false;
+  private handling = false;
+  /** Watch events raised while this domain's own request runs are queued after its reply. */
+  private readonly eventsRaisedWhileHandling: StoreMessage[] = [];
   private notifiedWhileProcessing = false;
   private notifyPending = false;
   private droppedReason: string | undefined;
@@ -184,18 +187,28 @@ export class DomainRingTransport {
 
   private execute(request: StoreMessage): void {
     let reply: StoreMessage;
+    this.handling = true;
     try {
       reply = this.connection.handle(request);
     } catch (error) {
       this.log(`domain ${this.options.domainId}: internal error handling message type ${request.type}: ${error instanceof Error ? error.message : String(error)}`);
       reply = createErrorReply(request, "EIO");
+    } finally {
+      this.handling = false;
     }
     this.outbound.push(reply);
     this.outboundRepliesQueued++;
+    if (this.eventsRaisedWhileHandling.length > 0) {
+      for (const event of this.eventsRaisedWhileHandling.splice(0)) this.enqueueWatchEvent(event);
+    }
   }
 
   private enqueueWatchEvent(event: StoreMessage): void {
     if (this.droppedReason !== undefined) return;
+    if (this.handling) {
+      this.eventsRaisedWhileHandling.push(event);
+      return;
+    }
     if (this.outboundWatchEventsQueued >= this.limits.pendingWatchEventsPerDomain) {
       this.drop(`more than ${this.limits.pendingWatchEventsPerDomain} watch events left unread`, XenstoreRingError.communication);
       if (!this.processing) this.flushNotification();
