@@ -3,7 +3,7 @@
 // that run in another process than the daemon.
 import { createConnection, type Socket } from "node:net";
 import type { StoreMessage } from "./connection.js";
-import { decodeStringArguments, decodeText, encodeStringArguments, encodeWriteArguments } from "./wire-arguments.js";
+import { decodeStringArguments, decodeText, encodeStringArguments, encodeWriteArguments } from "./request-payloads.js";
 import { XsWireFrameDecoder } from "./wire-frame-decoder.js";
 import { encodeStoreMessage } from "./wire-frame-encoder.js";
 import { XsMessageType } from "./wire-types.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { xenstoreRingFieldOffsets, xenstoreRingLayout } from "../../runtime/ring/index.js";
-import { decodeStringArguments, decodeText, encodeStringArguments, encodeWriteArguments } from "../../runtime/store/wire-arguments.js";
+import { decodeStringArguments, decodeText, encodeStringArguments, encodeWriteArguments } from "../../runtime/store/request-payloads.js";
 import { XsMessageType } from "../../runtime/store/wire-types.js";
 import { XenstoreConnectionState, XenstoreRingError } from "../../runtime/store/xenstore-interface-page.js";
 import { openTestStore } from "./support/test-store.js";

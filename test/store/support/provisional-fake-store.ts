@@ -2,7 +2,7 @@
 // is merged: flat values, watches with prefix matching, errors by name. Not a model of Xen.
 import type { StoreConnection, StoreConnectionOptions, StoreMessage } from "../../../runtime/store/connection.js";
 import type { StoreConnectionOpener } from "../../../runtime/store/connection-opener.js";
-import { decodeStringArguments, encodeStringArguments } from "../../../runtime/store/wire-arguments.js";
+import { decodeStringArguments, encodeStringArguments } from "../../../runtime/store/request-payloads.js";
 import { createErrorReply } from "../../../runtime/store/wire-frame-encoder.js";
 import { XsMessageType } from "../../../runtime/store/wire-types.js";
 

@@ -1,5 +1,5 @@
-// Builds and splits xs_wire payloads: NUL-terminated string arguments, and WRITE's raw value
-// after the path. Used by clients of the store (the socket client, the guest ring client).
+// Builds the payloads of requests a client sends (NUL-terminated string arguments, WRITE's raw
+// value after the path) and reads reply payloads; the core decodes requests with its own module.
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: false });
 
