@@ -1,7 +1,6 @@
-// The store the transport tests run against.
-import type { StoreConnectionOpener } from "../../../runtime/store/connection-opener.js";
-import { ProvisionalFakeStore } from "./provisional-fake-store.js";
+// The store the transport tests run against: the real core, in memory.
+import { XenStore, type XenStoreOptions } from "../../../runtime/store/store.js";
 
-export function openTestStore(): StoreConnectionOpener {
-  return new ProvisionalFakeStore();
+export function openTestStore(options: XenStoreOptions = {}): XenStore {
+  return XenStore.open(options);
 }
