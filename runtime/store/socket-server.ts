@@ -31,6 +31,7 @@ export class StoreSocketServer {
   private readonly clients = new Set<SocketClient>();
   private server: Server | undefined;
   private nextClientNumber = 1;
+  private readonly peakBacklog = { bytes: 0 };
 
   constructor(private readonly options: StoreSocketServerOptions) {
     this.limits = resolveStoreTransportLimits(options.limits);
@@ -43,6 +44,11 @@ export class StoreSocketServer {
 
   get clientCount(): number {
     return this.clients.size;
+  }
+
+  /** The most encoded bytes ever left waiting for one client after a batch of its requests. */
+  get peakOutboundBacklogBytes(): number {
+    return this.peakBacklog.bytes;
   }
 
   /** Starts listening; a stale socket file left by a killed daemon is replaced, a live one is not. */
@@ -77,7 +83,7 @@ export class StoreSocketServer {
   }
 
   private accept(socket: Socket): void {
-    const client = new SocketClient(socket, `client ${this.nextClientNumber++}`, this.options.store, this.limits, this.log, () =>
+    const client = new SocketClient(socket, `client ${this.nextClientNumber++}`, this.options.store, this.limits, this.log, this.peakBacklog, () =>
       this.clients.delete(client),
     );
     this.clients.add(client);
@@ -92,6 +98,8 @@ class SocketClient {
   private handling = false;
   /** Watch events raised while this client's own request runs are sent after its reply. */
   private readonly eventsRaisedWhileHandling: StoreMessage[] = [];
+  /** Input received but not yet processed because the client is not reading its replies. */
+  private unprocessedInput: Uint8Array | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -99,6 +107,7 @@ class SocketClient {
     store: StoreConnectionOpener,
     private readonly limits: StoreTransportLimits,
     private readonly log: (line: string) => void,
+    private readonly peakBacklog: { bytes: number },
     private readonly onClosed: () => void,
   ) {
     this.connection = store.openConnection({
@@ -107,9 +116,7 @@ class SocketClient {
       sink: { deliver: (event) => this.deliverWatchEvent(event) },
     });
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
-    socket.on("drain", () => {
-      if (!this.closed && socket.isPaused()) socket.resume();
-    });
+    socket.on("drain", () => this.onDrain());
     socket.on("error", () => this.disconnect(undefined));
     socket.on("close", () => this.disconnect(undefined));
   }
@@ -120,6 +127,7 @@ class SocketClient {
     this.closed = true;
     if (reason !== undefined) this.log(`${this.label} disconnected: ${reason}`);
     this.eventsRaisedWhileHandling.length = 0;
+    this.unprocessedInput = undefined;
     this.connection.close();
     this.socket.destroy();
     this.onClosed();
@@ -128,8 +136,8 @@ class SocketClient {
   private receive(chunk: Uint8Array): void {
     if (this.closed) return;
     this.socket.cork();
+    let offset = 0;
     try {
-      let offset = 0;
       while (offset < chunk.length && !this.closed) {
         offset += this.decoder.feed(chunk, offset, chunk.length);
         const failure = this.decoder.failure;
@@ -138,12 +146,37 @@ class SocketClient {
           return;
         }
         const request = this.decoder.takeCompletedMessage();
-        if (request !== undefined) this.execute(request);
+        if (request === undefined) continue;
+        this.execute(request);
+        // One small request can produce a reply of 4 KiB, so back-pressure is applied between
+        // requests, not between chunks: the rest of the chunk waits until the client reads.
+        if (this.socket.writableLength > this.limits.outboundPauseBytes) break;
       }
     } finally {
       if (!this.closed) this.socket.uncork();
     }
-    if (!this.closed && this.socket.writableLength > this.limits.outboundPauseBytes) this.socket.pause();
+    if (this.closed) return;
+    this.recordBacklog();
+    if (offset < chunk.length) {
+      this.unprocessedInput = chunk.subarray(offset);
+      this.socket.pause();
+      // Below the stream's high-water mark no 'drain' will come; go on at the next turn.
+      if (!this.socket.writableNeedDrain) setImmediate(() => this.onDrain());
+    }
+  }
+
+  /** The client read enough of its replies: finish the held-back input, then read again. */
+  private onDrain(): void {
+    if (this.closed) return;
+    const held = this.unprocessedInput;
+    this.unprocessedInput = undefined;
+    if (held !== undefined) this.receive(held);
+    if (!this.closed && this.unprocessedInput === undefined && this.socket.isPaused()) this.socket.resume();
+  }
+
+  private recordBacklog(): void {
+    const backlog = this.socket.writableLength;
+    if (backlog > this.peakBacklog.bytes) this.peakBacklog.bytes = backlog;
   }
 
   private execute(request: StoreMessage): void {
@@ -177,6 +210,7 @@ class SocketClient {
       return;
     }
     this.socket.write(encodeStoreMessage(event));
+    this.recordBacklog();
   }
 }
 
