@@ -40,6 +40,8 @@ export class StoreSocketClient {
   private readonly pending = new Map<number, PendingRequest>();
   private nextRequestId = 1;
   private ended = false;
+  /** Frames written in this turn of the event loop, sent together at its end. */
+  private batch: Uint8Array[] = [];
   private readonly watchListeners: ((event: StoreWatchEvent) => void)[] = [];
   private readonly endListeners: (() => void)[] = [];
 
@@ -80,13 +82,27 @@ export class StoreSocketClient {
     this.nextRequestId = (this.nextRequestId + 1) >>> 0 || 1;
     return new Promise((resolve, reject) => {
       this.pending.set(requestId, { type, resolve, reject });
-      this.socket.write(encodeStoreMessage({ type, requestId, transactionId, payload }));
+      this.writeBatched(encodeStoreMessage({ type, requestId, transactionId, payload }));
     });
   }
 
   /** Writes raw bytes, for tests that send malformed frames. */
   sendRawBytes(bytes: Uint8Array): void {
-    this.socket.write(bytes);
+    this.writeBatched(bytes);
+  }
+
+  /**
+   * Requests issued in the same turn of the event loop leave in one write: a pipelining
+   * client then costs the daemon one wake-up per batch rather than one per request.
+   */
+  private writeBatched(bytes: Uint8Array): void {
+    this.batch.push(bytes);
+    if (this.batch.length > 1) return;
+    process.nextTick(() => {
+      const frames = this.batch;
+      this.batch = [];
+      if (!this.ended) this.socket.write(frames.length === 1 ? (frames[0] ?? new Uint8Array()) : Buffer.concat(frames));
+    });
   }
 
   /** Sends a request and rejects with StoreRequestError on an ERROR reply. */

@@ -98,6 +98,10 @@ class SocketClient {
   private handling = false;
   /** Watch events raised while this client's own request runs are sent after its reply. */
   private readonly eventsRaisedWhileHandling: StoreMessage[] = [];
+  /** Replies and events produced while processing one chunk, written together afterwards. */
+  private outputFrames: Uint8Array[] = [];
+  private outputBytes = 0;
+  private batchingOutput = false;
   /** Input received but not yet processed because the client is not reading its replies. */
   private unprocessedInput: Uint8Array | undefined;
 
@@ -128,6 +132,8 @@ class SocketClient {
     if (reason !== undefined) this.log(`${this.label} disconnected: ${reason}`);
     this.eventsRaisedWhileHandling.length = 0;
     this.unprocessedInput = undefined;
+    this.outputFrames = [];
+    this.outputBytes = 0;
     this.connection.close();
     this.socket.destroy();
     this.onClosed();
@@ -135,7 +141,7 @@ class SocketClient {
 
   private receive(chunk: Uint8Array): void {
     if (this.closed) return;
-    this.socket.cork();
+    this.batchingOutput = true;
     let offset = 0;
     try {
       while (offset < chunk.length && !this.closed) {
@@ -150,10 +156,11 @@ class SocketClient {
         this.execute(request);
         // One small request can produce a reply of 4 KiB, so back-pressure is applied between
         // requests, not between chunks: the rest of the chunk waits until the client reads.
-        if (this.socket.writableLength > this.limits.outboundPauseBytes) break;
+        if (this.socket.writableLength + this.outputBytes > this.limits.outboundPauseBytes) break;
       }
     } finally {
-      if (!this.closed) this.socket.uncork();
+      this.batchingOutput = false;
+      this.flushOutput();
     }
     if (this.closed) return;
     this.recordBacklog();
@@ -163,6 +170,23 @@ class SocketClient {
       // Below the stream's high-water mark no 'drain' will come; go on at the next turn.
       if (!this.socket.writableNeedDrain) setImmediate(() => this.onDrain());
     }
+  }
+
+  /** Queues a frame; outside a batch it is written at once. */
+  private send(frame: Uint8Array): void {
+    this.outputFrames.push(frame);
+    this.outputBytes += frame.length;
+    if (!this.batchingOutput) this.flushOutput();
+  }
+
+  /** One write per batch of replies: a pipelining client costs one system call per batch. */
+  private flushOutput(): void {
+    const frames = this.outputFrames;
+    if (frames.length === 0) return;
+    this.outputFrames = [];
+    this.outputBytes = 0;
+    if (this.closed) return;
+    this.socket.write(frames.length === 1 ? (frames[0] ?? new Uint8Array()) : Buffer.concat(frames));
   }
 
   /** The client read enough of its replies: finish the held-back input, then read again. */
@@ -192,7 +216,7 @@ class SocketClient {
     } finally {
       this.handling = false;
     }
-    this.socket.write(encodeStoreMessage(reply));
+    this.send(encodeStoreMessage(reply));
     if (this.eventsRaisedWhileHandling.length > 0) {
       const events = this.eventsRaisedWhileHandling.splice(0);
       for (const event of events) this.deliverWatchEvent(event);
@@ -205,11 +229,11 @@ class SocketClient {
       this.eventsRaisedWhileHandling.push(event);
       return;
     }
-    if (this.socket.writableLength > this.limits.outboundDisconnectBytes) {
+    if (this.socket.writableLength + this.outputBytes > this.limits.outboundDisconnectBytes) {
       this.disconnect(`more than ${this.limits.outboundDisconnectBytes} bytes of replies and watch events left unread`);
       return;
     }
-    this.socket.write(encodeStoreMessage(event));
+    this.send(encodeStoreMessage(event));
     this.recordBacklog();
   }
 }
