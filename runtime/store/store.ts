@@ -14,7 +14,7 @@ import { isNodeOperation, planNodeOperation } from "./node-operations.js";
 import type { OperationCaller, StoreChange } from "./node-operations.js";
 import { StoreAccess, computeAccess } from "./permissions.js";
 import type { StorePermissionList } from "./permissions.js";
-import { resolveStoreQuotas } from "./quotas.js";
+import { lookUpQuotaName, resolveStoreQuotas, storeQuotaNames, toEnforcedQuotas } from "./quotas.js";
 import type { StoreQuotas } from "./quotas.js";
 import { formatDomainPath, isSpecialPath, presentPathTo, resolveWatchPath } from "./store-paths.js";
 import { TransactionOverlay } from "./transaction-overlay.js";
@@ -62,7 +62,9 @@ type RequestOutcome = { readonly ok: true; readonly payload: Uint8Array } | { re
 
 export class XenStore {
   private tree: NodeTree;
-  private readonly quotas: StoreQuotas;
+  private globalQuotas: StoreQuotas;
+  private readonly domainQuotas = new Map<number, StoreQuotas>();
+  private readonly enforcedQuotaCache = new Map<number, StoreQuotas>();
   private readonly watches = new WatchRegistry<StoreConnectionState>();
   private readonly watchCounts = new Map<number, number>();
   private readonly connections = new Set<StoreConnectionState>();
@@ -80,7 +82,7 @@ export class XenStore {
     readonly recovery: JournalRecovery | undefined,
   ) {
     this.tree = tree;
-    this.quotas = quotas;
+    this.globalQuotas = quotas;
   }
 
   /**
@@ -102,9 +104,14 @@ export class XenStore {
     return new XenStore(tree, quotas, journal, snapshotEveryRecords, recovery);
   }
 
-  /** The quotas in force for unprivileged domains. */
+  /** The global quotas: what every unprivileged domain gets unless SET_QUOTA changed its own. */
   get effectiveQuotas(): StoreQuotas {
-    return this.quotas;
+    return this.globalQuotas;
+  }
+
+  /** The quotas of one domain as configured (0 = no limit); transports read "outstanding" here. */
+  quotasFor(domainId: number): StoreQuotas {
+    return this.domainQuotas.get(domainId) ?? this.globalQuotas;
   }
 
   openConnection(options: StoreConnectionOptions): StoreConnection {
@@ -151,9 +158,26 @@ export class XenStore {
     return this.tree;
   }
 
-  /** @internal */
-  get activeQuotas(): StoreQuotas {
-    return this.quotas;
+  /** The limits checked for a domain, with 0 turned into "no limit". @internal */
+  enforcedQuotasFor(domainId: number): StoreQuotas {
+    let enforced = this.enforcedQuotaCache.get(domainId);
+    if (enforced === undefined) {
+      enforced = toEnforcedQuotas(this.quotasFor(domainId));
+      this.enforcedQuotaCache.set(domainId, enforced);
+    }
+    return enforced;
+  }
+
+  /** Changes one quota, globally (domainId undefined) or for one introduced domain. @internal */
+  setQuota(domainId: number | undefined, quota: keyof StoreQuotas, value: number): XsErrorName | undefined {
+    if (domainId === undefined) {
+      this.globalQuotas = { ...this.globalQuotas, [quota]: value };
+    } else {
+      if (!this.tree.introducedDomains.has(domainId)) return "ENOENT";
+      this.domainQuotas.set(domainId, { ...this.quotasFor(domainId), [quota]: value });
+    }
+    this.enforcedQuotaCache.clear();
+    return undefined;
   }
 
   /** @internal */
@@ -214,7 +238,7 @@ export class XenStore {
     if (this.watches.find(owner, watch.path, watch.token) !== undefined) return "EEXIST";
     if (!owner.privileged) {
       const count = this.watchCounts.get(owner.domainId) ?? 0;
-      if (count >= this.quotas.watchesPerDomain) return "E2BIG";
+      if (count >= this.enforcedQuotasFor(owner.domainId).watchesPerDomain) return "E2BIG";
       this.watchCounts.set(owner.domainId, count + 1);
     }
     this.watches.add(watch);
@@ -256,6 +280,8 @@ export class XenStore {
   /** @internal */
   releaseDomain(domainId: number): void {
     const release = planDomainRelease(this.tree, domainId);
+    this.domainQuotas.delete(domainId);
+    this.enforcedQuotaCache.delete(domainId);
     this.commit(release.mutations, release.changes);
     for (const connection of [...this.connections]) {
       if (connection.domainId === domainId && !connection.privileged) connection.close();
@@ -332,6 +358,10 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
         return this.executeRelease(request.payload);
       case XsMessageType.isDomainIntroduced:
         return this.executeIsDomainIntroduced(request.payload);
+      case XsMessageType.getQuota:
+        return this.executeGetQuota(request.payload);
+      case XsMessageType.setQuota:
+        return this.executeSetQuota(request.payload);
       case XsMessageType.resetWatches:
         this.store.removeAllWatchesOf(this);
         this.transactions.clear();
@@ -343,7 +373,7 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   }
 
   private executeNodeOperation(request: StoreMessage): RequestOutcome {
-    const quotas = this.store.activeQuotas;
+    const quotas = this.store.enforcedQuotasFor(this.domainId);
     if (request.transactionId !== 0) {
       const transaction = this.transactions.get(request.transactionId);
       if (transaction === undefined) return { ok: false, error: "ENOENT" };
@@ -389,7 +419,7 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
 
   private executeTransactionStart(request: StoreMessage): RequestOutcome {
     if (request.transactionId !== 0) return { ok: false, error: "EBUSY" };
-    if (!this.privileged && this.transactions.size >= this.store.activeQuotas.transactionsPerConnection) {
+    if (!this.privileged && this.transactions.size >= this.store.enforcedQuotasFor(this.domainId).transactionsPerConnection) {
       return { ok: false, error: "ENOSPC" };
     }
     const id = this.store.allocateTransactionId();
@@ -435,6 +465,37 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     if (!this.store.committedTree.introducedDomains.has(domainId)) return { ok: false, error: "ENOENT" };
     this.store.releaseDomain(domainId);
     return { ok: true, payload: okReplyPayload };
+  }
+
+  /** GET_QUOTA: no argument lists the quota names; `quota` or `domid\0quota` reads one value. */
+  private executeGetQuota(payload: Uint8Array): RequestOutcome {
+    if (!this.privileged) return { ok: false, error: "EACCES" };
+    const quotaArguments = decodeArgumentList(payload);
+    if (quotaArguments === undefined || quotaArguments.length > 2) return { ok: false, error: "EINVAL" };
+    if (quotaArguments.length === 0 || (quotaArguments.length === 1 && quotaArguments[0] === "")) {
+      return { ok: true, payload: encodeWireText(`${Object.keys(storeQuotaNames).join(" ")}\0`) };
+    }
+    const domainId = quotaArguments.length === 2 ? parseDomainId(quotaArguments[0]) : undefined;
+    if (quotaArguments.length === 2 && domainId === undefined) return { ok: false, error: "EINVAL" };
+    const quota = lookUpQuotaName(quotaArguments[quotaArguments.length - 1]!);
+    if (quota === undefined) return { ok: false, error: "EINVAL" };
+    if (domainId !== undefined && !this.store.committedTree.introducedDomains.has(domainId)) return { ok: false, error: "ENOENT" };
+    const quotas = domainId === undefined ? this.store.effectiveQuotas : this.store.quotasFor(domainId);
+    return { ok: true, payload: encodeWireText(`${quotas[quota]}\0`) };
+  }
+
+  /** SET_QUOTA: `quota\0value` changes the global value, `domid\0quota\0value` one domain's. */
+  private executeSetQuota(payload: Uint8Array): RequestOutcome {
+    if (!this.privileged) return { ok: false, error: "EACCES" };
+    const quotaArguments = decodeArgumentList(payload);
+    if (quotaArguments === undefined || quotaArguments.length < 2 || quotaArguments.length > 3) return { ok: false, error: "EINVAL" };
+    const domainId = quotaArguments.length === 3 ? parseDomainId(quotaArguments[0]) : undefined;
+    if (quotaArguments.length === 3 && domainId === undefined) return { ok: false, error: "EINVAL" };
+    const quota = lookUpQuotaName(quotaArguments[quotaArguments.length - 2]!);
+    const rawValue = quotaArguments[quotaArguments.length - 1]!;
+    if (quota === undefined || !/^[0-9]{1,9}$/.test(rawValue)) return { ok: false, error: "EINVAL" };
+    const error = this.store.setQuota(domainId, quota, Number(rawValue));
+    return error === undefined ? { ok: true, payload: okReplyPayload } : { ok: false, error };
   }
 
   private executeIsDomainIntroduced(payload: Uint8Array): RequestOutcome {

@@ -56,7 +56,7 @@ describe("store requests in wire form", () => {
 
   it("answers ENOSYS for unknown and unsupported types", () => {
     const client = openPrivileged();
-    for (const type of [20, 99, XsMessageType.watchEvent, XsMessageType.error, XsMessageType.control, XsMessageType.getQuota]) {
+    for (const type of [20, 99, XsMessageType.watchEvent, XsMessageType.error, XsMessageType.control, XsMessageType.getFeature, XsMessageType.setFeature]) {
       expect(text(client.handle(type, "x\0")), String(type)).toBe("ENOSYS\0");
     }
   });
