@@ -12,8 +12,7 @@ import type { StoreMutation } from "./mutations.js";
 import { NodeTree, restoreNodeTree } from "./node-tree.js";
 import { isNodeOperation, planNodeOperation } from "./node-operations.js";
 import type { OperationCaller, StoreChange } from "./node-operations.js";
-import { StoreAccess, computeAccess } from "./permissions.js";
-import type { StorePermissionList } from "./permissions.js";
+import { StoreAccess, computeAccess, formatPermissionList, parsePermissionEntries } from "./permissions.js";
 import { lookUpQuotaName, resolveStoreQuotas, storeQuotaNames, toEnforcedQuotas } from "./quotas.js";
 import type { StoreQuotas } from "./quotas.js";
 import { formatDomainPath, isSpecialPath, presentPathTo, resolveWatchPath } from "./store-paths.js";
@@ -46,8 +45,6 @@ export const specialWatchPaths = { introduceDomain: "@introduceDomain", releaseD
 
 const defaultSnapshotEveryRecords = 1000;
 const maximumDomainId = 0xffff;
-// Special paths have permissions like nodes; Xen gives them to domain 0 and nobody else.
-const specialPathPermissions: StorePermissionList = [{ domainId: 0, access: "n" }];
 
 const errorPayloads = new Map<XsErrorName, Uint8Array>(xsErrorNames.map((name) => [name, encodeWireText(`${name}\0`)]));
 
@@ -95,7 +92,10 @@ export class XenStore {
     if (options.journalDirectory === undefined) return new XenStore(new NodeTree(), quotas, undefined, snapshotEveryRecords, undefined);
     const { journal, recovery } = JournalFile.open(options.journalDirectory, { flushToDisk: options.flushJournalToDisk ?? false });
     const snapshot = recovery.snapshot;
-    const tree = snapshot === undefined ? new NodeTree() : restoreNodeTree(snapshot.nodes, snapshot.introducedDomains, snapshot.generation);
+    const tree =
+      snapshot === undefined
+        ? new NodeTree()
+        : restoreNodeTree(snapshot.nodes, snapshot.introducedDomains, snapshot.specialPermissions, snapshot.generation);
     if (tree.read("/") === undefined) {
       journal.close();
       throw new StoreJournalError(`the store snapshot in ${options.journalDirectory} has no root node`);
@@ -207,6 +207,7 @@ export class XenStore {
       sequence,
       generation: tree.currentGeneration,
       introducedDomains: [...tree.introducedDomains],
+      specialPermissions: [...tree.specialPermissions].map(([path, permissions]) => ({ path, permissions })),
       nodes: [...tree.nodes].map(([path, node]) => ({ path, node })),
     }));
   }
@@ -215,7 +216,7 @@ export class XenStore {
   fireChange(change: StoreChange): void {
     const isRemoval = change.removedPermissions !== undefined;
     const permissions = isSpecialPath(change.path)
-      ? specialPathPermissions
+      ? this.tree.specialPermissions.get(change.path)
       : (change.removedPermissions ?? this.tree.read(change.path)?.permissions);
     this.watches.forEachTriggered(change.path, isRemoval, (watch, eventPath) => {
       const owner = watch.owner;
@@ -340,6 +341,7 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   private execute(request: StoreMessage): RequestOutcome {
     if (this.closed) return { ok: false, error: "EINVAL" };
     if (request.payload.length > xsPayloadMaxBytes) return { ok: false, error: "E2BIG" };
+    if (isSpecialPermissionRequest(request)) return this.executeSpecialPermissions(request);
     if (isNodeOperation(request.type)) return this.executeNodeOperation(request);
     switch (request.type) {
       case XsMessageType.watch:
@@ -390,6 +392,34 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     if (!plan.ok) return plan;
     this.store.commit(plan.mutations, plan.changes);
     return { ok: true, payload: plan.reply };
+  }
+
+  /**
+   * GET_PERMS and SET_PERMS on @introduceDomain / @releaseDomain: like a node owned by domain 0,
+   * so a toolstack can let a driver domain see domains come and go. Never transactional.
+   */
+  private executeSpecialPermissions(request: StoreMessage): RequestOutcome {
+    const permissionArguments = decodeArgumentList(request.payload);
+    if (permissionArguments === undefined || permissionArguments.length === 0) return { ok: false, error: "EINVAL" };
+    const path = permissionArguments[0]!;
+    const current = this.store.committedTree.specialPermissions.get(path);
+    if (current === undefined) return { ok: false, error: "EINVAL" };
+    const access = computeAccess(current, this.domainId, this.privileged);
+    if (request.type === XsMessageType.getPerms) {
+      if (permissionArguments.length !== 1) return { ok: false, error: "EINVAL" };
+      if ((access & StoreAccess.read) === 0) return { ok: false, error: "EACCES" };
+      return { ok: true, payload: encodeWireText(formatPermissionList(current)) };
+    }
+    const parsed = parsePermissionEntries(permissionArguments.slice(1));
+    if (!parsed.ok) return parsed;
+    if (!this.privileged && parsed.permissions.length > this.store.enforcedQuotasFor(this.domainId).permissionsPerNode) {
+      return { ok: false, error: "ENOSPC" };
+    }
+    const required = StoreAccess.write | StoreAccess.owner;
+    if ((access & required) !== required) return { ok: false, error: "EACCES" };
+    if (!this.privileged && parsed.permissions[0]!.domainId !== current[0]?.domainId) return { ok: false, error: "EPERM" };
+    this.store.commit([{ kind: "set-permissions", path, permissions: parsed.permissions }], []);
+    return { ok: true, payload: okReplyPayload };
   }
 
   private executeWatch(payload: Uint8Array): RequestOutcome {
@@ -503,6 +533,12 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     if (domainId === undefined) return { ok: false, error: "EINVAL" };
     return { ok: true, payload: encodeWireText(this.store.committedTree.introducedDomains.has(domainId) ? "T\0" : "F\0") };
   }
+}
+
+/** GET_PERMS or SET_PERMS whose path (the first argument) is a special '@' path. */
+function isSpecialPermissionRequest(request: StoreMessage): boolean {
+  if (request.type !== XsMessageType.getPerms && request.type !== XsMessageType.setPerms) return false;
+  return request.payload.length > 0 && request.payload[0] === 0x40;
 }
 
 function parseDomainId(text: string | undefined): number | undefined {

@@ -36,10 +36,12 @@ describe("store journal recovery", () => {
     expectOk(first.client.setPermissions("/a/b", [{ domainId: 3, access: "r" }]));
     expectOk(first.client.remove("/a/b"));
     expectOk(first.client.write("/c", new Uint8Array([0, 1, 2])));
+    expectOk(first.client.setPermissions("@introduceDomain", [{ domainId: 0, access: "n" }, { domainId: 8, access: "r" }]));
     first.store.close();
     const second = openClient(directory);
     expect(errorOf(second.client.read("/a/b"))).toBe("ENOENT");
     expect([...expectOk(second.client.read("/c"))]).toEqual([0, 1, 2]);
+    expect(expectOk(second.client.getPermissions("@introduceDomain"))).toHaveLength(2);
     expect(second.store.recovery?.discardedTailBytes).toBe(0);
   });
 
@@ -141,6 +143,8 @@ describe("store journal recovery", () => {
     expectOk(first.client.introduceDomain(4, 77n, 2));
     for (let index = 0; index < 25; index++) expectOk(first.client.write(`/s/${25 - index}`, String(index)));
     expectOk(first.client.setPermissions("/s/3", [{ domainId: 4, access: "r" }, { domainId: 5, access: "b" }]));
+    expectOk(first.client.setPermissions("@releaseDomain", [{ domainId: 0, access: "n" }, { domainId: 4, access: "r" }]));
+    for (let index = 0; index < 10; index++) expectOk(first.client.write(`/after/${index}`, "x"));
     expect(existsSync(join(directory, snapshotFileName))).toBe(true);
     const expectedChildren = expectOk(first.client.directory("/s"));
     // Not closed: recovery uses the snapshot plus the records after it.
@@ -149,6 +153,7 @@ describe("store journal recovery", () => {
     expect(expectOk(second.client.readText("/s/1"))).toBe("24");
     expect(expectOk(second.client.getPermissions("/s/3"))).toEqual([{ domainId: 4, access: "r" }, { domainId: 5, access: "b" }]);
     expect(expectOk(second.client.isDomainIntroduced(4))).toBe(true);
+    expect(expectOk(second.client.getPermissions("@releaseDomain"))).toEqual([{ domainId: 0, access: "n" }, { domainId: 4, access: "r" }]);
     expect(second.store.countNodesOwnedBy(4)).toBe(1);
     expect(second.store.recovery?.snapshot).toBeDefined();
   });
