@@ -34,6 +34,14 @@ export interface XenStoreOptions {
   readonly flushJournalToDisk?: boolean;
 }
 
+/** One executed request as observers (the policer, audit logs) see it. */
+export interface HandledStoreRequest {
+  readonly domainId: number;
+  readonly privileged: boolean;
+  readonly request: StoreMessage;
+  readonly reply: StoreMessage;
+}
+
 /** Arguments of an INTRODUCE request, passed to transports that attach the domain's ring. */
 export interface DomainIntroduction {
   readonly domainId: number;
@@ -67,6 +75,7 @@ export class XenStore {
   private readonly connections = new Set<StoreConnectionState>();
   private readonly introductionListeners = new Set<(introduction: DomainIntroduction) => void>();
   private readonly releaseListeners = new Set<(domainId: number) => void>();
+  private readonly requestObservers = new Set<(handled: HandledStoreRequest) => void>();
   private nextTransactionId = 1;
   private closed = false;
 
@@ -131,6 +140,22 @@ export class XenStore {
   onDomainReleased(listener: (domainId: number) => void): () => void {
     this.releaseListeners.add(listener);
     return () => this.releaseListeners.delete(listener);
+  }
+
+  /**
+   * Called after every request of every connection with its reply, in execution order: how the
+   * policer sees every store operation. Observers must not modify the messages.
+   */
+  onRequestHandled(observer: (handled: HandledStoreRequest) => void): () => void {
+    this.requestObservers.add(observer);
+    return () => this.requestObservers.delete(observer);
+  }
+
+  /** @internal */
+  notifyRequestHandled(connection: StoreConnection, request: StoreMessage, reply: StoreMessage): void {
+    if (this.requestObservers.size === 0) return;
+    const handled: HandledStoreRequest = { domainId: connection.domainId, privileged: connection.privileged, request, reply };
+    for (const observer of this.requestObservers) observer(handled);
   }
 
   /** Every node path, parents first: for invariant checks in tests and for diagnostics. */
@@ -313,15 +338,11 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
       if (!(error instanceof StoreJournalError)) throw error;
       outcome = { ok: false, error: "EIO" };
     }
-    if (outcome.ok) {
-      return { type: request.type, requestId: request.requestId, transactionId: request.transactionId, payload: outcome.payload };
-    }
-    return {
-      type: XsMessageType.error,
-      requestId: request.requestId,
-      transactionId: request.transactionId,
-      payload: errorPayloads.get(outcome.error)!,
-    };
+    const reply: StoreMessage = outcome.ok
+      ? { type: request.type, requestId: request.requestId, transactionId: request.transactionId, payload: outcome.payload }
+      : { type: XsMessageType.error, requestId: request.requestId, transactionId: request.transactionId, payload: errorPayloads.get(outcome.error)! };
+    this.store.notifyRequestHandled(this, request, reply);
+    return reply;
   }
 
   close(): void {

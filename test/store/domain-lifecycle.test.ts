@@ -78,3 +78,20 @@ describe("store domain lifecycle", () => {
     expect(errorOf(toolstack.releaseDomain(0))).toBe("EINVAL");
   });
 });
+
+describe("store request observers", () => {
+  it("see every request of every connection with its reply, in order", () => {
+    const fixture = createStoreFixture();
+    const guest = fixture.guest(1);
+    const seen: string[] = [];
+    const stop = fixture.store.onRequestHandled(({ domainId, request, reply }) => {
+      seen.push(`${domainId}:${request.type}:${Buffer.from(reply.payload).toString("latin1")}`);
+    });
+    expectOk(guest.write("k", "v"));
+    expect(errorOf(guest.read("/tool/x"))).toBe("EACCES");
+    expectOk(fixture.toolstack.readText("/local/domain/1/k"));
+    stop();
+    expectOk(guest.write("k", "w"));
+    expect(seen).toEqual(["1:11:OK\0", "1:16:EACCES\0", "0:2:v"]);
+  });
+});
