@@ -245,7 +245,8 @@ function planDirectoryPart(table: NodeTable, caller: OperationCaller, payload: U
   if (!lookup.ok) return fail(lookup.error);
   const listing = formatChildList(lookup.node.children);
   if (offset > listing.length) return fail("EINVAL");
-  const header = `${lookup.node.generation}\0`;
+  // Xen prints the generation in hexadecimal; clients only compare it between pages.
+  const header = `${lookup.node.generation.toString(16)}\0`;
   const room = xsPayloadMaxBytes - header.length - 1;
   let end = offset;
   while (end < listing.length) {

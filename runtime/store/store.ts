@@ -12,9 +12,8 @@ import type { StoreMutation } from "./mutations.js";
 import { NodeTree, restoreNodeTree } from "./node-tree.js";
 import { isNodeOperation, planNodeOperation } from "./node-operations.js";
 import type { OperationCaller, StoreChange } from "./node-operations.js";
-import { StoreAccess, computeAccess } from "./permissions.js";
-import type { StorePermissionList } from "./permissions.js";
-import { resolveStoreQuotas } from "./quotas.js";
+import { StoreAccess, computeAccess, formatPermissionList, parsePermissionEntries } from "./permissions.js";
+import { lookUpQuotaName, resolveStoreQuotas, storeQuotaNames, toEnforcedQuotas } from "./quotas.js";
 import type { StoreQuotas } from "./quotas.js";
 import { formatDomainPath, isSpecialPath, presentPathTo, resolveWatchPath } from "./store-paths.js";
 import { TransactionOverlay } from "./transaction-overlay.js";
@@ -35,6 +34,14 @@ export interface XenStoreOptions {
   readonly flushJournalToDisk?: boolean;
 }
 
+/** One executed request as observers (the policer, audit logs) see it. */
+export interface HandledStoreRequest {
+  readonly domainId: number;
+  readonly privileged: boolean;
+  readonly request: StoreMessage;
+  readonly reply: StoreMessage;
+}
+
 /** Arguments of an INTRODUCE request, passed to transports that attach the domain's ring. */
 export interface DomainIntroduction {
   readonly domainId: number;
@@ -46,8 +53,6 @@ export const specialWatchPaths = { introduceDomain: "@introduceDomain", releaseD
 
 const defaultSnapshotEveryRecords = 1000;
 const maximumDomainId = 0xffff;
-// Special paths have permissions like nodes; Xen gives them to domain 0 and nobody else.
-const specialPathPermissions: StorePermissionList = [{ domainId: 0, access: "n" }];
 
 const errorPayloads = new Map<XsErrorName, Uint8Array>(xsErrorNames.map((name) => [name, encodeWireText(`${name}\0`)]));
 
@@ -62,12 +67,15 @@ type RequestOutcome = { readonly ok: true; readonly payload: Uint8Array } | { re
 
 export class XenStore {
   private tree: NodeTree;
-  private readonly quotas: StoreQuotas;
+  private globalQuotas: StoreQuotas;
+  private readonly domainQuotas = new Map<number, StoreQuotas>();
+  private readonly enforcedQuotaCache = new Map<number, StoreQuotas>();
   private readonly watches = new WatchRegistry<StoreConnectionState>();
   private readonly watchCounts = new Map<number, number>();
   private readonly connections = new Set<StoreConnectionState>();
   private readonly introductionListeners = new Set<(introduction: DomainIntroduction) => void>();
   private readonly releaseListeners = new Set<(domainId: number) => void>();
+  private readonly requestObservers = new Set<(handled: HandledStoreRequest) => void>();
   private nextTransactionId = 1;
   private closed = false;
 
@@ -80,7 +88,7 @@ export class XenStore {
     readonly recovery: JournalRecovery | undefined,
   ) {
     this.tree = tree;
-    this.quotas = quotas;
+    this.globalQuotas = quotas;
   }
 
   /**
@@ -93,7 +101,10 @@ export class XenStore {
     if (options.journalDirectory === undefined) return new XenStore(new NodeTree(), quotas, undefined, snapshotEveryRecords, undefined);
     const { journal, recovery } = JournalFile.open(options.journalDirectory, { flushToDisk: options.flushJournalToDisk ?? false });
     const snapshot = recovery.snapshot;
-    const tree = snapshot === undefined ? new NodeTree() : restoreNodeTree(snapshot.nodes, snapshot.introducedDomains, snapshot.generation);
+    const tree =
+      snapshot === undefined
+        ? new NodeTree()
+        : restoreNodeTree(snapshot.nodes, snapshot.introducedDomains, snapshot.specialPermissions, snapshot.generation);
     if (tree.read("/") === undefined) {
       journal.close();
       throw new StoreJournalError(`the store snapshot in ${options.journalDirectory} has no root node`);
@@ -102,9 +113,14 @@ export class XenStore {
     return new XenStore(tree, quotas, journal, snapshotEveryRecords, recovery);
   }
 
-  /** The quotas in force for unprivileged domains. */
+  /** The global quotas: what every unprivileged domain gets unless SET_QUOTA changed its own. */
   get effectiveQuotas(): StoreQuotas {
-    return this.quotas;
+    return this.globalQuotas;
+  }
+
+  /** The quotas of one domain as configured (0 = no limit); transports read "outstanding" here. */
+  quotasFor(domainId: number): StoreQuotas {
+    return this.domainQuotas.get(domainId) ?? this.globalQuotas;
   }
 
   openConnection(options: StoreConnectionOptions): StoreConnection {
@@ -124,6 +140,22 @@ export class XenStore {
   onDomainReleased(listener: (domainId: number) => void): () => void {
     this.releaseListeners.add(listener);
     return () => this.releaseListeners.delete(listener);
+  }
+
+  /**
+   * Called after every request of every connection with its reply, in execution order: how the
+   * policer sees every store operation. Observers must not modify the messages.
+   */
+  onRequestHandled(observer: (handled: HandledStoreRequest) => void): () => void {
+    this.requestObservers.add(observer);
+    return () => this.requestObservers.delete(observer);
+  }
+
+  /** @internal */
+  notifyRequestHandled(connection: StoreConnection, request: StoreMessage, reply: StoreMessage): void {
+    if (this.requestObservers.size === 0) return;
+    const handled: HandledStoreRequest = { domainId: connection.domainId, privileged: connection.privileged, request, reply };
+    for (const observer of this.requestObservers) observer(handled);
   }
 
   /** Every node path, parents first: for invariant checks in tests and for diagnostics. */
@@ -151,9 +183,26 @@ export class XenStore {
     return this.tree;
   }
 
-  /** @internal */
-  get activeQuotas(): StoreQuotas {
-    return this.quotas;
+  /** The limits checked for a domain, with 0 turned into "no limit". @internal */
+  enforcedQuotasFor(domainId: number): StoreQuotas {
+    let enforced = this.enforcedQuotaCache.get(domainId);
+    if (enforced === undefined) {
+      enforced = toEnforcedQuotas(this.quotasFor(domainId));
+      this.enforcedQuotaCache.set(domainId, enforced);
+    }
+    return enforced;
+  }
+
+  /** Changes one quota, globally (domainId undefined) or for one introduced domain. @internal */
+  setQuota(domainId: number | undefined, quota: keyof StoreQuotas, value: number): XsErrorName | undefined {
+    if (domainId === undefined) {
+      this.globalQuotas = { ...this.globalQuotas, [quota]: value };
+    } else {
+      if (!this.tree.introducedDomains.has(domainId)) return "ENOENT";
+      this.domainQuotas.set(domainId, { ...this.quotasFor(domainId), [quota]: value });
+    }
+    this.enforcedQuotaCache.clear();
+    return undefined;
   }
 
   /** @internal */
@@ -183,6 +232,7 @@ export class XenStore {
       sequence,
       generation: tree.currentGeneration,
       introducedDomains: [...tree.introducedDomains],
+      specialPermissions: [...tree.specialPermissions].map(([path, permissions]) => ({ path, permissions })),
       nodes: [...tree.nodes].map(([path, node]) => ({ path, node })),
     }));
   }
@@ -191,7 +241,7 @@ export class XenStore {
   fireChange(change: StoreChange): void {
     const isRemoval = change.removedPermissions !== undefined;
     const permissions = isSpecialPath(change.path)
-      ? specialPathPermissions
+      ? this.tree.specialPermissions.get(change.path)
       : (change.removedPermissions ?? this.tree.read(change.path)?.permissions);
     this.watches.forEachTriggered(change.path, isRemoval, (watch, eventPath) => {
       const owner = watch.owner;
@@ -214,7 +264,7 @@ export class XenStore {
     if (this.watches.find(owner, watch.path, watch.token) !== undefined) return "EEXIST";
     if (!owner.privileged) {
       const count = this.watchCounts.get(owner.domainId) ?? 0;
-      if (count >= this.quotas.watchesPerDomain) return "E2BIG";
+      if (count >= this.enforcedQuotasFor(owner.domainId).watchesPerDomain) return "E2BIG";
       this.watchCounts.set(owner.domainId, count + 1);
     }
     this.watches.add(watch);
@@ -256,6 +306,8 @@ export class XenStore {
   /** @internal */
   releaseDomain(domainId: number): void {
     const release = planDomainRelease(this.tree, domainId);
+    this.domainQuotas.delete(domainId);
+    this.enforcedQuotaCache.delete(domainId);
     this.commit(release.mutations, release.changes);
     for (const connection of [...this.connections]) {
       if (connection.domainId === domainId && !connection.privileged) connection.close();
@@ -286,15 +338,11 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
       if (!(error instanceof StoreJournalError)) throw error;
       outcome = { ok: false, error: "EIO" };
     }
-    if (outcome.ok) {
-      return { type: request.type, requestId: request.requestId, transactionId: request.transactionId, payload: outcome.payload };
-    }
-    return {
-      type: XsMessageType.error,
-      requestId: request.requestId,
-      transactionId: request.transactionId,
-      payload: errorPayloads.get(outcome.error)!,
-    };
+    const reply: StoreMessage = outcome.ok
+      ? { type: request.type, requestId: request.requestId, transactionId: request.transactionId, payload: outcome.payload }
+      : { type: XsMessageType.error, requestId: request.requestId, transactionId: request.transactionId, payload: errorPayloads.get(outcome.error)! };
+    this.store.notifyRequestHandled(this, request, reply);
+    return reply;
   }
 
   close(): void {
@@ -314,6 +362,7 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   private execute(request: StoreMessage): RequestOutcome {
     if (this.closed) return { ok: false, error: "EINVAL" };
     if (request.payload.length > xsPayloadMaxBytes) return { ok: false, error: "E2BIG" };
+    if (isSpecialPermissionRequest(request)) return this.executeSpecialPermissions(request);
     if (isNodeOperation(request.type)) return this.executeNodeOperation(request);
     switch (request.type) {
       case XsMessageType.watch:
@@ -332,6 +381,10 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
         return this.executeRelease(request.payload);
       case XsMessageType.isDomainIntroduced:
         return this.executeIsDomainIntroduced(request.payload);
+      case XsMessageType.getQuota:
+        return this.executeGetQuota(request.payload);
+      case XsMessageType.setQuota:
+        return this.executeSetQuota(request.payload);
       case XsMessageType.resetWatches:
         this.store.removeAllWatchesOf(this);
         this.transactions.clear();
@@ -343,7 +396,7 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   }
 
   private executeNodeOperation(request: StoreMessage): RequestOutcome {
-    const quotas = this.store.activeQuotas;
+    const quotas = this.store.enforcedQuotasFor(this.domainId);
     if (request.transactionId !== 0) {
       const transaction = this.transactions.get(request.transactionId);
       if (transaction === undefined) return { ok: false, error: "ENOENT" };
@@ -360,6 +413,34 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     if (!plan.ok) return plan;
     this.store.commit(plan.mutations, plan.changes);
     return { ok: true, payload: plan.reply };
+  }
+
+  /**
+   * GET_PERMS and SET_PERMS on @introduceDomain / @releaseDomain: like a node owned by domain 0,
+   * so a toolstack can let a driver domain see domains come and go. Never transactional.
+   */
+  private executeSpecialPermissions(request: StoreMessage): RequestOutcome {
+    const permissionArguments = decodeArgumentList(request.payload);
+    if (permissionArguments === undefined || permissionArguments.length === 0) return { ok: false, error: "EINVAL" };
+    const path = permissionArguments[0]!;
+    const current = this.store.committedTree.specialPermissions.get(path);
+    if (current === undefined) return { ok: false, error: "EINVAL" };
+    const access = computeAccess(current, this.domainId, this.privileged);
+    if (request.type === XsMessageType.getPerms) {
+      if (permissionArguments.length !== 1) return { ok: false, error: "EINVAL" };
+      if ((access & StoreAccess.read) === 0) return { ok: false, error: "EACCES" };
+      return { ok: true, payload: encodeWireText(formatPermissionList(current)) };
+    }
+    const parsed = parsePermissionEntries(permissionArguments.slice(1));
+    if (!parsed.ok) return parsed;
+    if (!this.privileged && parsed.permissions.length > this.store.enforcedQuotasFor(this.domainId).permissionsPerNode) {
+      return { ok: false, error: "ENOSPC" };
+    }
+    const required = StoreAccess.write | StoreAccess.owner;
+    if ((access & required) !== required) return { ok: false, error: "EACCES" };
+    if (!this.privileged && parsed.permissions[0]!.domainId !== current[0]?.domainId) return { ok: false, error: "EPERM" };
+    this.store.commit([{ kind: "set-permissions", path, permissions: parsed.permissions }], []);
+    return { ok: true, payload: okReplyPayload };
   }
 
   private executeWatch(payload: Uint8Array): RequestOutcome {
@@ -389,7 +470,7 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
 
   private executeTransactionStart(request: StoreMessage): RequestOutcome {
     if (request.transactionId !== 0) return { ok: false, error: "EBUSY" };
-    if (!this.privileged && this.transactions.size >= this.store.activeQuotas.transactionsPerConnection) {
+    if (!this.privileged && this.transactions.size >= this.store.enforcedQuotasFor(this.domainId).transactionsPerConnection) {
       return { ok: false, error: "ENOSPC" };
     }
     const id = this.store.allocateTransactionId();
@@ -437,11 +518,48 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     return { ok: true, payload: okReplyPayload };
   }
 
+  /** GET_QUOTA: no argument lists the quota names; `quota` or `domid\0quota` reads one value. */
+  private executeGetQuota(payload: Uint8Array): RequestOutcome {
+    if (!this.privileged) return { ok: false, error: "EACCES" };
+    const quotaArguments = decodeArgumentList(payload);
+    if (quotaArguments === undefined || quotaArguments.length > 2) return { ok: false, error: "EINVAL" };
+    if (quotaArguments.length === 0 || (quotaArguments.length === 1 && quotaArguments[0] === "")) {
+      return { ok: true, payload: encodeWireText(`${Object.keys(storeQuotaNames).join(" ")}\0`) };
+    }
+    const domainId = quotaArguments.length === 2 ? parseDomainId(quotaArguments[0]) : undefined;
+    if (quotaArguments.length === 2 && domainId === undefined) return { ok: false, error: "EINVAL" };
+    const quota = lookUpQuotaName(quotaArguments[quotaArguments.length - 1]!);
+    if (quota === undefined) return { ok: false, error: "EINVAL" };
+    if (domainId !== undefined && !this.store.committedTree.introducedDomains.has(domainId)) return { ok: false, error: "ENOENT" };
+    const quotas = domainId === undefined ? this.store.effectiveQuotas : this.store.quotasFor(domainId);
+    return { ok: true, payload: encodeWireText(`${quotas[quota]}\0`) };
+  }
+
+  /** SET_QUOTA: `quota\0value` changes the global value, `domid\0quota\0value` one domain's. */
+  private executeSetQuota(payload: Uint8Array): RequestOutcome {
+    if (!this.privileged) return { ok: false, error: "EACCES" };
+    const quotaArguments = decodeArgumentList(payload);
+    if (quotaArguments === undefined || quotaArguments.length < 2 || quotaArguments.length > 3) return { ok: false, error: "EINVAL" };
+    const domainId = quotaArguments.length === 3 ? parseDomainId(quotaArguments[0]) : undefined;
+    if (quotaArguments.length === 3 && domainId === undefined) return { ok: false, error: "EINVAL" };
+    const quota = lookUpQuotaName(quotaArguments[quotaArguments.length - 2]!);
+    const rawValue = quotaArguments[quotaArguments.length - 1]!;
+    if (quota === undefined || !/^[0-9]{1,9}$/.test(rawValue)) return { ok: false, error: "EINVAL" };
+    const error = this.store.setQuota(domainId, quota, Number(rawValue));
+    return error === undefined ? { ok: true, payload: okReplyPayload } : { ok: false, error };
+  }
+
   private executeIsDomainIntroduced(payload: Uint8Array): RequestOutcome {
     const domainId = parseDomainId(decodeSingleArgument(payload));
     if (domainId === undefined) return { ok: false, error: "EINVAL" };
     return { ok: true, payload: encodeWireText(this.store.committedTree.introducedDomains.has(domainId) ? "T\0" : "F\0") };
   }
+}
+
+/** GET_PERMS or SET_PERMS whose path (the first argument) is a special '@' path. */
+function isSpecialPermissionRequest(request: StoreMessage): boolean {
+  if (request.type !== XsMessageType.getPerms && request.type !== XsMessageType.setPerms) return false;
+  return request.payload.length > 0 && request.payload[0] === 0x40;
 }
 
 function parseDomainId(text: string | undefined): number | undefined {

@@ -48,6 +48,7 @@ export class WatchRegistry<Owner> {
    * their own path, since those nodes went away too.
    */
   forEachTriggered(path: string, isRemoval: boolean, fire: (watch: StoreWatch<Owner>, eventPath: string) => void): void {
+    if (this.watches.length === 0) return;
     // Iterate over a copy: a watcher's event handler may add or remove watches.
     for (const watch of this.watches.slice()) {
       if (isComponentPrefix(watch.path, path)) fire(watch, path);
