@@ -74,8 +74,10 @@ export class StoreSocketServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    // Stop accepting first, so no client arrives between the disconnects and the close.
+    const closed = server === undefined ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
     for (const client of [...this.clients]) client.disconnect(undefined);
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closed;
     // libuv unlinks the path on close; this covers a listener that never finished binding.
     if (existsSync(this.options.socketPath) && lstatSync(this.options.socketPath).isSocket()) {
       unlinkSync(this.options.socketPath);
