@@ -121,7 +121,7 @@ class SocketClient {
       privileged: true,
       sink: { deliver: (event) => this.deliverWatchEvent(event) },
     });
-    socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => this.onDrain());
     socket.on("error", () => this.disconnect(undefined));
     socket.on("close", () => this.disconnect(undefined));
@@ -139,6 +139,16 @@ class SocketClient {
     this.connection.close();
     this.socket.destroy();
     this.onClosed();
+  }
+
+  private onData(chunk: Uint8Array): void {
+    // Input held back for back-pressure comes first; a chunk the stream had already read
+    // when it was paused queues behind it rather than overtaking it.
+    if (this.unprocessedInput !== undefined) {
+      this.unprocessedInput = Buffer.concat([this.unprocessedInput, chunk]);
+      return;
+    }
+    this.receive(chunk);
   }
 
   private receive(chunk: Uint8Array): void {
