@@ -84,8 +84,8 @@ describe("store request observers", () => {
     const fixture = createStoreFixture();
     const guest = fixture.guest(1);
     const seen: string[] = [];
-    const stop = fixture.store.onRequestHandled(({ domainId, request, reply }) => {
-      seen.push(`${domainId}:${request.type}:${Buffer.from(reply.payload).toString("latin1")}`);
+    const stop = fixture.store.onRequestHandled(({ domainId, reply }) => {
+      seen.push(`${domainId}:${reply.type}:${Buffer.from(reply.payload).toString("latin1")}`);
     });
     expectOk(guest.write("k", "v"));
     expect(errorOf(guest.read("/tool/x"))).toBe("EACCES");
