@@ -73,7 +73,7 @@ export class XenStore {
   private readonly watches = new WatchRegistry<StoreConnectionState>();
   private readonly watchCounts = new Map<number, number>();
   private readonly connections = new Set<StoreConnectionState>();
-  private readonly introductionListeners = new Set<(introduction: DomainIntroduction) => void>();
+  private readonly introductionListeners = new Set<(introduction: DomainIntroduction) => XsErrorName | void>();
   private readonly releaseListeners = new Set<(domainId: number) => void>();
   private readonly requestObservers = new Set<(handled: HandledStoreRequest) => void>();
   private nextTransactionId = 1;
@@ -130,8 +130,12 @@ export class XenStore {
     return connection;
   }
 
-  /** Called when a privileged client introduces a domain (so a transport can attach its ring). */
-  onDomainIntroduced(listener: (introduction: DomainIntroduction) => void): () => void {
+  /**
+   * Called when a privileged client introduces a domain, before the store records it, so a
+   * transport can attach its ring. Returning an error name (say EINVAL for a ring that cannot
+   * be mapped) fails the INTRODUCE request and leaves the domain unknown.
+   */
+  onDomainIntroduced(listener: (introduction: DomainIntroduction) => XsErrorName | void): () => void {
     this.introductionListeners.add(listener);
     return () => this.introductionListeners.delete(listener);
   }
@@ -295,12 +299,16 @@ export class XenStore {
   }
 
   /** @internal */
-  introduceDomain(introduction: DomainIntroduction): void {
-    const alreadyIntroduced = this.tree.introducedDomains.has(introduction.domainId);
-    if (!alreadyIntroduced) this.commit([{ kind: "introduce-domain", domainId: introduction.domainId }], []);
-    for (const listener of this.introductionListeners) listener(introduction);
+  introduceDomain(introduction: DomainIntroduction): XsErrorName | undefined {
+    for (const listener of this.introductionListeners) {
+      const error = listener(introduction);
+      if (error !== undefined) return error;
+    }
     // Re-introducing a domain (to rebind its event channel) does not announce it again.
-    if (!alreadyIntroduced) this.fireChange({ path: specialWatchPaths.introduceDomain });
+    if (this.tree.introducedDomains.has(introduction.domainId)) return undefined;
+    this.commit([{ kind: "introduce-domain", domainId: introduction.domainId }], []);
+    this.fireChange({ path: specialWatchPaths.introduceDomain });
+    return undefined;
   }
 
   /** @internal */
@@ -505,8 +513,8 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     const eventChannelPort = parseDomainId(introduceArguments[2]);
     if (domainId === undefined || eventChannelPort === undefined || !/^[0-9]{1,20}$/.test(rawFrame)) return { ok: false, error: "EINVAL" };
     if (domainId === 0) return { ok: false, error: "EINVAL" };
-    this.store.introduceDomain({ domainId, ringFrame: BigInt(rawFrame), eventChannelPort });
-    return { ok: true, payload: okReplyPayload };
+    const error = this.store.introduceDomain({ domainId, ringFrame: BigInt(rawFrame), eventChannelPort });
+    return error === undefined ? { ok: true, payload: okReplyPayload } : { ok: false, error };
   }
 
   private executeRelease(payload: Uint8Array): RequestOutcome {
