@@ -32,6 +32,8 @@ export interface XenStoreOptions {
   readonly snapshotEveryRecords?: number;
   /** fsync every journal record: survives power loss, at a large cost in write rate. */
   readonly flushJournalToDisk?: boolean;
+  /** Where the store reports problems it survives, such as a snapshot it could not write. */
+  readonly log?: (line: string) => void;
 }
 
 /** One executed request as observers (the policer, audit logs) see it. */
@@ -66,18 +68,20 @@ interface OpenTransaction {
 type RequestOutcome = { readonly ok: true; readonly payload: Uint8Array } | { readonly ok: false; readonly error: XsErrorName };
 
 export class XenStore {
-  private tree: NodeTree;
+  private readonly tree: NodeTree;
   private globalQuotas: StoreQuotas;
   private readonly domainQuotas = new Map<number, StoreQuotas>();
   private readonly enforcedQuotaCache = new Map<number, StoreQuotas>();
   private readonly watches = new WatchRegistry<StoreConnectionState>();
   private readonly watchCounts = new Map<number, number>();
   private readonly connections = new Set<StoreConnectionState>();
-  private readonly introductionListeners = new Set<(introduction: DomainIntroduction) => void>();
+  private readonly introductionListeners = new Set<(introduction: DomainIntroduction) => XsErrorName | void>();
   private readonly releaseListeners = new Set<(domainId: number) => void>();
   private readonly requestObservers = new Set<(handled: HandledStoreRequest) => void>();
   private nextTransactionId = 1;
   private closed = false;
+  // After a failed snapshot, the journal keeps growing until this many records before retrying.
+  private snapshotRetryThreshold: number;
 
   private constructor(
     tree: NodeTree,
@@ -86,7 +90,9 @@ export class XenStore {
     private readonly snapshotEveryRecords: number,
     /** What opening the journal found; undefined for an in-memory store. */
     readonly recovery: JournalRecovery | undefined,
+    private readonly log: (line: string) => void,
   ) {
+    this.snapshotRetryThreshold = snapshotEveryRecords;
     this.tree = tree;
     this.globalQuotas = quotas;
   }
@@ -98,7 +104,8 @@ export class XenStore {
   static open(options: XenStoreOptions = {}): XenStore {
     const quotas = resolveStoreQuotas(options.quotas);
     const snapshotEveryRecords = Math.max(1, options.snapshotEveryRecords ?? defaultSnapshotEveryRecords);
-    if (options.journalDirectory === undefined) return new XenStore(new NodeTree(), quotas, undefined, snapshotEveryRecords, undefined);
+    const log = options.log ?? (() => undefined);
+    if (options.journalDirectory === undefined) return new XenStore(new NodeTree(), quotas, undefined, snapshotEveryRecords, undefined, log);
     const { journal, recovery } = JournalFile.open(options.journalDirectory, { flushToDisk: options.flushJournalToDisk ?? false });
     const snapshot = recovery.snapshot;
     const tree =
@@ -110,7 +117,7 @@ export class XenStore {
       throw new StoreJournalError(`the store snapshot in ${options.journalDirectory} has no root node`);
     }
     for (const record of recovery.records) for (const mutation of record.mutations) applyMutation(tree, mutation);
-    return new XenStore(tree, quotas, journal, snapshotEveryRecords, recovery);
+    return new XenStore(tree, quotas, journal, snapshotEveryRecords, recovery, log);
   }
 
   /** The global quotas: what every unprivileged domain gets unless SET_QUOTA changed its own. */
@@ -130,8 +137,12 @@ export class XenStore {
     return connection;
   }
 
-  /** Called when a privileged client introduces a domain (so a transport can attach its ring). */
-  onDomainIntroduced(listener: (introduction: DomainIntroduction) => void): () => void {
+  /**
+   * Called when a privileged client introduces a domain, before the store records it, so a
+   * transport can attach its ring. Returning an error name (say EINVAL for a ring that cannot
+   * be mapped) fails the INTRODUCE request and leaves the domain unknown.
+   */
+  onDomainIntroduced(listener: (introduction: DomainIntroduction) => XsErrorName | void): () => void {
     this.introductionListeners.add(listener);
     return () => this.introductionListeners.delete(listener);
   }
@@ -222,19 +233,30 @@ export class XenStore {
     if (mutations.length === 0) return;
     this.journal?.append(mutations);
     for (const mutation of mutations) applyMutation(this.tree, mutation);
-    if (this.journal !== undefined && this.journal.pendingRecordCount >= this.snapshotEveryRecords) this.writeSnapshot();
+    if (this.journal !== undefined && this.journal.pendingRecordCount >= this.snapshotRetryThreshold) this.writeSnapshot(this.journal);
     for (const change of changes) this.fireChange(change);
   }
 
-  private writeSnapshot(): void {
+  /**
+   * Replaces the journal with a snapshot. The change that triggered it is already journaled,
+   * so a failure here loses nothing: it is reported, and retried after another interval.
+   */
+  private writeSnapshot(journal: JournalFile): void {
     const tree = this.tree;
-    this.journal?.writeSnapshot((sequence) => ({
-      sequence,
-      generation: tree.currentGeneration,
-      introducedDomains: [...tree.introducedDomains],
-      specialPermissions: [...tree.specialPermissions].map(([path, permissions]) => ({ path, permissions })),
-      nodes: [...tree.nodes].map(([path, node]) => ({ path, node })),
-    }));
+    try {
+      journal.writeSnapshot((sequence) => ({
+        sequence,
+        generation: tree.currentGeneration,
+        introducedDomains: [...tree.introducedDomains],
+        specialPermissions: [...tree.specialPermissions].map(([path, permissions]) => ({ path, permissions })),
+        nodes: [...tree.nodes].map(([path, node]) => ({ path, node })),
+      }));
+      this.snapshotRetryThreshold = this.snapshotEveryRecords;
+    } catch (error) {
+      if (!(error instanceof StoreJournalError)) throw error;
+      this.snapshotRetryThreshold = journal.pendingRecordCount + this.snapshotEveryRecords;
+      this.log(`${error.message}; the journal keeps every change and a snapshot will be retried`);
+    }
   }
 
   /** @internal */
@@ -295,12 +317,16 @@ export class XenStore {
   }
 
   /** @internal */
-  introduceDomain(introduction: DomainIntroduction): void {
-    const alreadyIntroduced = this.tree.introducedDomains.has(introduction.domainId);
-    if (!alreadyIntroduced) this.commit([{ kind: "introduce-domain", domainId: introduction.domainId }], []);
-    for (const listener of this.introductionListeners) listener(introduction);
+  introduceDomain(introduction: DomainIntroduction): XsErrorName | undefined {
+    for (const listener of this.introductionListeners) {
+      const error = listener(introduction);
+      if (error !== undefined) return error;
+    }
     // Re-introducing a domain (to rebind its event channel) does not announce it again.
-    if (!alreadyIntroduced) this.fireChange({ path: specialWatchPaths.introduceDomain });
+    if (this.tree.introducedDomains.has(introduction.domainId)) return undefined;
+    this.commit([{ kind: "introduce-domain", domainId: introduction.domainId }], []);
+    this.fireChange({ path: specialWatchPaths.introduceDomain });
+    return undefined;
   }
 
   /** @internal */
@@ -505,8 +531,8 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     const eventChannelPort = parseDomainId(introduceArguments[2]);
     if (domainId === undefined || eventChannelPort === undefined || !/^[0-9]{1,20}$/.test(rawFrame)) return { ok: false, error: "EINVAL" };
     if (domainId === 0) return { ok: false, error: "EINVAL" };
-    this.store.introduceDomain({ domainId, ringFrame: BigInt(rawFrame), eventChannelPort });
-    return { ok: true, payload: okReplyPayload };
+    const error = this.store.introduceDomain({ domainId, ringFrame: BigInt(rawFrame), eventChannelPort });
+    return error === undefined ? { ok: true, payload: okReplyPayload } : { ok: false, error };
   }
 
   private executeRelease(payload: Uint8Array): RequestOutcome {

@@ -25,9 +25,32 @@ describe("store domain lifecycle", () => {
   it("passes INTRODUCE's ring frame and port to the transports", () => {
     const fixture = createStoreFixture();
     const seen: string[] = [];
-    fixture.store.onDomainIntroduced((introduction) => seen.push(`${introduction.domainId}:${introduction.ringFrame}:${introduction.eventChannelPort}`));
+    fixture.store.onDomainIntroduced((introduction) => {
+      seen.push(`${introduction.domainId}:${introduction.ringFrame}:${introduction.eventChannelPort}`);
+    });
     expectOk(fixture.toolstack.introduceDomain(6, 123456789012n, 9));
     expect(seen).toEqual(["6:123456789012:9"]);
+  });
+
+  it("fails INTRODUCE, recording nothing, when a transport cannot attach the ring", () => {
+    const fixture = createStoreFixture();
+    expectOk(fixture.toolstack.watch("@introduceDomain", "i"));
+    fixture.toolstack.takeWatchEvents();
+    fixture.store.onDomainIntroduced((introduction) => (introduction.ringFrame === 0n ? "EINVAL" : undefined));
+    expect(errorOf(fixture.toolstack.introduceDomain(6, 0n, 9))).toBe("EINVAL");
+    expect(expectOk(fixture.toolstack.isDomainIntroduced(6))).toBe(false);
+    expect(fixture.toolstack.takeWatchEvents()).toEqual([]);
+    expectOk(fixture.toolstack.introduceDomain(6, 1n, 9));
+    expect(fixture.toolstack.takeWatchEvents()).toEqual([{ path: "@introduceDomain", token: "i" }]);
+  });
+
+  it("announces a re-introduced domain only once", () => {
+    const fixture = createStoreFixture();
+    expectOk(fixture.toolstack.watch("@introduceDomain", "i"));
+    fixture.toolstack.takeWatchEvents();
+    expectOk(fixture.toolstack.introduceDomain(6, 1n, 9));
+    expectOk(fixture.toolstack.introduceDomain(6, 1n, 10));
+    expect(fixture.toolstack.takeWatchEvents()).toHaveLength(1);
   });
 
   it("removes the nodes a released domain owns", () => {
@@ -84,8 +107,8 @@ describe("store request observers", () => {
     const fixture = createStoreFixture();
     const guest = fixture.guest(1);
     const seen: string[] = [];
-    const stop = fixture.store.onRequestHandled(({ domainId, request, reply }) => {
-      seen.push(`${domainId}:${request.type}:${Buffer.from(reply.payload).toString("latin1")}`);
+    const stop = fixture.store.onRequestHandled(({ domainId, reply }) => {
+      seen.push(`${domainId}:${reply.type}:${Buffer.from(reply.payload).toString("latin1")}`);
     });
     expectOk(guest.write("k", "v"));
     expect(errorOf(guest.read("/tool/x"))).toBe("EACCES");

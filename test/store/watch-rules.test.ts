@@ -47,8 +47,8 @@ describe("store watch rules", () => {
     toolstack.takeWatchEvents();
     expectOk(toolstack.remove("/tree/a"));
     expect(toolstack.takeWatchEvents()).toEqual([
-      { path: "/tree/a/b", token: "deep" },
       { path: "/tree/a", token: "top" },
+      { path: "/tree/a/b", token: "deep" },
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -172,6 +172,25 @@ describe("store journal recovery", () => {
     writeFileSync(join(directory, journalFileName), Buffer.concat([journalBeforeSnapshot, journalAfter]));
     const second = openClient(directory, 5);
     expect(expectOk(second.client.directory("/k"))).toEqual(["1", "2", "3", "4"]);
+  });
+
+  it("survives a snapshot that cannot be written: reported, retried later, nothing lost", () => {
+    const directory = createJournalDirectory();
+    const logged: string[] = [];
+    const store = XenStore.open({ journalDirectory: directory, snapshotEveryRecords: 3, log: (line) => logged.push(line) });
+    const client = StoreClient.connect(store, { domainId: 0, privileged: true });
+    // A directory where the temporary snapshot file should go makes the snapshot fail.
+    mkdirSync(join(directory, "snapshot.tmp"));
+    for (let index = 0; index < 3; index++) expectOk(client.write(`/v/${index}`, "x"));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/cannot write a store snapshot/);
+    expect(existsSync(join(directory, snapshotFileName))).toBe(false);
+    rmSync(join(directory, "snapshot.tmp"), { recursive: true });
+    for (let index = 3; index < 6; index++) expectOk(client.write(`/v/${index}`, "x"));
+    expect(existsSync(join(directory, snapshotFileName))).toBe(true);
+    expect(logged).toHaveLength(1);
+    const reopened = openClient(directory);
+    expect(expectOk(reopened.client.directory("/v"))).toEqual(["0", "1", "2", "3", "4", "5"]);
   });
 
   it("refuses to start from a damaged snapshot with a clear error", () => {
