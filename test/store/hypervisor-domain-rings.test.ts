@@ -64,6 +64,16 @@ describe("store rings bound to the hypervisor", () => {
     ]);
   });
 
+  it("rejects relative paths over 2048 characters from a guest", async () => {
+    const setup = setUpGuest();
+    setup.toolstackRequest(XsMessageType.introduce, String(setup.guest.id), String(setup.frame), String(setup.port));
+    setup.client.send({ type: XsMessageType.read, requestId: 1, transactionId: 0, payload: encodeStringArguments("a".repeat(2049)) });
+    setup.client.send({ type: XsMessageType.read, requestId: 2, transactionId: 0, payload: encodeStringArguments("a".repeat(2048)) });
+    setup.client.send({ type: XsMessageType.read, requestId: 3, transactionId: 0, payload: encodeStringArguments("bad path") });
+    await settle();
+    expect(setup.received.map((message) => decodeText(message.payload))).toEqual(["EINVAL", "ENOENT", "EINVAL"]);
+  });
+
   it("applies the watch quota to a guest flooding watches, through its ring", async () => {
     const setup = setUpGuest();
     setup.toolstackRequest(XsMessageType.introduce, String(setup.guest.id), String(setup.frame), String(setup.port));
@@ -97,5 +107,82 @@ describe("store rings bound to the hypervisor", () => {
     setup.toolstackRequest(XsMessageType.introduce, String(setup.guest.id), String(setup.frame), String(setup.port));
     expect(setup.rings.attachedDomainIds).toEqual([]);
     expect(setup.log.some((line) => line.includes("cannot map its xenstore page"))).toBe(true);
+  });
+});
+
+/** A guest with a promise-based view of its ring, for concurrent request sequences. */
+interface AsyncGuest {
+  readonly id: number;
+  request(type: number, payload: Uint8Array, transactionId?: number): Promise<StoreMessage>;
+}
+
+function introduceGuests(count: number): { store: XenStore; rings: HypervisorDomainRings; guests: AsyncGuest[]; toolstack: (type: number, payload: Uint8Array) => StoreMessage } {
+  const hypervisor = new Hypervisor();
+  hypervisor.createDomain({ id: 0, privileged: true, labels: ["dom0"], memoryFrames: 16 });
+  const store = XenStore.open();
+  const rings = new HypervisorDomainRings({ hypervisor, store });
+  const dom0 = store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } });
+  const toolstack = (type: number, payload: Uint8Array): StoreMessage => dom0.handle({ type, requestId: 1, transactionId: 0, payload });
+  const guests: AsyncGuest[] = [];
+  for (let index = 0; index < count; index++) {
+    const domain = hypervisor.createDomain({ labels: ["guest"], memoryFrames: 4 });
+    const frame = hypervisor.allocatePages(domain.id, 1);
+    const page = frame === undefined ? undefined : hypervisor.viewOwnPages(domain.id, frame, 1);
+    const unbound = hypervisor.allocateUnboundPort(domain.id, 0);
+    if (frame === undefined || page === undefined || !unbound.ok) throw new Error("guest setup failed");
+    hypervisor.grantReservedAccess(domain.id, xenstoreGrantReference, 0, frame, false);
+    const waiting = new Map<number, (reply: StoreMessage) => void>();
+    const client = new DomainRingClient({
+      page,
+      notify: () => void hypervisor.sendEvent(domain.id, unbound.port),
+      onMessage: (message) => {
+        if (message.type === XsMessageType.watchEvent) return;
+        waiting.get(message.requestId)?.(message);
+        waiting.delete(message.requestId);
+      },
+    });
+    hypervisor.onEvent(domain.id, unbound.port, () => client.onEventChannelNotified());
+    toolstack(XsMessageType.introduce, encodeStringArguments(String(domain.id), String(frame), String(unbound.port)));
+    let nextRequestId = 1;
+    guests.push({
+      id: domain.id,
+      request: (type, payload, transactionId = 0) =>
+        new Promise((resolve) => {
+          const requestId = nextRequestId++;
+          waiting.set(requestId, resolve);
+          client.send({ type, requestId, transactionId, payload });
+        }),
+    });
+  }
+  return { store, rings, guests, toolstack };
+}
+
+describe("store rings: many guests at once", () => {
+  it("keeps every increment of a shared counter under conflicting guest transactions", async () => {
+    const { guests, toolstack } = introduceGuests(6);
+    toolstack(XsMessageType.write, encodeWriteArguments("/shared/counter", "0"));
+    // Entry 0 is the owner and the default: every other domain may read and write.
+    toolstack(XsMessageType.setPerms, encodeStringArguments("/shared/counter", "b0"));
+    const perGuest = 10;
+    let conflicts = 0;
+    await Promise.all(
+      guests.map(async (guest) => {
+        for (let round = 0; round < perGuest; round++) {
+          for (;;) {
+            const start = await guest.request(XsMessageType.transactionStart, encodeStringArguments(""));
+            const transactionId = Number(decodeText(start.payload));
+            const value = Number(decodeText((await guest.request(XsMessageType.read, encodeStringArguments("/shared/counter"), transactionId)).payload));
+            await guest.request(XsMessageType.write, encodeWriteArguments("/shared/counter", String(value + 1)), transactionId);
+            const end = await guest.request(XsMessageType.transactionEnd, encodeStringArguments("T"), transactionId);
+            if (end.type === XsMessageType.transactionEnd) break;
+            expect(decodeText(end.payload)).toBe("EAGAIN");
+            conflicts++;
+          }
+        }
+      }),
+    );
+    const final = toolstack(XsMessageType.read, encodeStringArguments("/shared/counter"));
+    expect(decodeText(final.payload)).toBe(String(guests.length * perGuest));
+    expect(conflicts).toBeGreaterThan(0);
   });
 });
