@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StoreMessage } from "../runtime/store/connection.js";
+import { DomainRingClient } from "../runtime/store/domain-ring-client.js";
+import { DomainRingTransport } from "../runtime/store/domain-ring-transport.js";
 import { encodeStringArguments, encodeWriteArguments } from "../runtime/store/request-payloads.js";
 import { StoreRequestError, StoreSocketClient } from "../runtime/store/socket-client.js";
 import { XenStore } from "../runtime/store/store.js";
@@ -68,6 +70,34 @@ function measureInProcess(operation: Operation): number {
   const elapsedSeconds = (performance.now() - start) / 1000;
   store.close();
   return count / elapsedSeconds;
+}
+
+/**
+ * Reads through a domain ring (guest client and store transport over one shared page, the
+ * event channel modelled as a direct call): the ring and framing cost on top of handle().
+ */
+function measureRingReads(): number {
+  const store = XenStore.open();
+  const dom0 = store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } });
+  dom0.handle({ type: XsMessageType.write, requestId: 1, transactionId: 0, payload: encodeWriteArguments("/bench/key", valueText) });
+  dom0.handle({ type: XsMessageType.setPerms, requestId: 2, transactionId: 0, payload: encodeStringArguments("/bench/key", "r0") });
+  const page = new Uint8Array(new SharedArrayBuffer(4096));
+  let replies = 0;
+  let client: DomainRingClient | undefined;
+  const transport = new DomainRingTransport({ store, domainId: 1, endpoint: { page, notify: () => client?.onEventChannelNotified() } });
+  client = new DomainRingClient({ page, notify: () => transport.onEventChannelNotified(), onMessage: () => void replies++ });
+  const request = { type: XsMessageType.read, requestId: 1, transactionId: 0, payload: encodeStringArguments("/bench/key") };
+  const start = performance.now();
+  const deadline = start + cellMilliseconds;
+  let sent = 0;
+  while (performance.now() < deadline) {
+    for (let batch = 0; batch < 200; batch++) client.send(request);
+    sent += 200;
+  }
+  const elapsedSeconds = (performance.now() - start) / 1000;
+  store.close();
+  if (replies !== sent) throw new Error(`ring bench lost replies: ${replies} of ${sent}`);
+  return replies / elapsedSeconds;
 }
 
 async function runOnce(client: StoreSocketClient, operation: Operation, clientIndex: number, lane: number, sequence: number): Promise<void> {
@@ -180,6 +210,10 @@ export const suite: BenchSuite = {
           `${format(single.operationsPerSecond)}/s = ${format(single.operationsPerSecond / readBaseline, 3)}x in-process, ` +
           `${format(single.operationsPerSecond / goal, 2)}x the 50k/s goal (${single.operationsPerSecond >= goal ? "met" : "NOT met"}); ` +
           `p50 ${format(percentile(single.latencies, 0.5), 3)} ms, p99 ${format(percentile(single.latencies, 0.99), 3)} ms\n`,
+      );
+      const ringReads = measureRingReads();
+      process.stdout.write(
+        `domain ring (in-process page, event channel as a direct call), reads: ${format(ringReads)}/s = ${format(ringReads / readBaseline, 3)}x in-process handle()\n`,
       );
       for (const client of clients) client.close();
     } finally {

@@ -53,7 +53,8 @@ export class XsWireFrameDecoder {
     let offset = start;
     if (this.headerFilled < xsHeaderBytes) {
       const take = Math.min(xsHeaderBytes - this.headerFilled, end - offset);
-      this.headerBytes.set(source.subarray(offset, offset + take), this.headerFilled);
+      const header = this.headerBytes;
+      for (let index = 0; index < take; index++) header[this.headerFilled + index] = source[offset + index] ?? 0;
       this.headerFilled += take;
       offset += take;
       if (this.headerFilled < xsHeaderBytes) return offset - start;
@@ -71,11 +72,10 @@ export class XsWireFrameDecoder {
     const payload = this.payload;
     if (payload === undefined) return offset - start;
     const take = Math.min(payload.length - this.payloadFilled, end - offset);
-    if (take > 0) {
-      payload.set(source.subarray(offset, offset + take), this.payloadFilled);
-      this.payloadFilled += take;
-      offset += take;
-    }
+    // Byte loops instead of set(subarray()): no view object is allocated per call.
+    for (let index = 0; index < take; index++) payload[this.payloadFilled + index] = source[offset + index] ?? 0;
+    this.payloadFilled += take;
+    offset += take;
     if (this.payloadFilled === payload.length) {
       this.completed = {
         type: this.headerView.getUint32(0, true),

@@ -16,13 +16,20 @@ export function encodeStoreMessageInto(message: StoreMessage, target: Uint8Array
   if (message.payload.length > xsPayloadMaxBytes) {
     throw new RangeError(`store message payload of ${message.payload.length} bytes exceeds the xs_wire limit of ${xsPayloadMaxBytes}`);
   }
-  const view = new DataView(target.buffer, target.byteOffset + offset, xsHeaderBytes);
-  view.setUint32(0, message.type >>> 0, true);
-  view.setUint32(4, message.requestId >>> 0, true);
-  view.setUint32(8, message.transactionId >>> 0, true);
-  view.setUint32(12, message.payload.length, true);
+  writeUint32LittleEndian(target, offset, message.type);
+  writeUint32LittleEndian(target, offset + 4, message.requestId);
+  writeUint32LittleEndian(target, offset + 8, message.transactionId);
+  writeUint32LittleEndian(target, offset + 12, message.payload.length);
   target.set(message.payload, offset + xsHeaderBytes);
   return offset + xsHeaderBytes + message.payload.length;
+}
+
+/** Byte by byte rather than through a DataView, so that encoding allocates nothing. */
+function writeUint32LittleEndian(target: Uint8Array, offset: number, value: number): void {
+  target[offset] = value & 0xff;
+  target[offset + 1] = (value >>> 8) & 0xff;
+  target[offset + 2] = (value >>> 16) & 0xff;
+  target[offset + 3] = (value >>> 24) & 0xff;
 }
 
 /** Encodes one message into a fresh frame. */
