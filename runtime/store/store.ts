@@ -56,6 +56,19 @@ export const specialWatchPaths = { introduceDomain: "@introduceDomain", releaseD
 const defaultSnapshotEveryRecords = 1000;
 const maximumDomainId = 0xffff;
 
+/** Request types xenstored reserves to privileged connections (XS_FLAG_PRIV). */
+const privilegedOnlyTypes: ReadonlySet<number> = new Set([
+  XsMessageType.control,
+  XsMessageType.introduce,
+  XsMessageType.release,
+  XsMessageType.isDomainIntroduced,
+  XsMessageType.resume,
+  XsMessageType.setTarget,
+  XsMessageType.setFeature,
+  XsMessageType.getQuota,
+  XsMessageType.setQuota,
+]);
+
 const errorPayloads = new Map<XsErrorName, Uint8Array>(xsErrorNames.map((name) => [name, encodeWireText(`${name}\0`)]));
 
 interface OpenTransaction {
@@ -388,6 +401,8 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   private execute(request: StoreMessage): RequestOutcome {
     if (this.closed) return { ok: false, error: "EINVAL" };
     if (request.payload.length > xsPayloadMaxBytes) return { ok: false, error: "E2BIG" };
+    // Like xenstored, refuse privileged-only types to unprivileged callers before anything else.
+    if (!this.privileged && privilegedOnlyTypes.has(request.type)) return { ok: false, error: "EACCES" };
     if (isSpecialPermissionRequest(request)) return this.executeSpecialPermissions(request);
     if (isNodeOperation(request.type)) return this.executeNodeOperation(request);
     switch (request.type) {
@@ -523,7 +538,6 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   }
 
   private executeIntroduce(payload: Uint8Array): RequestOutcome {
-    if (!this.privileged) return { ok: false, error: "EACCES" };
     const introduceArguments = decodeArgumentList(payload);
     if (introduceArguments === undefined || introduceArguments.length < 3) return { ok: false, error: "EINVAL" };
     const domainId = parseDomainId(introduceArguments[0]);
@@ -536,7 +550,6 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   }
 
   private executeRelease(payload: Uint8Array): RequestOutcome {
-    if (!this.privileged) return { ok: false, error: "EACCES" };
     const domainId = parseDomainId(decodeSingleArgument(payload));
     if (domainId === undefined || domainId === 0) return { ok: false, error: "EINVAL" };
     if (!this.store.committedTree.introducedDomains.has(domainId)) return { ok: false, error: "ENOENT" };
@@ -546,7 +559,6 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
 
   /** GET_QUOTA: no argument lists the quota names; `quota` or `domid\0quota` reads one value. */
   private executeGetQuota(payload: Uint8Array): RequestOutcome {
-    if (!this.privileged) return { ok: false, error: "EACCES" };
     const quotaArguments = decodeArgumentList(payload);
     if (quotaArguments === undefined || quotaArguments.length > 2) return { ok: false, error: "EINVAL" };
     if (quotaArguments.length === 0 || (quotaArguments.length === 1 && quotaArguments[0] === "")) {
@@ -563,7 +575,6 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
 
   /** SET_QUOTA: `quota\0value` changes the global value, `domid\0quota\0value` one domain's. */
   private executeSetQuota(payload: Uint8Array): RequestOutcome {
-    if (!this.privileged) return { ok: false, error: "EACCES" };
     const quotaArguments = decodeArgumentList(payload);
     if (quotaArguments === undefined || quotaArguments.length < 2 || quotaArguments.length > 3) return { ok: false, error: "EINVAL" };
     const domainId = quotaArguments.length === 3 ? parseDomainId(quotaArguments[0]) : undefined;
