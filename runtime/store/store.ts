@@ -56,6 +56,11 @@ export const specialWatchPaths = { introduceDomain: "@introduceDomain", releaseD
 const defaultSnapshotEveryRecords = 1000;
 const maximumDomainId = 0xffff;
 
+/** Every type a client may send; WATCH_EVENT and ERROR only travel from the store. */
+const requestTypes: ReadonlySet<number> = new Set(
+  Object.values(XsMessageType).filter((type) => type !== XsMessageType.watchEvent && type !== XsMessageType.error),
+);
+
 /** Request types xenstored reserves to privileged connections (XS_FLAG_PRIV). */
 const privilegedOnlyTypes: ReadonlySet<number> = new Set([
   XsMessageType.control,
@@ -401,8 +406,13 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   private execute(request: StoreMessage): RequestOutcome {
     if (this.closed) return { ok: false, error: "EINVAL" };
     if (request.payload.length > xsPayloadMaxBytes) return { ok: false, error: "E2BIG" };
-    // Like xenstored, refuse privileged-only types to unprivileged callers before anything else.
+    // The order of these checks is xenstored's: unknown type, privilege, transaction id.
+    if (!requestTypes.has(request.type)) return { ok: false, error: "ENOSYS" };
     if (!this.privileged && privilegedOnlyTypes.has(request.type)) return { ok: false, error: "EACCES" };
+    if (request.transactionId !== 0 && request.type !== XsMessageType.watch && request.type !== XsMessageType.unwatch) {
+      if (!this.transactions.has(request.transactionId)) return { ok: false, error: "ENOENT" };
+      if (request.type === XsMessageType.transactionStart) return { ok: false, error: "EBUSY" };
+    }
     if (isSpecialPermissionRequest(request)) return this.executeSpecialPermissions(request);
     if (isNodeOperation(request.type)) return this.executeNodeOperation(request);
     switch (request.type) {
@@ -510,7 +520,6 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   }
 
   private executeTransactionStart(request: StoreMessage): RequestOutcome {
-    if (request.transactionId !== 0) return { ok: false, error: "EBUSY" };
     if (!this.privileged && this.transactions.size >= this.store.enforcedQuotasFor(this.domainId).transactionsPerConnection) {
       return { ok: false, error: "ENOSPC" };
     }
