@@ -10,11 +10,12 @@ describe("store domain lifecycle", () => {
     expect(expectOk(toolstack.isDomainIntroduced(0))).toBe(true);
   });
 
-  it("keeps INTRODUCE and RELEASE to privileged connections", () => {
+  it("keeps INTRODUCE, RELEASE and IS_DOMAIN_INTRODUCED to privileged connections", () => {
     const fixture = createStoreFixture();
     const guest = fixture.guest(1);
     expect(errorOf(guest.introduceDomain(5, 4096n, 3))).toBe("EACCES");
     expect(errorOf(guest.releaseDomain(1))).toBe("EACCES");
+    expect(errorOf(guest.isDomainIntroduced(1))).toBe("EACCES");
   });
 
   it("answers ENOENT for releasing a domain that was never introduced", () => {

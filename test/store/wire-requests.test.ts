@@ -61,6 +61,15 @@ describe("store requests in wire form", () => {
     }
   });
 
+  it("answers EACCES to unprivileged callers of privileged-only types, even unsupported ones", () => {
+    const store = XenStore.open();
+    const guest = store.openConnection({ domainId: 3, privileged: false, sink: { deliver: () => undefined } });
+    for (const type of [XsMessageType.control, XsMessageType.resume, XsMessageType.setTarget, XsMessageType.setFeature]) {
+      const reply = guest.handle({ type, requestId: 1, transactionId: 0, payload: new Uint8Array([0x31, 0]) });
+      expect(text(reply), String(type)).toBe("EACCES\0");
+    }
+  });
+
   it("answers EINVAL for a missing NUL terminator", () => {
     const client = openPrivileged();
     expect(text(client.handle(XsMessageType.read, "/a"))).toBe("EINVAL\0");
