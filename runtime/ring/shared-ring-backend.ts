@@ -140,6 +140,15 @@ export class SharedRingBackend {
     if (waiting !== 0) {
       return waiting;
     }
+    return this.armEventAndCheckForRequests();
+  }
+
+  /**
+   * The second half of the final check, for a backend that already looked and found nothing:
+   * set req_event = req_cons + 1, then look again (a push that raced with the first look saw
+   * the old event index and did not notify). Returns the new batch size or a RingStatus.
+   */
+  armEventAndCheckForRequests(): number {
     this.indices.store(sharedRingHeaderOffsets.requestEvent, (this.requestConsumer + 1) | 0);
     return this.beginRequestBatch();
   }

@@ -175,6 +175,15 @@ export class SharedRingFrontend {
     if (waiting !== 0) {
       return waiting;
     }
+    return this.armEventAndCheckForResponses();
+  }
+
+  /**
+   * The second half of the final check, for a frontend that already looked and found
+   * nothing: set rsp_event = rsp_cons + 1, then look again. Returns the new batch size or a
+   * RingStatus.
+   */
+  armEventAndCheckForResponses(): number {
     this.indices.store(sharedRingHeaderOffsets.responseEvent, (this.responseConsumer + 1) | 0);
     return this.beginResponseBatch();
   }

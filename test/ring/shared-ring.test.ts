@@ -128,8 +128,9 @@ describe("notification suppression", () => {
     expect(backend.beginRequestBatch()).toBe(0);
     frontend.produceRequest(message(64, 1));
     expect(frontend.pushRequests()).toBe(false);
-    // The final check re-arms and then looks again, so the request is not lost.
-    expect(backend.finalCheckForRequests()).toBe(1);
+    // The second half of the final check re-arms and then looks again, so the request is
+    // not lost.
+    expect(backend.armEventAndCheckForRequests()).toBe(1);
   });
 
   it("sends at most one notification per batch of B messages to a consumer that sleeps when idle", () => {
