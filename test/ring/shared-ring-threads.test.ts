@@ -1,0 +1,144 @@
+// Shared rings across real threads (worker_threads over SharedArrayBuffer): copy-once
+// consumption stays consistent while a hostile thread rewrites slots, and a backend that
+// sleeps between batches is never left asleep with work (no lost wake-up). Workers load
+// the compiled JavaScript from dist/, so run `npx tsc -p .` first.
+import { describe, it, expect } from "vitest";
+import { existsSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { SharedRingBackend } from "../../runtime/ring/shared-ring-backend.js";
+import { SharedRingFrontend } from "../../runtime/ring/shared-ring-frontend.js";
+import { repositoryRoot } from "../support/run-cli.js";
+import type { HostileSlotRewriterData } from "./support/hostile-slot-rewriter-worker.js";
+import type { SleepingEchoBackendData, SleepingEchoBackendReport } from "./support/sleeping-echo-backend-worker.js";
+import { signalPendingEvent, waitForPendingEvent } from "./support/pending-event-word.js";
+
+function compiledWorkerPath(name: string): string {
+  const path = `${repositoryRoot}dist/test/ring/support/${name}.js`;
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: run \`npx tsc -p .\` before these tests`);
+  }
+  return path;
+}
+
+function waitForExit(worker: Worker): Promise<number> {
+  return new Promise((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("exit", resolve);
+  });
+}
+
+/** True when every 32-bit word of the slot copy holds the same value (the writer's invariant). */
+function isUniformSlot(words: Int32Array): boolean {
+  const first = words[0];
+  for (let index = 1; index < words.length; index++) {
+    if (words[index] !== first) return false;
+  }
+  return true;
+}
+
+describe("shared ring across threads", () => {
+  it("keeps a validated private copy consistent while a hostile thread rewrites the slot", async () => {
+    const slotBytes = 256;
+    const ringMemory = new SharedArrayBuffer(4096);
+    const control = new SharedArrayBuffer(8);
+    const controlWords = new Int32Array(control);
+    const frontend = SharedRingFrontend.initialize(new Uint8Array(ringMemory), slotBytes);
+    const backend = SharedRingBackend.attach(new Uint8Array(ringMemory), slotBytes);
+    const workerData: HostileSlotRewriterData = { ringMemory, control, slotBytes, entryCount: frontend.entryCount };
+    const worker = new Worker(compiledWorkerPath("hostile-slot-rewriter-worker"), { workerData });
+    const exited = waitForExit(worker);
+    try {
+      // Start only once the hostile writer is running, so the loop below really races it.
+      while (Atomics.load(controlWords, 1) === 0) Atomics.wait(controlWords, 1, 0, 5);
+      const rewritesAtStart = Atomics.load(controlWords, 1);
+      const privateCopy = new Uint8Array(slotBytes);
+      const privateWords = new Int32Array(privateCopy.buffer);
+      const request = new Uint8Array(slotBytes);
+      let accepted = 0;
+      let rejectedAsTorn = 0;
+      let changedAfterValidation = 0;
+      let consumed = 0;
+      // Run a fixed amount of work, extended until the writer has made progress during it
+      // (bounded, so a starved worker cannot hang the test).
+      for (let round = 0; round < 400_000 && (round < 20_000 || Atomics.load(controlWords, 1) - rewritesAtStart < 50); round++) {
+        frontend.produceRequest(request);
+        frontend.pushRequests();
+        expect(backend.beginRequestBatch()).toBeGreaterThan(0);
+        while (backend.consumeRequestInto(privateCopy)) {
+          consumed++;
+          if (!isUniformSlot(privateWords)) {
+            rejectedAsTorn++;
+          } else {
+            accepted++;
+            const validatedValue = privateWords[0];
+            // "Use" the request after giving the writer time to rewrite the shared slot.
+            for (let spin = 0; spin < 50; spin++) Atomics.load(controlWords, 1);
+            if (!isUniformSlot(privateWords) || privateWords[0] !== validatedValue) changedAfterValidation++;
+          }
+          backend.produceResponse(request);
+        }
+        backend.pushResponses();
+        frontend.beginResponseBatch();
+        while (frontend.consumeResponse() !== null);
+      }
+      const rewritesDuringRun = Atomics.load(controlWords, 1) - rewritesAtStart;
+      expect(consumed).toBe(accepted + rejectedAsTorn);
+      expect(rewritesDuringRun).toBeGreaterThan(0);
+      expect(accepted).toBeGreaterThan(0);
+      expect(changedAfterValidation).toBe(0);
+    } finally {
+      Atomics.store(controlWords, 0, 1);
+      await exited;
+    }
+  });
+
+  it("never leaves a backend that sleeps between batches asleep with requests pending", async () => {
+    const slotBytes = 64;
+    const requestCount = 20_000;
+    const ringMemory = new SharedArrayBuffer(4096);
+    const events = new SharedArrayBuffer(8);
+    const eventWords = new Int32Array(events);
+    const frontend = SharedRingFrontend.initialize(new Uint8Array(ringMemory), slotBytes);
+    const workerData: SleepingEchoBackendData = { ringMemory, slotBytes, events, requestCount, lostWakeUpTimeoutMilliseconds: 10_000 };
+    const worker = new Worker(compiledWorkerPath("sleeping-echo-backend-worker"), { workerData });
+    const reported = new Promise<SleepingEchoBackendReport>((resolve) => worker.once("message", resolve));
+    const exited = waitForExit(worker);
+    const request = new Uint8Array(slotBytes);
+    const requestView = new DataView(request.buffer);
+    let sent = 0;
+    let received = 0;
+    let frontendLostWakeUps = 0;
+    let outOfOrder = 0;
+    // Varying batch sizes make the backend alternate between draining and sleeping.
+    for (let batch = 1; received < requestCount; batch = (batch % 7) + 1) {
+      for (let index = 0; index < batch && sent < requestCount && frontend.freeRequestCount() > 0; index++) {
+        requestView.setUint32(0, sent, true);
+        frontend.produceRequest(request);
+        sent++;
+      }
+      if (frontend.pushRequests()) signalPendingEvent(eventWords, 0);
+      let waiting = frontend.beginResponseBatch();
+      for (;;) {
+        for (let response = frontend.consumeResponse(); response !== null; response = frontend.consumeResponse()) {
+          if (new DataView(response.buffer).getUint32(0, true) !== received) outOfOrder++;
+          received++;
+        }
+        if (received === sent && sent < requestCount) break;
+        waiting = frontend.finalCheckForResponses();
+        expect(waiting).toBeGreaterThanOrEqual(0);
+        if (waiting > 0) continue;
+        if (received === requestCount) break;
+        if (!waitForPendingEvent(eventWords, 1, 10_000) && frontend.beginResponseBatch() > 0) frontendLostWakeUps++;
+        waiting = frontend.beginResponseBatch();
+      }
+    }
+    const report = await reported;
+    await exited;
+    expect(report.faults).toBe(0);
+    expect(report.requestsAnswered).toBe(requestCount);
+    expect(report.lostWakeUps).toBe(0);
+    expect(frontendLostWakeUps).toBe(0);
+    expect(outOfOrder).toBe(0);
+    expect(received).toBe(requestCount);
+  });
+});
