@@ -26,3 +26,4 @@ export {
 } from "./shared-ring-layout.js";
 export { SharedRingFrontend, initializeSharedRingHeader } from "./shared-ring-frontend.js";
 export { SharedRingBackend } from "./shared-ring-backend.js";
+export { readSharedRingHeader, findSharedRingHeaderProblem, type SharedRingHeaderSnapshot } from "./shared-ring-header.js";

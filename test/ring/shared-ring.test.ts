@@ -6,6 +6,7 @@ import { SharedRingBackend } from "../../runtime/ring/shared-ring-backend.js";
 import { SharedRingFrontend } from "../../runtime/ring/shared-ring-frontend.js";
 import { computeSharedRingBytes, computeSharedRingEntryCount } from "../../runtime/ring/shared-ring-layout.js";
 import { RingStatus, describeRingStatus } from "../../runtime/ring/ring-status.js";
+import { findSharedRingHeaderProblem, readSharedRingHeader } from "../../runtime/ring/shared-ring-header.js";
 
 function readU32(memory: Uint8Array, offset: number): number {
   return new DataView(memory.buffer, memory.byteOffset).getUint32(offset, true);
@@ -265,5 +266,20 @@ describe("copy-once consumption", () => {
     expect(frontend.pushRequests()).toBe(true);
     expect(backend.beginRequestBatch()).toBe(1);
     expect(messageValue(backend.consumeRequest() ?? new Uint8Array(4))).toBe(5);
+  });
+});
+
+describe("outside observers", () => {
+  it("reads the header indices and flags requests running more than size ahead of responses", () => {
+    const memory = new Uint8Array(4096);
+    const frontend = SharedRingFrontend.initialize(memory, 112, 0xffff_fffe);
+    frontend.produceRequest(message(112, 1));
+    frontend.produceRequest(message(112, 2));
+    frontend.pushRequests();
+    const header = readSharedRingHeader(memory);
+    expect(header).toEqual({ requestProducer: 0, requestEvent: 0xffff_ffff, responseProducer: 0xffff_fffe, responseEvent: 0xffff_ffff });
+    expect(findSharedRingHeaderProblem(header, 32)).toBeNull();
+    writeU32(memory, 0, 0xffff_fffe + 33);
+    expect(findSharedRingHeaderProblem(readSharedRingHeader(memory), 32)).toMatch(/more than the 32 ring entries/);
   });
 });
