@@ -1,8 +1,10 @@
 // Produce and consume allocate nothing per message: over a long run through the ring (and
-// across the 2^32 wrap) no young-generation garbage collection happens, while the same loop
-// with one small allocation per message triggers several (which shows the detector works).
+// across the 2^32 wrap) no young-generation garbage collection happens and the used heap does
+// not grow, while the same loop with one small allocation per message triggers collections
+// (which shows the detector works).
 import { describe, it, expect } from "vitest";
 import { PerformanceObserver, constants, performance, type PerformanceEntry } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 import { ByteStreamRingEndpoint } from "../../runtime/ring/byte-stream-ring.js";
 import { xenstoreRingLayout } from "../../runtime/ring/byte-stream-ring-layout.js";
 import { SharedRingBackend } from "../../runtime/ring/shared-ring-backend.js";
@@ -12,20 +14,32 @@ interface GcDetail {
   readonly kind: number;
 }
 
-/** Runs `work` and counts the minor (scavenge) collections that started while it ran. */
-async function countMinorCollectionsDuring(work: () => void): Promise<number> {
+interface AllocationObservation {
+  /** Minor (scavenge) collections that started while the work ran. */
+  readonly minorCollections: number;
+  /** Growth of the used heap across the work; with no collection in between, what it allocated. */
+  readonly heapGrowthBytes: number;
+}
+
+async function observeAllocationDuring(work: () => void): Promise<AllocationObservation> {
   const collections: PerformanceEntry[] = [];
   const observer = new PerformanceObserver((list) => collections.push(...list.getEntries()));
   observer.observe({ entryTypes: ["gc"] });
+  const heapBefore = getHeapStatistics().used_heap_size;
   const start = performance.now();
   work();
   const end = performance.now();
+  const heapAfter = getHeapStatistics().used_heap_size;
   // GC entries are delivered asynchronously; let them arrive before counting.
   await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
-  return collections.filter(
-    (entry) => entry.startTime >= start && entry.startTime <= end && (entry as PerformanceEntry & { readonly detail?: GcDetail }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR,
+  const minorCollections = collections.filter(
+    (entry) =>
+      entry.startTime >= start &&
+      entry.startTime <= end &&
+      (entry as PerformanceEntry & { readonly detail?: GcDetail }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR,
   ).length;
+  return { minorCollections, heapGrowthBytes: heapAfter - heapBefore };
 }
 
 function createRingLoop(allocatePerMessage: boolean): (messages: number) => void {
@@ -57,10 +71,12 @@ describe("allocation per message", () => {
   it("produces and consumes a million messages through a shared ring without a young-generation GC", async () => {
     const run = createRingLoop(false);
     run(200_000); // let the optimising compiler settle before measuring
-    expect(await countMinorCollectionsDuring(() => run(1_000_000))).toBe(0);
+    const quiet = await observeAllocationDuring(() => run(1_000_000));
+    expect(quiet.minorCollections).toBe(0);
+    expect(quiet.heapGrowthBytes).toBeLessThan(64 * 1024); // far below one byte per message
     const allocating = createRingLoop(true);
     allocating(50_000);
-    expect(await countMinorCollectionsDuring(() => allocating(1_000_000))).toBeGreaterThan(0);
+    expect((await observeAllocationDuring(() => allocating(1_000_000))).minorCollections).toBeGreaterThan(0);
   });
 
   it("writes and reads a byte stream without a young-generation GC", async () => {
@@ -76,6 +92,8 @@ describe("allocation per message", () => {
       }
     };
     run(100_000);
-    expect(await countMinorCollectionsDuring(() => run(500_000))).toBe(0);
+    const quiet = await observeAllocationDuring(() => run(500_000));
+    expect(quiet.minorCollections).toBe(0);
+    expect(quiet.heapGrowthBytes).toBeLessThan(64 * 1024);
   });
 });

@@ -60,7 +60,7 @@ describe("shared ring across threads", () => {
       let consumed = 0;
       // Run a fixed amount of work, extended until the writer has made progress during it
       // (bounded, so a starved worker cannot hang the test).
-      for (let round = 0; round < 400_000 && (round < 20_000 || Atomics.load(controlWords, 1) - rewritesAtStart < 50); round++) {
+      for (let round = 0; round < 400_000 && (round < 10_000 || Atomics.load(controlWords, 1) - rewritesAtStart < 50); round++) {
         frontend.produceRequest(request);
         frontend.pushRequests();
         expect(backend.beginRequestBatch()).toBeGreaterThan(0);
