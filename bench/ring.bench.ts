@@ -1,5 +1,5 @@
 // Shared-ring benchmark: single-threaded produce/consume against a bare copy loop, streaming
-// and round trips across two worker threads (SharedArrayBuffer ring, polling) against
+// and round trips across two threads (SharedArrayBuffer ring, polling and notified) against
 // postMessage of the same bytes, and notifications per message at batch sizes 1 and 32.
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
@@ -7,6 +7,7 @@ import { SharedRingBackend } from "../runtime/ring/shared-ring-backend.js";
 import { SharedRingFrontend } from "../runtime/ring/shared-ring-frontend.js";
 import { computeSharedRingBytes } from "../runtime/ring/shared-ring-layout.js";
 import type { RingBenchPeerData } from "./support/ring-bench-peer-worker.js";
+import { signalPendingWord, spinThenWaitForPendingWord } from "./support/spin-then-wait-event.js";
 import type { BenchSuite } from "./suite.js";
 
 const slotBytes = 64;
@@ -103,17 +104,28 @@ function measureNotificationsPerMessage(): void {
   }
 }
 
-interface PollingPeer {
+interface RingPeer {
   readonly frontend: SharedRingFrontend;
+  /** Pending words of the emulated event channel (notified mode): 0 backend, 1 frontend. */
+  readonly events: Int32Array;
+  /** Notifications the backend sent to the frontend so far (notified mode). */
+  responseNotifications(): number;
   stop(): Promise<void>;
 }
 
-async function startPollingPeer(): Promise<PollingPeer> {
+const notifiedSpinPolls = 2000;
+
+async function startRingPeer(mode: "polling-ring-backend" | "notified-ring-backend"): Promise<RingPeer> {
   const ringMemory = new SharedArrayBuffer(computeSharedRingBytes(pageOrder));
-  const control = new SharedArrayBuffer(8);
+  const control = new SharedArrayBuffer(12);
   const controlWords = new Int32Array(control);
+  const events = new SharedArrayBuffer(8);
+  const eventWords = new Int32Array(events);
   const frontend = SharedRingFrontend.initialize(new Uint8Array(ringMemory), slotBytes);
-  const workerData: RingBenchPeerData = { mode: "polling-ring-backend", ringMemory, slotBytes, control };
+  const workerData: RingBenchPeerData =
+    mode === "polling-ring-backend"
+      ? { mode, ringMemory, slotBytes, control }
+      : { mode, ringMemory, slotBytes, control, events, spinPolls: notifiedSpinPolls };
   const worker = new Worker(peerWorkerUrl, { workerData });
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   while (Atomics.load(controlWords, 1) === 0) {
@@ -121,11 +133,81 @@ async function startPollingPeer(): Promise<PollingPeer> {
   }
   return {
     frontend,
+    events: eventWords,
+    responseNotifications: () => Atomics.load(controlWords, 2),
     async stop() {
       Atomics.store(controlWords, 0, 1);
+      signalPendingWord(eventWords, 0);
       await exited;
     },
   };
+}
+
+interface NotifiedRun {
+  readonly messagesPerSecond: number;
+  readonly requestNotificationsPerMessage: number;
+  readonly responseNotificationsPerMessage: number;
+}
+
+/** Waits for responses the way a sleeping frontend does: final check, then spin, then sleep. */
+function awaitResponses(peer: RingPeer): void {
+  while (peer.frontend.beginResponseBatch() === 0 && peer.frontend.finalCheckForResponses() === 0) {
+    spinThenWaitForPendingWord(peer.events, 1, notifiedSpinPolls, 100);
+  }
+}
+
+/** Streams with notifications instead of polling: each side sleeps when it has nothing to do. */
+function streamThroughNotifiedRing(peer: RingPeer, milliseconds: number): NotifiedRun {
+  const frontend = peer.frontend;
+  const request = new Uint8Array(slotBytes).fill(2);
+  const responseCopy = new Uint8Array(slotBytes);
+  const responseNotificationsAtStart = peer.responseNotifications();
+  let answered = 0;
+  let requestNotifications = 0;
+  const start = performance.now();
+  let now = start;
+  for (let round = 0; now - start < milliseconds; round++) {
+    while (frontend.produceRequest(request));
+    if (frontend.pushRequests()) {
+      requestNotifications++;
+      signalPendingWord(peer.events, 0);
+    }
+    awaitResponses(peer);
+    while (frontend.consumeResponseInto(responseCopy)) answered++;
+    if ((round & 15) === 0) now = performance.now();
+  }
+  now = performance.now();
+  const responseNotifications = peer.responseNotifications() - responseNotificationsAtStart;
+  while (frontend.outstandingRequestCount() > 0) {
+    awaitResponses(peer);
+    while (frontend.consumeResponseInto(responseCopy));
+  }
+  return {
+    messagesPerSecond: (answered * 1000) / (now - start),
+    requestNotificationsPerMessage: requestNotifications / answered,
+    responseNotificationsPerMessage: responseNotifications / answered,
+  };
+}
+
+/** One request at a time, sleeping (after a short spin) until its response is notified. */
+function roundTripThroughNotifiedRing(peer: RingPeer, milliseconds: number): number {
+  const frontend = peer.frontend;
+  const request = new Uint8Array(slotBytes).fill(3);
+  const responseCopy = new Uint8Array(slotBytes);
+  let roundTrips = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < milliseconds) {
+    for (let repeat = 0; repeat < 16; repeat++) {
+      frontend.produceRequest(request);
+      if (frontend.pushRequests()) signalPendingWord(peer.events, 0);
+      awaitResponses(peer);
+      frontend.consumeResponseInto(responseCopy);
+      roundTrips++;
+    }
+    now = performance.now();
+  }
+  return (roundTrips * 1000) / (now - start);
 }
 
 /** Streams requests through the ring, keeping it as full as possible; returns answered messages per second. */
@@ -229,16 +311,26 @@ function roundTripThroughPostMessage(worker: Worker, milliseconds: number): Prom
 }
 
 async function measureAcrossThreads(): Promise<void> {
-  const peer = await startPollingPeer();
+  const pollingPeer = await startRingPeer("polling-ring-backend");
   let ringStreaming: number;
   let ringRoundTrips: number;
   try {
-    streamThroughRing(peer.frontend, 300);
-    ringStreaming = streamThroughRing(peer.frontend, 2500);
-    roundTripThroughRing(peer.frontend, 200);
-    ringRoundTrips = roundTripThroughRing(peer.frontend, 2000);
+    streamThroughRing(pollingPeer.frontend, 300);
+    ringStreaming = streamThroughRing(pollingPeer.frontend, 2500);
+    roundTripThroughRing(pollingPeer.frontend, 200);
+    ringRoundTrips = roundTripThroughRing(pollingPeer.frontend, 2000);
   } finally {
-    await peer.stop();
+    await pollingPeer.stop();
+  }
+  const notifiedPeer = await startRingPeer("notified-ring-backend");
+  let notifiedStreaming: NotifiedRun;
+  let notifiedRoundTrips: number;
+  try {
+    streamThroughNotifiedRing(notifiedPeer, 300);
+    notifiedStreaming = streamThroughNotifiedRing(notifiedPeer, 2500);
+    notifiedRoundTrips = roundTripThroughNotifiedRing(notifiedPeer, 2000);
+  } finally {
+    await notifiedPeer.stop();
   }
   const [postStreaming, postRoundTrips] = await withEchoWorker(async (worker) => {
     await streamThroughPostMessage(worker, 300);
@@ -247,12 +339,14 @@ async function measureAcrossThreads(): Promise<void> {
     const roundTrips = await roundTripThroughPostMessage(worker, 2000);
     return [streaming, roundTrips] as const;
   });
+  print(`two threads, streaming ${slotBytes}-byte requests with echoed responses (${formatRate(postStreaming)} msgs through postMessage = 1x):`);
+  print(`  SAB ring, polling: ${formatRate(ringStreaming)} msgs = ${(ringStreaming / postStreaming).toFixed(1)}x (goal: >= 3M/s)`);
   print(
-    `two threads, streaming ${slotBytes}-byte requests with echoed responses: SAB ring (polling) ${formatRate(ringStreaming)} msgs; postMessage ${formatRate(postStreaming)}; ring/postMessage = ${(ringStreaming / postStreaming).toFixed(1)}x (goal: ring >= 3M/s)`,
+    `  SAB ring, notified (spin ${notifiedSpinPolls} polls, then Atomics.wait): ${formatRate(notifiedStreaming.messagesPerSecond)} msgs = ${(notifiedStreaming.messagesPerSecond / postStreaming).toFixed(1)}x; notifications per message: requests ${notifiedStreaming.requestNotificationsPerMessage.toFixed(4)}, responses ${notifiedStreaming.responseNotificationsPerMessage.toFixed(4)}`,
   );
-  print(
-    `two threads, round trip: SAB ring (polling) ${formatRate(ringRoundTrips)} (${(1e6 / ringRoundTrips).toFixed(2)} us each); postMessage ${formatRate(postRoundTrips)} (${(1e6 / postRoundTrips).toFixed(1)} us each); ring/postMessage = ${(ringRoundTrips / postRoundTrips).toFixed(1)}x (goal: >= 50x)`,
-  );
+  print(`two threads, round trip of one ${slotBytes}-byte request (${formatRate(postRoundTrips)}, ${(1e6 / postRoundTrips).toFixed(1)} us each through postMessage = 1x):`);
+  print(`  SAB ring, polling: ${formatRate(ringRoundTrips)} (${(1e6 / ringRoundTrips).toFixed(2)} us each) = ${(ringRoundTrips / postRoundTrips).toFixed(1)}x (goal: >= 50x)`);
+  print(`  SAB ring, notified: ${formatRate(notifiedRoundTrips)} (${(1e6 / notifiedRoundTrips).toFixed(2)} us each) = ${(notifiedRoundTrips / postRoundTrips).toFixed(1)}x`);
 }
 
 export const suite: BenchSuite = {
