@@ -1,13 +1,18 @@
 // Shared rings across real threads (worker_threads over SharedArrayBuffer): copy-once
-// consumption stays consistent while a hostile thread rewrites slots, and a backend that
-// sleeps between batches is never left asleep with work (no lost wake-up). Workers load
-// the compiled JavaScript from dist/, so run `npx tsc -p .` first.
+// consumption stays consistent while a hostile thread rewrites slots, hostile index writes
+// are reported as faults and never overrun the ring, and a backend that sleeps between
+// batches is never left asleep with work (no lost wake-up). Workers load the compiled
+// JavaScript from dist/, so run `npx tsc -p .` first.
 import { describe, it, expect } from "vitest";
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { SharedRingBackend } from "../../runtime/ring/shared-ring-backend.js";
 import { SharedRingFrontend } from "../../runtime/ring/shared-ring-frontend.js";
 import { repositoryRoot } from "../support/run-cli.js";
+import { ByteStreamRingEndpoint } from "../../runtime/ring/byte-stream-ring.js";
+import { xenstoreRingLayout } from "../../runtime/ring/byte-stream-ring-layout.js";
+import { RingStatus } from "../../runtime/ring/ring-status.js";
+import type { HostileIndexScribblerData } from "./support/hostile-index-scribbler-worker.js";
 import type { HostileSlotRewriterData } from "./support/hostile-slot-rewriter-worker.js";
 import type { SleepingEchoBackendData, SleepingEchoBackendReport } from "./support/sleeping-echo-backend-worker.js";
 import { signalPendingEvent, waitForPendingEvent } from "./support/pending-event-word.js";
@@ -140,5 +145,92 @@ describe("shared ring across threads", () => {
     expect(frontendLostWakeUps).toBe(0);
     expect(outOfOrder).toBe(0);
     expect(received).toBe(requestCount);
+  });
+
+  it("reports a hostile thread's index writes as faults and never consumes beyond the ring", async () => {
+    const slotBytes = 112;
+    const ringMemory = new SharedArrayBuffer(4096);
+    const control = new SharedArrayBuffer(8);
+    const controlWords = new Int32Array(control);
+    const memory = new Uint8Array(ringMemory);
+    SharedRingFrontend.initialize(memory, slotBytes);
+    const backend = SharedRingBackend.attach(memory, slotBytes);
+    // The hostile frontend publishes req_prod values near the backend's rsp_prod (plausible,
+    // overflowing or behind) and now and then anything at all.
+    const workerData: HostileIndexScribblerData = { ringMemory, targets: [{ offset: 0, anchorOffset: 8, spread: 48 }], control, seed: 0x5eed };
+    const worker = new Worker(compiledWorkerPath("hostile-index-scribbler-worker"), { workerData });
+    const exited = waitForExit(worker);
+    try {
+      while (Atomics.load(controlWords, 1) === 0) Atomics.wait(controlWords, 1, 0, 5);
+      const privateCopy = new Uint8Array(slotBytes);
+      let faults = 0;
+      let consumed = 0;
+      let oversizedBatches = 0;
+      let overrunUnanswered = 0;
+      // Run until both a fault and an accepted request were seen, so the race was real; the
+      // bound only stops a starved hostile thread from hanging the test.
+      for (let round = 0; round < 20_000_000 && (round < 20_000 || faults === 0 || consumed === 0); round++) {
+        const waiting = backend.beginRequestBatch();
+        if (waiting < 0) {
+          expect(waiting).toBe(RingStatus.frontendRequestOverflow);
+          faults++;
+        } else if (waiting > backend.entryCount) {
+          oversizedBatches++;
+        }
+        while (backend.consumeRequestInto(privateCopy)) consumed++;
+        if (backend.unansweredRequestCount() > backend.entryCount) overrunUnanswered++;
+        while (backend.produceResponse(privateCopy));
+        backend.pushResponses();
+      }
+      expect(faults).toBeGreaterThan(0);
+      expect(consumed).toBeGreaterThan(0);
+      expect(oversizedBatches).toBe(0);
+      expect(overrunUnanswered).toBe(0);
+    } finally {
+      Atomics.store(controlWords, 0, 1);
+      await exited;
+    }
+  });
+
+  it("reports a hostile thread's byte-stream index writes as faults and never reads past the buffer", async () => {
+    const ringMemory = new SharedArrayBuffer(4096);
+    const control = new SharedArrayBuffer(8);
+    const controlWords = new Int32Array(control);
+    const store = new ByteStreamRingEndpoint(new Uint8Array(ringMemory), xenstoreRingLayout, "backend");
+    const { guestToBackend, backendToGuest } = xenstoreRingLayout;
+    const workerData: HostileIndexScribblerData = {
+      ringMemory,
+      targets: [
+        { offset: guestToBackend.producerIndexOffset, anchorOffset: guestToBackend.consumerIndexOffset, spread: 1100 },
+        { offset: backendToGuest.consumerIndexOffset, anchorOffset: backendToGuest.producerIndexOffset, spread: 1100 },
+      ],
+      control,
+      seed: 0xbad,
+    };
+    const worker = new Worker(compiledWorkerPath("hostile-index-scribbler-worker"), { workerData });
+    const exited = waitForExit(worker);
+    try {
+      while (Atomics.load(controlWords, 1) === 0) Atomics.wait(controlWords, 1, 0, 5);
+      const target = new Uint8Array(4096);
+      const reply = new Uint8Array(64).fill(0x4f);
+      let faults = 0;
+      let overlong = 0;
+      let transfers = 0;
+      for (let round = 0; round < 10_000_000 && (round < 20_000 || faults === 0 || transfers === 0); round++) {
+        const read = store.read(target);
+        const written = store.write(reply);
+        for (const result of [read, written]) {
+          if (result === RingStatus.byteStreamIndicesOutOfRange) faults++;
+          else if (result > 1024) overlong++;
+          else if (result > 0) transfers++;
+        }
+      }
+      expect(faults).toBeGreaterThan(0);
+      expect(overlong).toBe(0);
+      expect(transfers).toBeGreaterThan(0);
+    } finally {
+      Atomics.store(controlWords, 0, 1);
+      await exited;
+    }
   });
 });
