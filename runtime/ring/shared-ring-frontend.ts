@@ -38,8 +38,10 @@ export class SharedRingFrontend {
 
   /** Initialises the shared page (frontend only) and returns the frontend's end of it. */
   static initialize(memory: Uint8Array, slotBytes: number, startIndex = 0): SharedRingFrontend {
+    // Constructing first checks the geometry, so a refused ring leaves the page untouched.
+    const frontend = new SharedRingFrontend(memory, slotBytes, startIndex);
     initializeSharedRingHeader(memory, startIndex);
-    return new SharedRingFrontend(memory, slotBytes, startIndex);
+    return frontend;
   }
 
   /**

@@ -38,6 +38,10 @@ describe("shared ring layout", () => {
     expect(() => SharedRingFrontend.initialize(new Uint8Array(3000), 16)).toThrow(/4096 << order/);
     expect(() => SharedRingFrontend.initialize(new Uint8Array(3 * 4096), 16)).toThrow(/4096 << order/);
     expect(() => SharedRingBackend.attach(new Uint8Array(4096), 5000)).toThrow(/does not fit/);
+    const untouched = new Uint8Array(4096).fill(0x5a);
+    expect(() => SharedRingFrontend.initialize(untouched, 4096)).toThrow(/does not fit/);
+    expect(untouched.every((byte) => byte === 0x5a)).toBe(true);
+    expect(() => SharedRingFrontend.initialize(new Uint8Array(new ArrayBuffer(4100), 2, 4096), 64)).toThrow(/4-byte boundary/);
   });
 
   it("writes the header byte for byte on frontend init and leaves slots alone", () => {
