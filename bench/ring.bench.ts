@@ -1,6 +1,7 @@
 // Shared-ring benchmark: single-threaded produce/consume against a bare copy loop, streaming
 // and round trips across two threads (SharedArrayBuffer ring, polling and notified) against
 // postMessage of the same bytes, and notifications per message at batch sizes 1 and 32.
+import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { SharedRingBackend } from "../runtime/ring/shared-ring-backend.js";
@@ -352,6 +353,8 @@ async function measureAcrossThreads(): Promise<void> {
 export const suite: BenchSuite = {
   name: "ring",
   async run() {
+    // Cross-thread figures depend on both threads getting a core at once; say how busy the box was.
+    print(`machine: ${availableParallelism()} cores, load average ${loadavg().map((load) => load.toFixed(1)).join(" ")}`);
     measureSingleThreaded();
     measureNotificationsPerMessage();
     await measureAcrossThreads();
