@@ -69,16 +69,20 @@ describe("shared ring across threads", () => {
         frontend.produceRequest(request);
         frontend.pushRequests();
         expect(backend.beginRequestBatch()).toBeGreaterThan(0);
-        while (backend.consumeRequestInto(privateCopy)) {
+        // Alternate between the caller-owned buffer and the end's own private buffer.
+        for (;;) {
+          const copy = round % 2 === 0 ? (backend.consumeRequestInto(privateCopy) ? privateWords : null) : backend.consumeRequest();
+          if (copy === null) break;
+          const words = copy instanceof Int32Array ? copy : new Int32Array(copy.buffer, copy.byteOffset, slotBytes / 4);
           consumed++;
-          if (!isUniformSlot(privateWords)) {
+          if (!isUniformSlot(words)) {
             rejectedAsTorn++;
           } else {
             accepted++;
-            const validatedValue = privateWords[0];
+            const validatedValue = words[0];
             // "Use" the request after giving the writer time to rewrite the shared slot.
             for (let spin = 0; spin < 50; spin++) Atomics.load(controlWords, 1);
-            if (!isUniformSlot(privateWords) || privateWords[0] !== validatedValue) changedAfterValidation++;
+            if (!isUniformSlot(words) || words[0] !== validatedValue) changedAfterValidation++;
           }
           backend.produceResponse(request);
         }
