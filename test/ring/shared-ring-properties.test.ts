@@ -3,7 +3,7 @@
 // and keep every index invariant; the notify rule matches (old, new] on wrapped u32 indices.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { isNotificationRequired } from "../../runtime/ring/ring-index-arithmetic.js";
+import { distanceForwardU32, isNotificationRequired } from "../../runtime/ring/ring-index-arithmetic.js";
 import { SharedRingBackend } from "../../runtime/ring/shared-ring-backend.js";
 import { SharedRingFrontend } from "../../runtime/ring/shared-ring-frontend.js";
 
@@ -33,6 +33,16 @@ describe("notify rule", () => {
         expect(isNotificationRequired(old | 0, newer | 0, event | 0)).toBe(expected);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("measures forward distances modulo 2^32", () => {
+    fc.assert(
+      fc.property(u32Arbitrary, fc.integer({ min: 0, max: 0xffff_ffff }), (from, step) => {
+        const to = Number((BigInt(from) + BigInt(step)) % twoToThe32);
+        expect(distanceForwardU32(from, to)).toBe(step);
+        expect(distanceForwardU32(from | 0, to | 0)).toBe(step);
+      }),
     );
   });
 
