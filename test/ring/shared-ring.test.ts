@@ -199,6 +199,19 @@ describe("overflow checks against hostile peers", () => {
     expect(backend.beginRequestBatch()).toBe(RingStatus.frontendRequestOverflow);
   });
 
+  it("catches req_prod moved behind req_cons while still within Xen's bound from rsp_prod_pvt", () => {
+    const { memory, frontend, backend } = connectedRing();
+    for (let index = 0; index < 4; index++) frontend.produceRequest(message(112, index));
+    frontend.pushRequests();
+    backend.beginRequestBatch();
+    for (let index = 0; index < 4; index++) backend.consumeRequest();
+    // Nothing answered yet: rsp_prod_pvt 0, req_cons 4. req_prod 2 passes Xen's check
+    // (2 - 0 <= 32) but would make the backend take 28 stale slots as new requests.
+    writeU32(memory, 0, 2);
+    expect(backend.beginRequestBatch()).toBe(RingStatus.frontendRequestOverflow);
+    expect(backend.consumeRequest()).toBeNull();
+  });
+
   it("never lets the backend consume a request whose slot still holds an unanswered one", () => {
     const { memory, frontend, backend } = connectedRing();
     for (let index = 0; index < 32; index++) frontend.produceRequest(message(112, index));
