@@ -14,3 +14,16 @@ export {
   type ByteStreamRingLayout,
 } from "./byte-stream-ring-layout.js";
 export { ByteStreamRingEndpoint, type ByteStreamRingSide } from "./byte-stream-ring.js";
+export {
+  sharedRingPageBytes,
+  sharedRingHeaderBytes,
+  sharedRingHeaderOffsets,
+  computeSharedRingBytes,
+  computeSharedRingEntryCount,
+  computeSharedRingSlotOffset,
+  describeSharedRingGeometry,
+  type SharedRingGeometry,
+} from "./shared-ring-layout.js";
+export { SharedRingFrontend, initializeSharedRingHeader } from "./shared-ring-frontend.js";
+export { SharedRingBackend } from "./shared-ring-backend.js";
+export { readSharedRingHeader, findSharedRingHeaderProblem, type SharedRingHeaderSnapshot } from "./shared-ring-header.js";

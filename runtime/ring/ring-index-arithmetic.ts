@@ -14,8 +14,3 @@ export function distanceForwardU32(from: number, to: number): number {
 export function isNotificationRequired(oldProducer: number, newProducer: number, peerEvent: number): boolean {
   return (newProducer - peerEvent) >>> 0 < (newProducer - oldProducer) >>> 0;
 }
-
-/** Normalises any integer to the signed 32-bit pattern the rings keep in private state. */
-export function toIndexBits(index: number): number {
-  return index | 0;
-}
