@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { xenstoreRingFieldOffsets, xenstoreRingLayout } from "../../runtime/ring/index.js";
 import { decodeStringArguments, decodeText, encodeStringArguments, encodeWriteArguments } from "../../runtime/store/request-payloads.js";
@@ -142,5 +143,29 @@ describe("domain ring transport", () => {
     pair.received.length = 0;
     pair.client.send({ type: XsMessageType.write, requestId: 2, transactionId: 0, payload: encodeWriteArguments("/reconnect/x", "1") });
     expect(pair.received.map((message) => message.type)).toEqual([XsMessageType.write]);
+  });
+
+  it("never throws on a hostile page (random indices and bytes) and leaves other domains served", () => {
+    const store = openTestStore();
+    const honest = createRingPair(store, 0);
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 2048, maxLength: 2048 }),
+        fc.array(fc.record({ word: fc.constantFrom(2048, 2052, 2056, 2060, 2068), value: fc.integer({ min: 0, max: 0xffff_ffff }) }), { maxLength: 6 }),
+        (streams, words) => {
+          const hostile = createRingPair(store, 0);
+          hostile.page.set(streams, 0);
+          for (const { word, value } of words) setWordAt(hostile.page, word, value);
+          expect(() => {
+            for (let round = 0; round < 3; round++) hostile.transport.onEventChannelNotified();
+          }).not.toThrow();
+          if (hostile.transport.disconnectReason !== undefined) expect(wordAt(hostile.page, errorFieldOffset)).not.toBe(0);
+          hostile.transport.close();
+        },
+      ),
+      { numRuns: 150 },
+    );
+    honest.client.send({ type: XsMessageType.write, requestId: 1, transactionId: 0, payload: encodeWriteArguments("/after-hostile", "ok") });
+    expect(honest.received.map((message) => message.type)).toEqual([XsMessageType.write]);
   });
 });
