@@ -57,6 +57,7 @@ export class DomainRingTransport {
   private notifiedWhileProcessing = false;
   private notifyPending = false;
   private droppedReason: string | undefined;
+  private closedByStore = false;
 
   constructor(private readonly options: DomainRingTransportOptions) {
     this.ring = new ByteStreamRingEndpoint(options.endpoint.page, xenstoreRingLayout, "backend");
@@ -84,7 +85,12 @@ export class DomainRingTransport {
 
   /** To be called whenever the domain's event channel fires. */
   onEventChannelNotified(): void {
-    if (this.droppedReason !== undefined) return;
+    if (this.droppedReason !== undefined) {
+      // A domain dropped for a ring error may start afresh through the reconnection
+      // handshake (that is what the error feature is for); a closed transport stays closed.
+      if (this.closedByStore || this.control.load("connection") !== XenstoreConnectionState.reconnect) return;
+      this.droppedReason = undefined;
+    }
     if (this.processing) {
       this.notifiedWhileProcessing = true;
       return;
@@ -109,6 +115,8 @@ export class DomainRingTransport {
 
   /** Stops serving the domain (domain released or destroyed) and closes its store connection. */
   close(): void {
+    if (this.closedByStore) return;
+    this.closedByStore = true;
     if (this.droppedReason !== undefined) return;
     this.droppedReason = "closed by the store";
     this.connection.close();
@@ -140,6 +148,7 @@ export class DomainRingTransport {
     this.outboundRepliesQueued = 0;
     this.outboundWatchEventsQueued = 0;
     this.currentWritten = 0;
+    this.eventsRaisedWhileHandling.length = 0;
     this.decoder = new XsWireFrameDecoder();
     this.control.resetStreamIndices();
     this.control.store("error", XenstoreRingError.none);

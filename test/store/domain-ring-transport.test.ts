@@ -82,6 +82,22 @@ describe("domain ring transport", () => {
     expect(honest.received[0]?.type).toBe(XsMessageType.write);
   });
 
+  it("serves a dropped domain again after the reconnection handshake, but not a closed one", () => {
+    const store = openTestStore();
+    const pair = createRingPair(store, 0);
+    setWordAt(pair.page, requestProducerOffset, 4000);
+    pair.transport.onEventChannelNotified();
+    expect(pair.client.serverError).toBe(XenstoreRingError.ringIndex);
+    pair.client.requestReconnect();
+    expect(pair.transport.disconnectReason).toBeUndefined();
+    expect(pair.client.serverError).toBe(XenstoreRingError.none);
+    pair.client.send({ type: XsMessageType.write, requestId: 1, transactionId: 0, payload: encodeWriteArguments("/recovered", "1") });
+    expect(pair.received.map((message) => message.type)).toEqual([XsMessageType.write]);
+    pair.transport.close();
+    pair.client.requestReconnect();
+    expect(pair.transport.disconnectReason).toBe("closed by the store");
+  });
+
   it("drops a domain whose response indices it corrupted", () => {
     const store = openTestStore();
     const pair = createRingPair(store, 0);
