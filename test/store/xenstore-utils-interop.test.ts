@@ -103,4 +103,22 @@ describe.skipIf(missingTools.length > 0)("interop with Debian's xenstore-utils",
     expect(await exited).toBe(0);
     expect(output.split("\n").filter(Boolean)).toEqual(["/interop/watched", "/interop/watched/child", "/interop/watched/child"]);
   });
+
+  it("concurrent xenstore-write processes all land (their transactions retry on EAGAIN)", async () => {
+    const writers = Array.from({ length: 8 }, (_, index) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn("xenstore-write", [`/interop/concurrent/${index}/a`, `value-${index}`, `/interop/concurrent/${index}/b`, `value-${index}`], {
+          env: { ...process.env, XENSTORED_PATH: daemon.socketPath },
+          stdio: "ignore",
+        });
+        child.once("exit", (code) => resolve(code));
+      }),
+    );
+    expect(await Promise.all(writers)).toEqual(Array.from({ length: 8 }, () => 0));
+    const list = tool("xenstore-list", "/interop/concurrent");
+    expect(list.stdout.split("\n").filter(Boolean).sort()).toEqual(Array.from({ length: 8 }, (_, index) => String(index)));
+    for (let index = 0; index < 8; index++) {
+      expect(tool("xenstore-read", `/interop/concurrent/${index}/a`, `/interop/concurrent/${index}/b`).stdout).toBe(`value-${index}\nvalue-${index}\n`);
+    }
+  });
 });
