@@ -13,6 +13,7 @@ interface CommandEntry {
 
 /** One line per command; each module lives in commands/<name>.ts. */
 const commands: Readonly<Record<string, CommandEntry>> = {
+  store: { summary: "run the xenstore++ daemon on a Unix socket", load: () => import("./commands/store.js") },
 };
 
 export const cliVersion = "0.1.0";
