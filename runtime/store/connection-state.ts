@@ -146,12 +146,13 @@ export class StoreConnectionState implements StoreConnection, OperationCaller {
         transaction.mutations.push(mutation);
       }
       for (const change of plan.changes) transaction.changes.push(change);
-      return { ok: true, payload: plan.reply };
+      return plan;
     }
     const plan = planNodeOperation(this.store.committedTree, this, quotas, request.type, request.payload);
     if (!plan.ok) return plan;
     this.store.commit(plan.mutations, plan.changes);
-    return { ok: true, payload: plan.reply };
+    // The plan carries the reply payload already: no second object per request.
+    return plan;
   }
 
   /**
