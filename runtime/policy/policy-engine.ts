@@ -1,0 +1,115 @@
+// The decision engine: answers RBAC and type-enforcement queries against a loaded policy, and
+// creates the stateful Chinese-wall and colour-group trackers. It decides; it does no I/O.
+import { ChineseWallState } from "./chinese-wall.js";
+import { ColourLedger } from "./colour-ledger.js";
+import { createPolicyDecision, type PolicyDecision } from "./policy-decision.js";
+import { anyResourceClassKey, indexPolicy, operationIndex, type PolicyIndex } from "./policy-index.js";
+import type { CompiledPolicy, PolicyOperation } from "./policy-model.js";
+import { PolicyLoadError, type PolicyProblem } from "./policy-problem.js";
+import { resolvePolicySubject, type PolicySubject } from "./policy-subject.js";
+import { validateCompiledPolicy } from "./policy-validation.js";
+import { firstCommonBit, forEachBit } from "./type-bitset.js";
+
+export interface PolicyEngineLoadResult {
+  readonly engine: PolicyEngine | undefined;
+  readonly problems: readonly PolicyProblem[];
+}
+
+function describeTypes(index: PolicyIndex, subject: PolicySubject): string {
+  const names: string[] = [];
+  forEachBit(subject.typeMask, (type) => names.push(index.typeNames[type] ?? `#${type}`));
+  const unknown = subject.unknownLabels.length === 0 ? "" : ` (labels unknown to the policy: ${subject.unknownLabels.join(", ")})`;
+  return `${names.length === 0 ? "no types" : `types {${names.join(", ")}}`}${unknown}`;
+}
+
+export class PolicyEngine {
+  readonly index: PolicyIndex;
+  /** One allow decision per type: the shared type that let two subjects meet. */
+  private readonly typeEnforcementAllowByType: readonly PolicyDecision[];
+
+  private constructor(index: PolicyIndex) {
+    this.index = index;
+    this.typeEnforcementAllowByType = index.typeNames.map((type) =>
+      createPolicyDecision(true, "type-enforcement", `shared-type/${type}`, `both parties hold type '${type}'`),
+    );
+  }
+
+  /** Validates untrusted input (e.g. parsed JSON) and builds an engine, or returns every problem. */
+  static load(input: unknown): PolicyEngineLoadResult {
+    const validated = validateCompiledPolicy(input);
+    if (validated.value === undefined) return { engine: undefined, problems: validated.problems };
+    return { engine: new PolicyEngine(indexPolicy(validated.value)), problems: [] };
+  }
+
+  /** Like `load`, for callers that treat an invalid policy as fatal; throws PolicyLoadError. */
+  static fromPolicy(policy: CompiledPolicy): PolicyEngine {
+    const result = PolicyEngine.load(policy);
+    if (result.engine === undefined) throw new PolicyLoadError(result.problems);
+    return result.engine;
+  }
+
+  get policy(): CompiledPolicy {
+    return this.index.policy;
+  }
+
+  /** RBAC: may `principal` perform `operation` on instances of `resourceClass`? */
+  decideOperation(principal: string, operation: PolicyOperation, resourceClass: string): PolicyDecision {
+    const table = this.index.permissionsByPrincipal.get(principal);
+    if (table === undefined) {
+      return createPolicyDecision(false, "default-deny", "unknown-principal", `principal '${principal}' is not declared in policy '${this.policy.name}'`);
+    }
+    const position = operationIndex(operation);
+    const granted = table.byResourceClass.get(resourceClass)?.[position] ?? table.byResourceClass.get(anyResourceClassKey)?.[position];
+    if (granted !== undefined) return granted;
+    const roles = table.roles.length === 0 ? "no roles" : `roles ${table.roles.map((role) => `'${role}'`).join(", ")}`;
+    return createPolicyDecision(false, "default-deny", `no-permission/${resourceClass}/${operation}`, `principal '${principal}' holds ${roles}, none of which permits '${operation}' on resource class '${resourceClass}'`);
+  }
+
+  /** The subject for a domain started under a policy name; unassigned domains carry no labels. */
+  subjectForDomain(domainName: string, extraLabels: readonly string[] = []): PolicySubject {
+    const assigned = this.index.labelsByDomain.get(domainName) ?? [];
+    return resolvePolicySubject(this.index, `domain '${domainName}'`, [...new Set([...assigned, ...extraLabels])]);
+  }
+
+  /** The subject for a domain whose labels are already known (e.g. from the hypervisor). */
+  subjectForLabels(displayName: string, labels: readonly string[]): PolicySubject {
+    return resolvePolicySubject(this.index, displayName, labels);
+  }
+
+  /** A resource instance: the class's labels from the policy, the class's own and the instance's. */
+  subjectForResource(resourceClass: string, instance: string, ownLabels: readonly string[] = []): PolicySubject {
+    const assigned = this.index.labelsByResourceClass.get(resourceClass) ?? [];
+    return resolvePolicySubject(this.index, `resource ${resourceClass}/${instance}`, [...new Set([...assigned, ...ownLabels])]);
+  }
+
+  /** Labels the policy assigns to a domain name, for the toolstack that starts the domain. */
+  labelsForDomain(domainName: string): readonly string[] {
+    return this.index.labelsByDomain.get(domainName) ?? [];
+  }
+
+  /**
+   * Type enforcement: two subjects may share event channels, grants or a resource iff their
+   * type sets intersect. The allow path allocates nothing.
+   */
+  decideTypeEnforcement(left: PolicySubject, right: PolicySubject): PolicyDecision {
+    const shared = firstCommonBit(left.typeMask, right.typeMask);
+    if (shared >= 0) {
+      const decision = this.typeEnforcementAllowByType[shared];
+      if (decision !== undefined) return decision;
+    }
+    return createPolicyDecision(
+      false,
+      "type-enforcement",
+      "disjoint-types",
+      `${left.displayName} holds ${describeTypes(this.index, left)} and ${right.displayName} holds ${describeTypes(this.index, right)}: no type in common`,
+    );
+  }
+
+  createChineseWall(): ChineseWallState {
+    return new ChineseWallState(this.index);
+  }
+
+  createColourLedger(): ColourLedger {
+    return new ColourLedger(this.index);
+  }
+}

@@ -1,0 +1,30 @@
+// A party or object the policy reasons about (a domain or a resource instance), reduced once
+// to the bit sets of its labels' types and colours so that checks never look at strings.
+import type { PolicyIndex } from "./policy-index.js";
+import { createTypeBitset, setBit, type TypeBitset } from "./type-bitset.js";
+
+export interface PolicySubject {
+  /** How decisions and audit records name it, e.g. `domain 'guest1'` or `resource vbd/51712`. */
+  readonly displayName: string;
+  readonly labels: readonly string[];
+  /** Labels the policy does not define; they contribute no types (and are named on denial). */
+  readonly unknownLabels: readonly string[];
+  readonly typeMask: TypeBitset;
+  readonly colourMask: TypeBitset;
+}
+
+export function resolvePolicySubject(index: PolicyIndex, displayName: string, labels: readonly string[]): PolicySubject {
+  const typeMask = createTypeBitset(index.typeNames.length);
+  const colourMask = createTypeBitset(index.colourNames.length);
+  const unknownLabels: string[] = [];
+  for (const label of labels) {
+    const entry = index.labels.get(label);
+    if (entry === undefined) {
+      unknownLabels.push(label);
+      continue;
+    }
+    for (let word = 0; word < typeMask.length; word++) typeMask[word] = (typeMask[word] ?? 0) | (entry.typeMask[word] ?? 0);
+    if (entry.colourIndex >= 0) setBit(colourMask, entry.colourIndex);
+  }
+  return Object.freeze({ displayName, labels: [...labels], unknownLabels, typeMask, colourMask });
+}
