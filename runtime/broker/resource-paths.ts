@@ -1,0 +1,56 @@
+// Expands a resource class's directory templates ("device/{class}/{id}") into the absolute
+// store paths of one instance, and validates templates and instance ids. Pure.
+
+export interface ResourcePathValues {
+  readonly id: string;
+  readonly resourceClass: string;
+  readonly frontendDomainId: number;
+  readonly backendDomainId: number;
+}
+
+const placeholders = new Set(["id", "class", "frontend-id", "backend-id"]);
+const templateComponentPattern = /^(?:[A-Za-z0-9_-]|\{[a-z-]+\})+$/;
+/** Instance ids become one path component: Xen's node-name characters, no '/' and not '@'. */
+const instanceIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function domainHomePath(domainId: number): string {
+  return `/local/domain/${domainId}`;
+}
+
+/** Why a template is unusable, or undefined when it is fine. */
+export function describeInvalidPathTemplate(template: string): string | undefined {
+  if (template.length === 0) return "a path template may not be empty";
+  if (template.startsWith("/")) return "a path template is relative to the domain's home directory and may not start with '/'";
+  const components = template.split("/");
+  for (const component of components) {
+    if (!templateComponentPattern.test(component)) return `component '${component}' has characters outside [A-Za-z0-9_-] or an empty component`;
+    for (const match of component.matchAll(/\{([a-z-]+)\}/g)) {
+      if (!placeholders.has(match[1] ?? "")) return `unknown placeholder {${match[1]}} (known: {id}, {class}, {frontend-id}, {backend-id})`;
+    }
+  }
+  if (!template.includes("{id}")) return "a path template must contain {id} so that instances do not collide";
+  return undefined;
+}
+
+export function isValidInstanceId(id: string): boolean {
+  return instanceIdPattern.test(id);
+}
+
+/** The instance's directory under `domainId`'s home, from a template already validated. */
+export function expandResourcePath(template: string, domainId: number, values: ResourcePathValues): string {
+  const relative = template.replace(/\{([a-z-]+)\}/g, (_whole, name: string) => {
+    switch (name) {
+      case "id":
+        return values.id;
+      case "class":
+        return values.resourceClass;
+      case "frontend-id":
+        return String(values.frontendDomainId);
+      case "backend-id":
+        return String(values.backendDomainId);
+      default:
+        throw new Error(`unvalidated path template placeholder {${name}}`);
+    }
+  });
+  return `${domainHomePath(domainId)}/${relative}`;
+}

@@ -1,0 +1,313 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readAuditLog } from "../../runtime/audit/audit-log-reader.js";
+import { AuditLogWriter } from "../../runtime/audit/audit-log-writer.js";
+import type { AuditDecisionRecord } from "../../runtime/audit/audit-record.js";
+import { Broker, type BrokeredConnection, type ConnectRequest } from "../../runtime/broker/broker.js";
+import { StoreConnectionBrokerStore } from "../../runtime/broker/store-connection-broker-store.js";
+import { PolicyEngine } from "../../runtime/policy/policy-engine.js";
+import type { StoreConnection } from "../../runtime/store/connection.js";
+import { XenStore } from "../../runtime/store/store.js";
+import { XsMessageType } from "../../runtime/store/wire-types.js";
+import { createSamplePolicy } from "../support/sample-policy.js";
+import { virtualBlockDeviceClass, virtualNetworkInterfaceClass } from "../support/sample-resource-classes.js";
+
+const engine = PolicyEngine.fromPolicy(createSamplePolicy());
+const guestA = { id: 1, labels: ["guest_a"] };
+const driver = { id: 2, labels: ["storage_driver"] };
+const sandbox = { id: 3, labels: ["isolated"] };
+const guestB = { id: 4, labels: ["guest_b"] };
+
+let directory: string;
+let auditPath: string;
+let audit: AuditLogWriter;
+let store: XenStore;
+let broker: Broker;
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), "proto-desc-broker-"));
+  auditPath = join(directory, "audit.jsonl");
+  audit = AuditLogWriter.open(auditPath, { now: () => 42 });
+  store = XenStore.open();
+  const connection = store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } });
+  const created = Broker.create({ engine, store: new StoreConnectionBrokerStore(connection), audit, resourceClasses: [virtualBlockDeviceClass, virtualNetworkInterfaceClass] });
+  if (created.broker === undefined) throw new Error(created.problems.map((problem) => problem.message).join("; "));
+  broker = created.broker;
+});
+afterEach(() => {
+  store.close();
+  audit.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** The store as seen by an unprivileged domain, through the real permission checks. */
+function storeAs(domainId: number): StoreConnectionBrokerStore {
+  return new StoreConnectionBrokerStore(store.openConnection({ domainId, privileged: false, sink: { deliver: () => undefined } }));
+}
+
+function connectDisk(overrides: Partial<ConnectRequest> = {}): ReturnType<Broker["connect"]> {
+  return broker.connect({
+    principal: "xl",
+    resourceClass: "vbd",
+    frontendDomain: guestA,
+    backendDomain: driver,
+    parameters: { id: "51712", "virtual-device": "xvda", params: "/images/a.img", mode: "w" },
+    ...overrides,
+  });
+}
+
+function expectConnected(result: ReturnType<Broker["connect"]>): BrokeredConnection {
+  if (result.outcome !== "connected") throw new Error(`expected a connection, got ${JSON.stringify(result)}`);
+  return result.connection;
+}
+
+function decisions(): AuditDecisionRecord[] {
+  return readAuditLog(auditPath).records.filter((record): record is AuditDecisionRecord => record.kind === "decision");
+}
+
+describe("broker connect: store layout", () => {
+  it("creates both directories with Xen's toolstack permissions, state 1 and the cross references", () => {
+    const connection = expectConnected(connectDisk());
+    expect(connection.frontendDirectory).toBe("/local/domain/1/device/vbd/51712");
+    expect(connection.backendDirectory).toBe("/local/domain/2/backend/vbd/1/51712");
+    const privileged = new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } }));
+    expect(privileged.getPermissions(connection.frontendDirectory)).toEqual([{ domainId: 1, access: "n" }, { domainId: 2, access: "r" }]);
+    expect(privileged.getPermissions(connection.backendDirectory)).toEqual([{ domainId: 2, access: "n" }, { domainId: 1, access: "r" }]);
+    expect(privileged.read(`${connection.frontendDirectory}/state`)).toBe("1");
+    expect(privileged.read(`${connection.backendDirectory}/state`)).toBe("1");
+    expect(privileged.read(`${connection.frontendDirectory}/backend`)).toBe(connection.backendDirectory);
+    expect(privileged.read(`${connection.frontendDirectory}/backend-id`)).toBe("2");
+    expect(privileged.read(`${connection.backendDirectory}/frontend`)).toBe(connection.frontendDirectory);
+    expect(privileged.read(`${connection.backendDirectory}/frontend-id`)).toBe("1");
+    expect(privileged.read(`${connection.frontendDirectory}/virtual-device`)).toBe("xvda");
+    expect(privileged.read(`${connection.backendDirectory}/params`)).toBe("/images/a.img");
+    expect(privileged.read(`${connection.backendDirectory}/mode`)).toBe("w");
+    expect(privileged.directory(connection.frontendDirectory)).toEqual(expect.arrayContaining(["backend", "backend-id", "state", "virtual-device"]));
+    // Keys inherit their directory's permissions.
+    expect(privileged.getPermissions(`${connection.frontendDirectory}/state`)).toEqual([{ domainId: 1, access: "n" }, { domainId: 2, access: "r" }]);
+  });
+
+  it("records the protocol description as a broker-owned attribute node readable by both parties", () => {
+    const connection = expectConnected(connectDisk());
+    const node = connection.descriptionDirectory;
+    expect(node).toBe("/local/domain/2/backend/vbd/1/51712/proto-desc");
+    for (const reader of [storeAs(1), storeAs(2)]) {
+      expect(reader.read(`${node}/protocol`)).toBe("blkif");
+      expect(reader.read(`${node}/version`)).toBe("1");
+      expect(reader.read(`${node}/spec-hash`)).toBe("0123456789abcdef0123456789abcdef");
+      expect(reader.read(`${node}/resource-class`)).toBe("vbd");
+    }
+    expect(() => storeAs(2).write(`${node}/spec-hash`, "00000000")).toThrow(/EACCES/);
+    expect(() => storeAs(1).write(`${node}/protocol`, "evil")).toThrow(/EACCES/);
+  });
+
+  it("enforces the directory permissions for the parties and for strangers", () => {
+    const connection = expectConnected(connectDisk());
+    const frontend = storeAs(1);
+    const backend = storeAs(2);
+    const stranger = storeAs(3);
+    frontend.write(`${connection.frontendDirectory}/ring-ref`, "8");
+    expect(backend.read(`${connection.frontendDirectory}/ring-ref`)).toBe("8");
+    expect(() => backend.write(`${connection.frontendDirectory}/state`, "4")).toThrow(/EACCES/);
+    backend.write(`${connection.backendDirectory}/state`, "2");
+    expect(frontend.read(`${connection.backendDirectory}/state`)).toBe("2");
+    expect(() => frontend.write(`${connection.backendDirectory}/state`, "6")).toThrow(/EACCES/);
+    expect(() => stranger.read(`${connection.frontendDirectory}/state`)).toThrow(/EACCES/);
+    expect(() => stranger.read(`${connection.backendDirectory}/state`)).toThrow(/EACCES/);
+  });
+
+  it("audits every check of an allowed connect with the rule that decided it", () => {
+    expectConnected(connectDisk());
+    const records = decisions();
+    expect(records.map((record) => record.rule)).toEqual([
+      "rbac-permission:toolstack/*/connect",
+      "type-enforcement:shared-type/blk",
+      "type-enforcement:shared-type/blk",
+      "type-enforcement:shared-type/blk",
+      "colour-group:no-clash",
+      "domain-limit:vbd/per-frontend-domain/2",
+      "domain-limit:vbd/per-backend-domain/3",
+    ]);
+    expect(records.every((record) => record.allowed && record.operation === "connect" && record.principal === "xl")).toBe(true);
+  });
+
+  it("tells observers about new and departing connections", () => {
+    const seen: string[] = [];
+    broker.addObserver({ connected: (connection) => seen.push(`+${connection.key}`), disconnecting: (connection) => seen.push(`-${connection.key}`) });
+    expectConnected(connectDisk());
+    broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "51712" });
+    expect(seen).toEqual(["+vbd/1/51712", "-vbd/1/51712"]);
+  });
+});
+
+describe("broker connect: policy", () => {
+  function expectDeniedLeavingNothing(result: ReturnType<Broker["connect"]>, rule: string): void {
+    expect(result.outcome).toBe("denied");
+    if (result.outcome !== "denied") return;
+    expect(result.decision.rule).toBe(rule);
+    expect(store.listNodePaths().filter((path) => path.startsWith("/local"))).toEqual([]);
+    expect(broker.connections).toEqual([]);
+    const last = decisions().at(-1);
+    expect(last).toMatchObject({ allowed: false, rule });
+  }
+
+  it("denies a principal whose roles do not permit connect (RBAC) and leaves nothing behind", () => {
+    expectDeniedLeavingNothing(connectDisk({ principal: "watcher" }), "default-deny:no-permission/vbd/connect");
+  });
+
+  it("denies an unknown principal", () => {
+    expectDeniedLeavingNothing(connectDisk({ principal: "mallory" }), "default-deny:unknown-principal");
+  });
+
+  it("lets a domain principal connect the class its role covers but not another", () => {
+    expectConnected(connectDisk({ principal: "driver" }));
+    const vif = broker.connect({ principal: "driver", resourceClass: "vif", frontendDomain: guestA, backendDomain: driver, parameters: { id: "0" } });
+    expect(vif).toMatchObject({ outcome: "denied", decision: { ruleKind: "default-deny" } });
+  });
+
+  it("denies parties whose type sets are disjoint (type enforcement)", () => {
+    expectDeniedLeavingNothing(connectDisk({ frontendDomain: sandbox }), "type-enforcement:disjoint-types");
+  });
+
+  it("denies a resource whose labels share no type with a party", () => {
+    const policy = createSamplePolicy();
+    const strictEngine = PolicyEngine.fromPolicy({ ...policy, resources: [], labels: [...policy.labels, { name: "secret_disk", types: ["bank_b"] }] });
+    const strict = Broker.create({ engine: strictEngine, store: new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } })), audit, resourceClasses: [virtualBlockDeviceClass] }).broker!;
+    const result = strict.connect({ principal: "xl", resourceClass: "vbd", frontendDomain: guestA, backendDomain: { id: 0, labels: ["dom0"] }, parameters: { id: "1" }, resourceLabels: ["secret_disk"] });
+    expect(result).toMatchObject({ outcome: "denied", decision: { rule: "type-enforcement:disjoint-types" } });
+    if (result.outcome === "denied") expect(result.decision.reason).toContain("resource vbd/1");
+  });
+
+  it("denies a colour that the frontend's existing resources exclude (colour group)", () => {
+    expectConnected(connectDisk({ parameters: { id: "1" }, resourceLabels: ["disk_red"] }));
+    const blue = connectDisk({ parameters: { id: "2" }, resourceLabels: ["disk_blue"] });
+    expect(blue).toMatchObject({ outcome: "denied", decision: { rule: "colour-group:group/classification" } });
+    expect(store.listNodePaths().some((path) => path.includes("/vbd/2"))).toBe(false);
+    broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "1" });
+    expectConnected(connectDisk({ parameters: { id: "2" }, resourceLabels: ["disk_blue"] }));
+  });
+
+  it("enforces per-frontend and per-backend limits and frees a slot on disconnect", () => {
+    expectConnected(connectDisk({ parameters: { id: "1" } }));
+    expectConnected(connectDisk({ parameters: { id: "2" } }));
+    const third = connectDisk({ parameters: { id: "3" } });
+    expect(third).toMatchObject({ outcome: "denied", decision: { rule: "domain-limit:vbd/per-frontend-domain/2", ruleKind: "domain-limit" } });
+    expectConnected(connectDisk({ frontendDomain: guestB, parameters: { id: "1" } }));
+    const fourthOnBackend = connectDisk({ frontendDomain: guestB, parameters: { id: "2" } });
+    expect(fourthOnBackend).toMatchObject({ outcome: "denied", decision: { rule: "domain-limit:vbd/per-backend-domain/3" } });
+    broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "1" });
+    expectConnected(connectDisk({ parameters: { id: "3" } }));
+  });
+});
+
+describe("broker connect: bad requests", () => {
+  it("refuses unknown classes, bad ids, unknown parameters and bad domain ids with stable codes", () => {
+    expect(broker.connect({ principal: "xl", resourceClass: "vtpm", frontendDomain: guestA, backendDomain: driver, parameters: { id: "0" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB110" } });
+    expect(connectDisk({ parameters: { id: "../etc" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB111" } });
+    expect(connectDisk({ parameters: { id: "1", state: "4" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB111", message: expect.stringContaining("unknown parameter 'state'") } });
+    expect(connectDisk({ frontendDomain: { id: -1, labels: [] } })).toMatchObject({ outcome: "failed", problem: { code: "PDB114" } });
+    expect(connectDisk({ backendDomain: { id: 70000, labels: [] } })).toMatchObject({ outcome: "failed", problem: { code: "PDB114" } });
+    expect(store.listNodePaths().filter((path) => path.startsWith("/local"))).toEqual([]);
+  });
+
+  it("refuses a second connect of the same instance", () => {
+    expectConnected(connectDisk());
+    expect(connectDisk()).toMatchObject({ outcome: "failed", problem: { code: "PDB112" } });
+  });
+
+  it("refuses to overwrite a directory that already exists in the store, leaving it untouched", () => {
+    const privileged = new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } }));
+    privileged.write("/local/domain/2/backend/vbd/1/51712/params", "/precious");
+    const before = store.listNodePaths();
+    expect(connectDisk()).toMatchObject({ outcome: "failed", problem: { code: "PDB112", message: expect.stringContaining("already exists") } });
+    expect(store.listNodePaths()).toEqual(before);
+    expect(privileged.read("/local/domain/2/backend/vbd/1/51712/params")).toBe("/precious");
+  });
+
+  it("rejects malformed resource classes at creation with every problem", () => {
+    const created = Broker.create({
+      engine,
+      store: new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } })),
+      audit,
+      resourceClasses: [
+        { ...virtualBlockDeviceClass, frontendPath: "/device/vbd/{id}" },
+        { ...virtualBlockDeviceClass, name: "vbd2", backendPath: "backend/{disk}/{id}" },
+        { ...virtualBlockDeviceClass, name: "vbd3", frontendPath: "device/vbd3" },
+        { ...virtualBlockDeviceClass, name: "vbd4", limits: { perFrontendDomain: 0 }, backendParameterKeys: ["state"] },
+        { ...virtualBlockDeviceClass, name: "vbd5", protocol: { name: "blkif", version: 1, specHash: "XYZ" } },
+        virtualNetworkInterfaceClass,
+        virtualNetworkInterfaceClass,
+        "not an object",
+      ],
+    });
+    expect(created.broker).toBeUndefined();
+    expect(created.problems.map((problem) => `${problem.code} ${problem.path}`)).toEqual([
+      "PDB101 resourceClasses[0].frontendPath",
+      "PDB101 resourceClasses[1].backendPath",
+      "PDB101 resourceClasses[2].frontendPath",
+      "PDB100 resourceClasses[3].limits.perFrontendDomain",
+      "PDB100 resourceClasses[3].backendParameterKeys[0]",
+      "PDB100 resourceClasses[4].protocol.specHash",
+      "PDB102 resourceClasses[6].name",
+      "PDB100 resourceClasses[7]",
+    ]);
+  });
+});
+
+describe("broker disconnect and inspect", () => {
+  it("moves both ends through Closing to Closed, as watchers see, then removes both directories", () => {
+    const connection = expectConnected(connectDisk());
+    const events: string[] = [];
+    const watcher: StoreConnection = store.openConnection({
+      domainId: 0,
+      privileged: true,
+      sink: { deliver: (message) => events.push(Buffer.from(message.payload).toString("latin1").split("\0")[0] ?? "") },
+    });
+    watcher.handle({ type: XsMessageType.watch, requestId: 1, transactionId: 0, payload: Buffer.from(`${connection.frontendDirectory}/state\0t\0`, "latin1") });
+    const states: string[] = [];
+    const reader = new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } }));
+    broker.addObserver({ connected: () => undefined, disconnecting: () => states.push(reader.read(`${connection.frontendDirectory}/state`) ?? "gone") });
+    const result = broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "51712" });
+    expect(result.outcome).toBe("disconnected");
+    expect(states).toEqual(["1"]);
+    // Initial watch event, Closing, Closed, removal.
+    expect(events.length).toBeGreaterThanOrEqual(4);
+    expect(reader.read(connection.frontendDirectory)).toBeUndefined();
+    expect(reader.read(connection.backendDirectory)).toBeUndefined();
+    expect(broker.connections).toEqual([]);
+  });
+
+  it("writes Closing then Closed (journal of committed values)", () => {
+    const connection = expectConnected(connectDisk());
+    const seenStates: string[] = [];
+    const reader = new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } }));
+    const watcher = store.openConnection({
+      domainId: 0,
+      privileged: true,
+      sink: { deliver: () => seenStates.push(reader.read(`${connection.backendDirectory}/state`) ?? "removed") },
+    });
+    watcher.handle({ type: XsMessageType.watch, requestId: 1, transactionId: 0, payload: Buffer.from(`${connection.backendDirectory}/state\0t\0`, "latin1") });
+    broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "51712" });
+    expect(seenStates).toEqual(["1", "5", "6", "removed"]);
+  });
+
+  it("does not recreate a directory its owner already removed", () => {
+    const connection = expectConnected(connectDisk());
+    storeAs(1).remove(connection.frontendDirectory);
+    expect(broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "51712" }).outcome).toBe("disconnected");
+    expect(store.listNodePaths().filter((path) => path.includes("51712"))).toEqual([]);
+  });
+
+  it("checks RBAC for disconnect and inspect and audits both", () => {
+    expectConnected(connectDisk());
+    expect(broker.disconnect({ principal: "watcher", resourceClass: "vbd", frontendDomainId: 1, id: "51712" })).toMatchObject({ outcome: "denied" });
+    expect(broker.connections).toHaveLength(1);
+    expect(broker.inspect({ principal: "watcher", resourceClass: "vbd", frontendDomainId: 1, id: "51712" })).toMatchObject({ outcome: "inspected", connection: { protocol: { name: "blkif" } } });
+    expect(broker.inspect({ principal: "nobody", resourceClass: "vbd", frontendDomainId: 1, id: "51712" })).toMatchObject({ outcome: "denied" });
+    expect(broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "9" })).toMatchObject({ outcome: "failed", problem: { code: "PDB113" } });
+    const operations = decisions().filter((record) => record.operation !== "connect").map((record) => [record.operation, record.allowed]);
+    expect(operations).toEqual([["disconnect", false], ["inspect", true], ["inspect", false], ["disconnect", true]]);
+  });
+});
