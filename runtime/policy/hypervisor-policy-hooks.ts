@@ -43,8 +43,8 @@ export class PolicyEnforcingHypervisorHooks implements HypervisorPolicyHooks {
   private readonly audit: AuditSink;
   private readonly auditEveryAllow: boolean;
   private readonly subjectsByDomain = new Map<DomainId, CachedSubject>();
-  /** Keys of (operation, from, to) whose allow has been audited, when deduplicating. */
-  private readonly auditedAllows = new Set<number>();
+  /** Per operation, the (from, to) pairs whose allow has been audited, when deduplicating. */
+  private readonly auditedAllows: readonly Set<number>[] = hookOperations.map(() => new Set<number>());
 
   constructor(engine: PolicyEngine, audit: AuditSink, options: HypervisorPolicyHooksOptions = {}) {
     this.engine = engine;
@@ -96,10 +96,11 @@ export class PolicyEnforcingHypervisorHooks implements HypervisorPolicyHooks {
     if (this.auditEveryAllow && operation !== "evtchn-send") {
       this.record(operation, from, to, decision);
     } else {
-      // Domain ids are u16, so the key packs (operation, from, to) exactly into a safe integer.
-      const key = hookOperations.indexOf(operation) * 0x1_0000_0000 + from.id * 0x1_0000 + to.id;
-      if (!this.auditedAllows.has(key)) {
-        this.auditedAllows.add(key);
+      // Guest domain ids are below 0x8000, so the pair packs into a small integer key.
+      const audited = this.auditedAllows[hookOperations.indexOf(operation)];
+      const key = from.id * 0x8000 + to.id;
+      if (audited !== undefined && !audited.has(key)) {
+        audited.add(key);
         this.record(operation, from, to, decision);
       }
     }

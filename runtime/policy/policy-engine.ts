@@ -4,7 +4,7 @@ import { ChineseWallState } from "./chinese-wall.js";
 import { ColourLedger } from "./colour-ledger.js";
 import { createPolicyDecision, type PolicyDecision } from "./policy-decision.js";
 import { anyResourceClassKey, indexPolicy, operationIndex, type PolicyIndex } from "./policy-index.js";
-import type { CompiledPolicy, PolicyOperation } from "./policy-model.js";
+import { policyOperations, type CompiledPolicy, type PolicyOperation } from "./policy-model.js";
 import { PolicyLoadError, type PolicyProblem } from "./policy-problem.js";
 import { resolvePolicySubject, type PolicySubject } from "./policy-subject.js";
 import { validateCompiledPolicy } from "./policy-validation.js";
@@ -22,10 +22,22 @@ function describeTypes(index: PolicyIndex, subject: PolicySubject): string {
   return `${names.length === 0 ? "no types" : `types {${names.join(", ")}}`}${unknown}`;
 }
 
+/** Bounds on the decision caches, so hostile callers inventing names cannot grow them forever. */
+const maximumCachedDenials = 65_536;
+const maximumCachedClassesPerPrincipal = 1_024;
+/** Subject serials wrap below 2^21 so that they stay small integers (fast map keys). */
+const subjectSerialModulus = 0x20_0000;
+
 export class PolicyEngine {
   readonly index: PolicyIndex;
   /** One allow decision per type: the shared type that let two subjects meet. */
   private readonly typeEnforcementAllowByType: readonly PolicyDecision[];
+  /** Type-enforcement denials by subject pair, so repeated denials allocate nothing. */
+  private readonly typeEnforcementDenials = new Map<number, Map<number, { readonly left: PolicySubject; readonly right: PolicySubject; readonly decision: PolicyDecision }>>();
+  private cachedDenialCount = 0;
+  /** RBAC answers per principal and class, filled on first use, so repeats are two lookups. */
+  private readonly operationDecisions = new Map<string, Map<string, (PolicyDecision | undefined)[]>>();
+  private nextSubjectSerial = 0;
 
   private constructor(index: PolicyIndex) {
     this.index = index;
@@ -54,6 +66,27 @@ export class PolicyEngine {
 
   /** RBAC: may `principal` perform `operation` on instances of `resourceClass`? */
   decideOperation(principal: string, operation: PolicyOperation, resourceClass: string): PolicyDecision {
+    const position = operationIndex(operation);
+    let byClass = this.operationDecisions.get(principal);
+    const cached = byClass?.get(resourceClass)?.[position];
+    if (cached !== undefined) return cached;
+    const decision = this.computeOperationDecision(principal, operation, resourceClass);
+    if (byClass === undefined && this.operationDecisions.size < maximumCachedClassesPerPrincipal) {
+      byClass = new Map();
+      this.operationDecisions.set(principal, byClass);
+    }
+    if (byClass !== undefined && (byClass.has(resourceClass) || byClass.size < maximumCachedClassesPerPrincipal)) {
+      let row = byClass.get(resourceClass);
+      if (row === undefined) {
+        row = policyOperations.map(() => undefined);
+        byClass.set(resourceClass, row);
+      }
+      row[position] = decision;
+    }
+    return decision;
+  }
+
+  private computeOperationDecision(principal: string, operation: PolicyOperation, resourceClass: string): PolicyDecision {
     const table = this.index.permissionsByPrincipal.get(principal);
     if (table === undefined) {
       return createPolicyDecision(false, "default-deny", "unknown-principal", `principal '${principal}' is not declared in policy '${this.policy.name}'`);
@@ -68,18 +101,18 @@ export class PolicyEngine {
   /** The subject for a domain started under a policy name; unassigned domains carry no labels. */
   subjectForDomain(domainName: string, extraLabels: readonly string[] = []): PolicySubject {
     const assigned = this.index.labelsByDomain.get(domainName) ?? [];
-    return resolvePolicySubject(this.index, `domain '${domainName}'`, [...new Set([...assigned, ...extraLabels])]);
+    return resolvePolicySubject(this.index, this.takeSubjectSerial(), `domain '${domainName}'`, [...new Set([...assigned, ...extraLabels])]);
   }
 
   /** The subject for a domain whose labels are already known (e.g. from the hypervisor). */
   subjectForLabels(displayName: string, labels: readonly string[]): PolicySubject {
-    return resolvePolicySubject(this.index, displayName, labels);
+    return resolvePolicySubject(this.index, this.takeSubjectSerial(), displayName, labels);
   }
 
   /** A resource instance: the class's labels from the policy, the class's own and the instance's. */
   subjectForResource(resourceClass: string, instance: string, ownLabels: readonly string[] = []): PolicySubject {
     const assigned = this.index.labelsByResourceClass.get(resourceClass) ?? [];
-    return resolvePolicySubject(this.index, `resource ${resourceClass}/${instance}`, [...new Set([...assigned, ...ownLabels])]);
+    return resolvePolicySubject(this.index, this.takeSubjectSerial(), `resource ${resourceClass}/${instance}`, [...new Set([...assigned, ...ownLabels])]);
   }
 
   /** Labels the policy assigns to a domain name, for the toolstack that starts the domain. */
@@ -97,12 +130,34 @@ export class PolicyEngine {
       const decision = this.typeEnforcementAllowByType[shared];
       if (decision !== undefined) return decision;
     }
-    return createPolicyDecision(
+    let byRight = this.typeEnforcementDenials.get(left.serial);
+    const cached = byRight?.get(right.serial);
+    // Serials wrap, so the cached entry must be for these very subjects.
+    if (cached !== undefined && cached.left === left && cached.right === right) return cached.decision;
+    const decision = createPolicyDecision(
       false,
       "type-enforcement",
       "disjoint-types",
       `${left.displayName} holds ${describeTypes(this.index, left)} and ${right.displayName} holds ${describeTypes(this.index, right)}: no type in common`,
     );
+    if (this.cachedDenialCount >= maximumCachedDenials) {
+      this.typeEnforcementDenials.clear();
+      this.cachedDenialCount = 0;
+      byRight = undefined;
+    }
+    if (byRight === undefined) {
+      byRight = new Map();
+      this.typeEnforcementDenials.set(left.serial, byRight);
+    }
+    byRight.set(right.serial, { left, right, decision });
+    this.cachedDenialCount++;
+    return decision;
+  }
+
+  private takeSubjectSerial(): number {
+    const serial = this.nextSubjectSerial;
+    this.nextSubjectSerial = (serial + 1) % subjectSerialModulus;
+    return serial;
   }
 
   createChineseWall(): ChineseWallState {

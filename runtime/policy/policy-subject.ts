@@ -4,6 +4,8 @@ import type { PolicyIndex } from "./policy-index.js";
 import { createTypeBitset, setBit, type TypeBitset } from "./type-bitset.js";
 
 export interface PolicySubject {
+  /** Unique per resolved subject within one engine; keys the engine's decision caches. */
+  readonly serial: number;
   /** How decisions and audit records name it, e.g. `domain 'guest1'` or `resource vbd/51712`. */
   readonly displayName: string;
   readonly labels: readonly string[];
@@ -13,7 +15,7 @@ export interface PolicySubject {
   readonly colourMask: TypeBitset;
 }
 
-export function resolvePolicySubject(index: PolicyIndex, displayName: string, labels: readonly string[]): PolicySubject {
+export function resolvePolicySubject(index: PolicyIndex, serial: number, displayName: string, labels: readonly string[]): PolicySubject {
   const typeMask = createTypeBitset(index.typeNames.length);
   const colourMask = createTypeBitset(index.colourNames.length);
   const unknownLabels: string[] = [];
@@ -26,5 +28,5 @@ export function resolvePolicySubject(index: PolicyIndex, displayName: string, la
     for (let word = 0; word < typeMask.length; word++) typeMask[word] = (typeMask[word] ?? 0) | (entry.typeMask[word] ?? 0);
     if (entry.colourIndex >= 0) setBit(colourMask, entry.colourIndex);
   }
-  return Object.freeze({ displayName, labels: [...labels], unknownLabels, typeMask, colourMask });
+  return Object.freeze({ serial, displayName, labels: [...labels], unknownLabels, typeMask, colourMask });
 }
