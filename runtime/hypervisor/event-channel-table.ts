@@ -193,7 +193,10 @@ export class EventChannelTable {
   waitForChangeAsync(slot: number, observed: number, timeoutMilliseconds: number): Promise<void> {
     const result = waitAsync(this.words, slot, observed, timeoutMilliseconds);
     if (!result.async) return Promise.resolve();
-    return result.value.then(() => undefined);
+    // A pending Atomics.waitAsync does not keep Node's event loop alive: without this timer a
+    // worker whose only work is waiting would exit (code 13, unfinished top-level await).
+    const keepAlive = setTimeout(() => undefined, timeoutMilliseconds);
+    return result.value.then(() => clearTimeout(keepAlive));
   }
 
   /** Counts ports of a slot that are not free (for teardown checks). */

@@ -8,7 +8,7 @@ export { DomainMemory, type FrameRelease } from "./domain-memory.js";
 export { GrantTable } from "./grant-table.js";
 export { GrantStatus, describeGrantStatus, isGrantFailure, type GrantStatusCode, type GrantFailureCode, type GrantFailure, type GrantResult } from "./grant-status.js";
 export type { GrantAccessGranted, GrantMapped, GrantsMapped, GrantEndAccess, GrantCopyEndpoint } from "./grant-operations.js";
-export type { EventChannelErrorName, EventChannelFailure, EventChannelResult } from "./event-channel-status.js";
+export { eventChannelFailure, eventChannelOkay, type EventChannelErrorName, type EventChannelFailure, type EventChannelResult } from "./event-channel-status.js";
 export { EventChannelTable, PortState, SendOutcome, type EventChannelTableLayout, type PortStateCode, type SendOutcomeCode } from "./event-channel-table.js";
 export { microtaskDeliveryScheduler, type EventDeliveryScheduler, type EventHandler, type EventSent, type PortAllocated } from "./event-channels.js";
 export {
