@@ -6,11 +6,11 @@ import { readAuditLog } from "../../runtime/audit/audit-log-reader.js";
 import { AuditLogWriter } from "../../runtime/audit/audit-log-writer.js";
 import type { AuditDecisionRecord } from "../../runtime/audit/audit-record.js";
 import { Broker, type BrokeredConnection, type ConnectRequest } from "../../runtime/broker/broker.js";
-import { StoreConnectionBrokerStore } from "../../runtime/broker/store-connection-broker-store.js";
+import { BrokerStoreError, type BrokerStore, type BrokerStoreOperations } from "../../runtime/broker/broker-store.js";
+import { StoreClientBrokerStore } from "../../runtime/broker/store-client-broker-store.js";
+import { StoreClient } from "../../runtime/store/store-client.js";
 import { PolicyEngine } from "../../runtime/policy/policy-engine.js";
-import type { StoreConnection } from "../../runtime/store/connection.js";
 import { XenStore } from "../../runtime/store/store.js";
-import { XsMessageType } from "../../runtime/store/wire-types.js";
 import { createSamplePolicy } from "../support/sample-policy.js";
 import { virtualBlockDeviceClass, virtualNetworkInterfaceClass } from "../support/sample-resource-classes.js";
 
@@ -31,8 +31,7 @@ beforeEach(() => {
   auditPath = join(directory, "audit.jsonl");
   audit = AuditLogWriter.open(auditPath, { now: () => 42 });
   store = XenStore.open();
-  const connection = store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } });
-  const created = Broker.create({ engine, store: new StoreConnectionBrokerStore(connection), audit, resourceClasses: [virtualBlockDeviceClass, virtualNetworkInterfaceClass] });
+  const created = Broker.create({ engine, store: new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true })), audit, resourceClasses: [virtualBlockDeviceClass, virtualNetworkInterfaceClass] });
   if (created.broker === undefined) throw new Error(created.problems.map((problem) => problem.message).join("; "));
   broker = created.broker;
 });
@@ -43,8 +42,21 @@ afterEach(() => {
 });
 
 /** The store as seen by an unprivileged domain, through the real permission checks. */
-function storeAs(domainId: number): StoreConnectionBrokerStore {
-  return new StoreConnectionBrokerStore(store.openConnection({ domainId, privileged: false, sink: { deliver: () => undefined } }));
+function storeAs(domainId: number): StoreClientBrokerStore {
+  return new StoreClientBrokerStore(StoreClient.connect(store, { domainId, privileged: false }));
+}
+
+/** The operations of a store as plain functions, so a test can replace one of them. */
+function bindOperations(operations: BrokerStoreOperations): BrokerStoreOperations {
+  return {
+    read: (path) => operations.read(path),
+    write: (path, value) => operations.write(path, value),
+    mkdir: (path) => operations.mkdir(path),
+    remove: (path) => operations.remove(path),
+    directory: (path) => operations.directory(path),
+    getPermissions: (path) => operations.getPermissions(path),
+    setPermissions: (path, permissions) => operations.setPermissions(path, permissions),
+  };
 }
 
 function connectDisk(overrides: Partial<ConnectRequest> = {}): ReturnType<Broker["connect"]> {
@@ -72,7 +84,7 @@ describe("broker connect: store layout", () => {
     const connection = expectConnected(connectDisk());
     expect(connection.frontendDirectory).toBe("/local/domain/1/device/vbd/51712");
     expect(connection.backendDirectory).toBe("/local/domain/2/backend/vbd/1/51712");
-    const privileged = new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } }));
+    const privileged = new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true }));
     expect(privileged.getPermissions(connection.frontendDirectory)).toEqual([{ domainId: 1, access: "n" }, { domainId: 2, access: "r" }]);
     expect(privileged.getPermissions(connection.backendDirectory)).toEqual([{ domainId: 2, access: "n" }, { domainId: 1, access: "r" }]);
     expect(privileged.read(`${connection.frontendDirectory}/state`)).toBe("1");
@@ -174,7 +186,7 @@ describe("broker connect: policy", () => {
   it("denies a resource whose labels share no type with a party", () => {
     const policy = createSamplePolicy();
     const strictEngine = PolicyEngine.fromPolicy({ ...policy, resources: [], labels: [...policy.labels, { name: "secret_disk", types: ["bank_b"] }] });
-    const strict = Broker.create({ engine: strictEngine, store: new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } })), audit, resourceClasses: [virtualBlockDeviceClass] }).broker!;
+    const strict = Broker.create({ engine: strictEngine, store: new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true })), audit, resourceClasses: [virtualBlockDeviceClass] }).broker!;
     const result = strict.connect({ principal: "xl", resourceClass: "vbd", frontendDomain: guestA, backendDomain: { id: 0, labels: ["dom0"] }, parameters: { id: "1" }, resourceLabels: ["secret_disk"] });
     expect(result).toMatchObject({ outcome: "denied", decision: { rule: "type-enforcement:disjoint-types" } });
     if (result.outcome === "denied") expect(result.decision.reason).toContain("resource vbd/1");
@@ -218,7 +230,7 @@ describe("broker connect: bad requests", () => {
   });
 
   it("refuses to overwrite a directory that already exists in the store, leaving it untouched", () => {
-    const privileged = new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } }));
+    const privileged = new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true }));
     privileged.write("/local/domain/2/backend/vbd/1/51712/params", "/precious");
     const before = store.listNodePaths();
     expect(connectDisk()).toMatchObject({ outcome: "failed", problem: { code: "PDB112", message: expect.stringContaining("already exists") } });
@@ -226,10 +238,33 @@ describe("broker connect: bad requests", () => {
     expect(privileged.read("/local/domain/2/backend/vbd/1/51712/params")).toBe("/precious");
   });
 
+  it("leaves nothing behind when the store fails in the middle of creating an instance", () => {
+    const real = new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true }));
+    let writes = 0;
+    const failing: BrokerStore = {
+      ...bindOperations(real),
+      transaction: (body) =>
+        real.transaction((operations) =>
+          body({
+            ...bindOperations(operations),
+            write: (path, value) => {
+              if (++writes === 6) throw new BrokerStoreError("ENOSPC", "write", path);
+              operations.write(path, value);
+            },
+          }),
+        ),
+    };
+    const flaky = Broker.create({ engine, store: failing, audit, resourceClasses: [virtualBlockDeviceClass] }).broker!;
+    const result = flaky.connect({ principal: "xl", resourceClass: "vbd", frontendDomain: guestA, backendDomain: driver, parameters: { id: "7" } });
+    expect(result).toMatchObject({ outcome: "failed", problem: { code: "PDB120", message: expect.stringContaining("ENOSPC") } });
+    expect(store.listNodePaths().filter((path) => path.startsWith("/local"))).toEqual([]);
+    expect(flaky.connections).toEqual([]);
+  });
+
   it("rejects malformed resource classes at creation with every problem", () => {
     const created = Broker.create({
       engine,
-      store: new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } })),
+      store: new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true })),
       audit,
       resourceClasses: [
         { ...virtualBlockDeviceClass, frontendPath: "/device/vbd/{id}" },
@@ -259,21 +294,16 @@ describe("broker connect: bad requests", () => {
 describe("broker disconnect and inspect", () => {
   it("moves both ends through Closing to Closed, as watchers see, then removes both directories", () => {
     const connection = expectConnected(connectDisk());
-    const events: string[] = [];
-    const watcher: StoreConnection = store.openConnection({
-      domainId: 0,
-      privileged: true,
-      sink: { deliver: (message) => events.push(Buffer.from(message.payload).toString("latin1").split("\0")[0] ?? "") },
-    });
-    watcher.handle({ type: XsMessageType.watch, requestId: 1, transactionId: 0, payload: Buffer.from(`${connection.frontendDirectory}/state\0t\0`, "latin1") });
+    const watcher = StoreClient.connect(store, { domainId: 0, privileged: true });
+    expect(watcher.watch(`${connection.frontendDirectory}/state`, "t").ok).toBe(true);
     const states: string[] = [];
-    const reader = new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } }));
+    const reader = new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true }));
     broker.addObserver({ connected: () => undefined, disconnecting: () => states.push(reader.read(`${connection.frontendDirectory}/state`) ?? "gone") });
     const result = broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "51712" });
     expect(result.outcome).toBe("disconnected");
     expect(states).toEqual(["1"]);
     // Initial watch event, Closing, Closed, removal.
-    expect(events.length).toBeGreaterThanOrEqual(4);
+    expect(watcher.takeWatchEvents().length).toBeGreaterThanOrEqual(4);
     expect(reader.read(connection.frontendDirectory)).toBeUndefined();
     expect(reader.read(connection.backendDirectory)).toBeUndefined();
     expect(broker.connections).toEqual([]);
@@ -282,13 +312,9 @@ describe("broker disconnect and inspect", () => {
   it("writes Closing then Closed (journal of committed values)", () => {
     const connection = expectConnected(connectDisk());
     const seenStates: string[] = [];
-    const reader = new StoreConnectionBrokerStore(store.openConnection({ domainId: 0, privileged: true, sink: { deliver: () => undefined } }));
-    const watcher = store.openConnection({
-      domainId: 0,
-      privileged: true,
-      sink: { deliver: () => seenStates.push(reader.read(`${connection.backendDirectory}/state`) ?? "removed") },
-    });
-    watcher.handle({ type: XsMessageType.watch, requestId: 1, transactionId: 0, payload: Buffer.from(`${connection.backendDirectory}/state\0t\0`, "latin1") });
+    const reader = new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true }));
+    const watcher = StoreClient.connect(store, { domainId: 0, privileged: true, onWatchEvent: () => seenStates.push(reader.read(`${connection.backendDirectory}/state`) ?? "removed") });
+    expect(watcher.watch(`${connection.backendDirectory}/state`, "t").ok).toBe(true);
     broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "51712" });
     expect(seenStates).toEqual(["1", "5", "6", "removed"]);
   });
