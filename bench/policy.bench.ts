@@ -21,7 +21,7 @@ function createBenchPolicy(): CompiledPolicy {
     permissions: classes.filter((_, classIndex) => (classIndex + index) % 3 !== 0).map((resourceClass) => ({ resourceClass, operations: ["connect" as const, "inspect" as const] })),
   }));
   const principals = Array.from({ length: 16 }, (_, index) => ({ name: `p${index}`, kind: "tool" as const, roles: [`r${index % 8}`, `r${(index + 3) % 8}`] }));
-  return { formatVersion: 1, name: "bench", types, labels, roles, principals, domains: [], resources: [], conflictSets: [], colourGroups: [] };
+  return { formatVersion: 1, name: "bench", enforce: ["rbac", "types", "chinese-wall", "colours"], types, labels, roles, principals, domains: [], resources: [], conflictSets: [], colourGroups: [] };
 }
 
 let blackhole = 0;

@@ -3,7 +3,6 @@
 // connections for limits and colours, and tears instances down through the lifecycle.
 // Everything protocol-specific comes from the resource class; the broker has none of it.
 import type { AuditSink } from "../audit/audit-log-writer.js";
-import type { ColourLedger } from "../policy/colour-ledger.js";
 import type { PolicyDecision } from "../policy/policy-decision.js";
 import type { PolicyEngine } from "../policy/policy-engine.js";
 import type { PolicyOperation } from "../policy/policy-model.js";
@@ -29,7 +28,7 @@ export interface ConnectRequest {
   readonly resourceClass: string;
   readonly frontendDomain: BrokerDomain;
   readonly backendDomain: BrokerDomain;
-  /** `id` names the instance ({id} in the path templates); other keys are class parameters. */
+  /** `devid` names the instance ({devid} in the path templates); other keys are class parameters. */
   readonly parameters: Readonly<Record<string, string>>;
   /** Labels of this particular instance (e.g. the disk's classification), beyond the class's. */
   readonly resourceLabels?: readonly string[];
@@ -122,7 +121,6 @@ export class Broker {
   private readonly audit: AuditSink;
   private readonly brokerDomainId: number;
   private readonly classesByName = new Map<string, ResourceClass>();
-  private readonly colours: ColourLedger;
   private readonly live = new Map<string, BrokeredConnection>();
   private readonly observers = new Set<BrokerConnectionObserver>();
 
@@ -132,7 +130,6 @@ export class Broker {
     this.audit = options.audit;
     this.brokerDomainId = options.brokerDomainId ?? 0;
     for (const resourceClass of classes) this.classesByName.set(resourceClass.name, resourceClass);
-    this.colours = options.engine.createColourLedger();
   }
 
   /** Validates the resource classes and builds a broker, or returns every problem. */
@@ -187,7 +184,6 @@ export class Broker {
     const resource = this.engine.subjectForResource(resourceClass.name, id, [...resourceClass.labels, ...(request.resourceLabels ?? [])]);
     const { checks, denial } = decideConnect({
       engine: this.engine,
-      colours: this.colours,
       counts: {
         frontendInstances: (className, domainId) => this.countLive((connection) => connection.resourceClass.name === className && connection.frontendDomainId === domainId),
         backendInstances: (className, domainId) => this.countLive((connection) => connection.resourceClass.name === className && connection.backendDomainId === domainId),
@@ -217,7 +213,6 @@ export class Broker {
       resource,
     };
     this.live.set(key, connection);
-    this.colours.recordConnected(connection.frontendDomainId, resource);
     for (const observer of this.observers) observer.connected(connection);
     return { outcome: "connected", connection, checks };
   }
@@ -249,7 +244,6 @@ export class Broker {
       return { outcome: "failed", problem: createBrokerProblem("storeFailure", connection.key, `tearing down ${connection.key} failed: ${error.message}`) };
     }
     this.live.delete(connection.key);
-    this.colours.recordDisconnected(connection.frontendDomainId, connection.resource);
     return { outcome: "disconnected", connection };
   }
 
@@ -277,13 +271,13 @@ export class Broker {
     given: Readonly<Record<string, string>>,
   ): { readonly ok: true; readonly id: string; readonly values: ReadonlyMap<string, string> } | { readonly ok: false; readonly problem: BrokerProblem } {
     const fail = (message: string) => ({ ok: false as const, problem: createBrokerProblem("invalidParameters", `parameters of ${resourceClass.name}`, message) });
-    const id = given["id"];
-    if (typeof id !== "string" || !isValidInstanceId(id)) return fail(`parameter 'id' must be 1 to 64 characters of [A-Za-z0-9_-], not ${JSON.stringify(id)}`);
+    const id = given["devid"];
+    if (typeof id !== "string" || !isValidInstanceId(id)) return fail(`parameter 'devid' must be 1 to 64 characters of [A-Za-z0-9_-], not ${JSON.stringify(id)}`);
     const allowed = new Set([...resourceClass.frontendParameterKeys, ...resourceClass.backendParameterKeys]);
     const values = new Map<string, string>();
     for (const [name, value] of Object.entries(given)) {
-      if (name === "id") continue;
-      if (!allowed.has(name)) return fail(`unknown parameter '${name}' (resource class '${resourceClass.name}' takes: ${[...allowed].join(", ") || "only id"})`);
+      if (name === "devid") continue;
+      if (!allowed.has(name)) return fail(`unknown parameter '${name}' (resource class '${resourceClass.name}' takes: ${[...allowed].join(", ") || "only devid"})`);
       if (typeof value !== "string" || Buffer.byteLength(value, "latin1") > 2048) return fail(`parameter '${name}' must be a string of at most 2048 bytes`);
       values.set(name, value);
     }

@@ -1,7 +1,6 @@
 // Decides a connect request without touching the store: the policy checks in order (RBAC,
 // type enforcement between the parties and with the resource, colour groups, per-domain
 // limits) and, when all allow, the exact store layout of the new resource instance.
-import type { ColourLedger } from "../policy/colour-ledger.js";
 import { createPolicyDecision, type PolicyDecision } from "../policy/policy-decision.js";
 import type { PolicyEngine } from "../policy/policy-engine.js";
 import type { PolicySubject } from "../policy/policy-subject.js";
@@ -18,6 +17,8 @@ export const protocolDescriptionNodeName = "proto-desc";
 
 export interface BrokerDomain {
   readonly id: number;
+  /** The name the toolstack started it under; domain principals match it (RBAC). */
+  readonly name: string;
   /** Policy labels, as the hypervisor's domain carries them. */
   readonly labels: readonly string[];
 }
@@ -36,7 +37,6 @@ export interface InstanceCounts {
 
 export interface ConnectPolicyInput {
   readonly engine: PolicyEngine;
-  readonly colours: ColourLedger;
   readonly counts: InstanceCounts;
   readonly principal: string;
   readonly resourceClass: ResourceClass;
@@ -46,20 +46,25 @@ export interface ConnectPolicyInput {
 }
 
 /**
- * Runs the checks in a fixed order and stops at the first denial; every check performed is
+ * Runs the checks in a fixed order (RBAC for the requester, then for each party; type
+ * enforcement and colours between the parties and with the resource; per-domain limits) and stops at the first denial; every check performed is
  * returned so that each decision can be audited.
  */
 export function decideConnect(input: ConnectPolicyInput): { readonly checks: readonly ConnectCheck[]; readonly denial: PolicyDecision | undefined } {
   const { engine, resourceClass, resource } = input;
-  const frontend = engine.subjectForLabels(`domain ${input.frontend.id}`, input.frontend.labels);
-  const backend = engine.subjectForLabels(`domain ${input.backend.id}`, input.backend.labels);
+  const frontend = engine.subjectForLabels(`domain ${input.frontend.id} '${input.frontend.name}'`, input.frontend.labels);
+  const backend = engine.subjectForLabels(`domain ${input.backend.id} '${input.backend.name}'`, input.backend.labels);
   const checks: ConnectCheck[] = [];
   const steps: readonly (() => ConnectCheck | undefined)[] = [
     () => ({ subjects: [`principal '${input.principal}'`, resource.displayName], decision: engine.decideOperation(input.principal, "connect", resourceClass.name) }),
+    () => ({ subjects: [frontend.displayName, resource.displayName], decision: engine.decidePartyOperation(input.frontend.name, "consume", resourceClass.name) }),
+    () => ({ subjects: [backend.displayName, resource.displayName], decision: engine.decidePartyOperation(input.backend.name, "provide", resourceClass.name) }),
     () => ({ subjects: [frontend.displayName, backend.displayName], decision: engine.decideTypeEnforcement(frontend, backend) }),
     () => ({ subjects: [frontend.displayName, resource.displayName], decision: engine.decideTypeEnforcement(frontend, resource) }),
     () => ({ subjects: [backend.displayName, resource.displayName], decision: engine.decideTypeEnforcement(backend, resource) }),
-    () => ({ subjects: [frontend.displayName, resource.displayName], decision: input.colours.decideConnect(input.frontend.id, frontend, resource) }),
+    () => ({ subjects: [frontend.displayName, backend.displayName], decision: engine.decideColours(frontend, backend) }),
+    () => ({ subjects: [frontend.displayName, resource.displayName], decision: engine.decideColours(frontend, resource) }),
+    () => ({ subjects: [backend.displayName, resource.displayName], decision: engine.decideColours(backend, resource) }),
     () => decideLimit(resourceClass, "frontend", input.frontend.id, input.counts.frontendInstances(resourceClass.name, input.frontend.id), resourceClass.limits.perFrontendDomain),
     () => decideLimit(resourceClass, "backend", input.backend.id, input.counts.backendInstances(resourceClass.name, input.backend.id), resourceClass.limits.perBackendDomain),
   ];

@@ -26,7 +26,7 @@ export interface ResourceClass {
   readonly providerRole: string;
   /** The role that uses it (lives in the frontend directory), e.g. "frontend". */
   readonly consumerRole: string;
-  /** Relative to /local/domain/<frontend>; placeholders {id}, {class}, {frontend-id}, {backend-id}. */
+  /** Relative to /local/domain/<frontend>; placeholders {devid}, {class}, {frontend-domid}, {backend-domid}. */
   readonly frontendPath: string;
   /** Relative to /local/domain/<backend>; same placeholders. */
   readonly backendPath: string;
@@ -44,7 +44,7 @@ const keyPattern = /^[A-Za-z0-9_-]+$/;
 const specHashPattern = /^[0-9a-f]{8,128}$/;
 const roleNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Keys the broker itself writes; a parameter may not shadow them. */
-export const brokerOwnedKeys: readonly string[] = ["state", "backend", "backend-id", "frontend", "frontend-id", "proto-desc"];
+export const brokerOwnedKeys: readonly string[] = ["state", "backend", "backend-id", "frontend", "frontend-id", "proto-desc", "devid"];
 
 type JsonObject = Readonly<Record<string, unknown>>;
 

@@ -1,4 +1,4 @@
-// Expands a resource class's directory templates ("device/{class}/{id}") into the absolute
+// Expands a resource class's directory templates ("device/vbd/{devid}") into the absolute
 // store paths of one instance, and validates templates and instance ids. Pure.
 
 export interface ResourcePathValues {
@@ -8,7 +8,8 @@ export interface ResourcePathValues {
   readonly backendDomainId: number;
 }
 
-const placeholders = new Set(["id", "class", "frontend-id", "backend-id"]);
+/** The language's placeholders (docs/language.md §10.1), plus {class}. */
+const placeholders = new Set(["devid", "class", "frontend-domid", "backend-domid"]);
 const templateComponentPattern = /^(?:[A-Za-z0-9_-]|\{[a-z-]+\})+$/;
 /** Instance ids become one path component: Xen's node-name characters, no '/' and not '@'. */
 const instanceIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -25,10 +26,10 @@ export function describeInvalidPathTemplate(template: string): string | undefine
   for (const component of components) {
     if (!templateComponentPattern.test(component)) return `component '${component}' has characters outside [A-Za-z0-9_-] or an empty component`;
     for (const match of component.matchAll(/\{([a-z-]+)\}/g)) {
-      if (!placeholders.has(match[1] ?? "")) return `unknown placeholder {${match[1]}} (known: {id}, {class}, {frontend-id}, {backend-id})`;
+      if (!placeholders.has(match[1] ?? "")) return `unknown placeholder {${match[1]}} (known: {devid}, {class}, {frontend-domid}, {backend-domid})`;
     }
   }
-  if (!template.includes("{id}")) return "a path template must contain {id} so that instances do not collide";
+  if (!template.includes("{devid}")) return "a path template must contain {devid} so that instances do not collide";
   return undefined;
 }
 
@@ -40,13 +41,13 @@ export function isValidInstanceId(id: string): boolean {
 export function expandResourcePath(template: string, domainId: number, values: ResourcePathValues): string {
   const relative = template.replace(/\{([a-z-]+)\}/g, (_whole, name: string) => {
     switch (name) {
-      case "id":
+      case "devid":
         return values.id;
       case "class":
         return values.resourceClass;
-      case "frontend-id":
+      case "frontend-domid":
         return String(values.frontendDomainId);
-      case "backend-id":
+      case "backend-domid":
         return String(values.backendDomainId);
       default:
         throw new Error(`unvalidated path template placeholder {${name}}`);

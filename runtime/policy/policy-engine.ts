@@ -1,14 +1,13 @@
 // The decision engine: answers RBAC and type-enforcement queries against a loaded policy, and
 // creates the stateful Chinese-wall and colour-group trackers. It decides; it does no I/O.
 import { ChineseWallState } from "./chinese-wall.js";
-import { ColourLedger } from "./colour-ledger.js";
 import { createPolicyDecision, type PolicyDecision } from "./policy-decision.js";
-import { anyResourceClassKey, indexPolicy, operationIndex, type PolicyIndex } from "./policy-index.js";
-import { policyOperations, type CompiledPolicy, type PolicyOperation } from "./policy-model.js";
+import { anyResourceClassKey, indexPolicy, matchDomainName, operationIndex, type PolicyIndex } from "./policy-index.js";
+import { policyOperations, type CompiledPolicy, type PolicyMechanism, type PolicyOperation } from "./policy-model.js";
 import { PolicyLoadError, type PolicyProblem } from "./policy-problem.js";
 import { resolvePolicySubject, type PolicySubject } from "./policy-subject.js";
 import { validateCompiledPolicy } from "./policy-validation.js";
-import { firstCommonBit, forEachBit } from "./type-bitset.js";
+import { firstCommonBit, forEachBit, isEmptyBitset } from "./type-bitset.js";
 
 export interface PolicyEngineLoadResult {
   readonly engine: PolicyEngine | undefined;
@@ -38,9 +37,17 @@ export class PolicyEngine {
   /** RBAC answers per principal and class, filled on first use, so repeats are two lookups. */
   private readonly operationDecisions = new Map<string, Map<string, (PolicyDecision | undefined)[]>>();
   private nextSubjectSerial = 0;
+  private readonly notEnforced: ReadonlyMap<PolicyMechanism, PolicyDecision>;
+  private readonly colourUncoloured = createPolicyDecision(true, "colour-group", "uncoloured", "colours constrain only subjects that both hold a colour, and one of these holds none");
+  private readonly colourAllowByGroup: readonly PolicyDecision[];
 
   private constructor(index: PolicyIndex) {
     this.index = index;
+    const ruleKinds = { rbac: "rbac-permission", types: "type-enforcement", "chinese-wall": "chinese-wall", colours: "colour-group" } as const;
+    this.notEnforced = new Map(
+      (Object.keys(ruleKinds) as PolicyMechanism[]).map((mechanism) => [mechanism, createPolicyDecision(true, ruleKinds[mechanism], "not-enforced", `policy '${index.policy.name}' does not enforce ${mechanism}`)] as const),
+    );
+    this.colourAllowByGroup = index.colourNames.map((colour) => createPolicyDecision(true, "colour-group", `shared/${colour}`, `both parties have colour '${colour}'`));
     this.typeEnforcementAllowByType = index.typeNames.map((type) =>
       createPolicyDecision(true, "type-enforcement", `shared-type/${type}`, `both parties hold type '${type}'`),
     );
@@ -66,6 +73,7 @@ export class PolicyEngine {
 
   /** RBAC: may `principal` perform `operation` on instances of `resourceClass`? */
   decideOperation(principal: string, operation: PolicyOperation, resourceClass: string): PolicyDecision {
+    if (!this.index.enforced.has("rbac")) return this.notEnforcedDecision("rbac");
     const position = operationIndex(operation);
     let byClass = this.operationDecisions.get(principal);
     const cached = byClass?.get(resourceClass)?.[position];
@@ -98,9 +106,27 @@ export class PolicyEngine {
     return createPolicyDecision(false, "default-deny", `no-permission/${resourceClass}/${operation}`, `principal '${principal}' holds ${roles}, none of which permits '${operation}' on resource class '${resourceClass}'`);
   }
 
+  /**
+   * RBAC for a party of a connection: the domain principal standing for `domainName` (by name,
+   * then by `matches` glob) must hold `provide` or `consume` on the class.
+   */
+  decidePartyOperation(domainName: string, operation: "provide" | "consume", resourceClass: string): PolicyDecision {
+    if (!this.index.enforced.has("rbac")) return this.notEnforcedDecision("rbac");
+    const principal = this.principalForDomain(domainName);
+    if (principal === undefined) {
+      return createPolicyDecision(false, "default-deny", "unknown-domain-principal", `no domain principal of policy '${this.policy.name}' stands for domain '${domainName}', so it may not ${operation} '${resourceClass}'`);
+    }
+    return this.decideOperation(principal, operation, resourceClass);
+  }
+
+  /** The domain principal standing for a domain name, if any. */
+  principalForDomain(domainName: string): string | undefined {
+    return matchDomainName(this.index.principalsByDomainName, domainName);
+  }
+
   /** The subject for a domain started under a policy name; unassigned domains carry no labels. */
   subjectForDomain(domainName: string, extraLabels: readonly string[] = []): PolicySubject {
-    const assigned = this.index.labelsByDomain.get(domainName) ?? [];
+    const assigned = this.labelsForDomain(domainName);
     return resolvePolicySubject(this.index, this.takeSubjectSerial(), `domain '${domainName}'`, [...new Set([...assigned, ...extraLabels])]);
   }
 
@@ -117,7 +143,18 @@ export class PolicyEngine {
 
   /** Labels the policy assigns to a domain name, for the toolstack that starts the domain. */
   labelsForDomain(domainName: string): readonly string[] {
-    return this.index.labelsByDomain.get(domainName) ?? [];
+    return matchDomainName(this.index.labelsByDomain, domainName) ?? [];
+  }
+
+  isEnforced(mechanism: PolicyMechanism): boolean {
+    return this.index.enforced.has(mechanism);
+  }
+
+  /** The allow decision a switched-off mechanism gives. */
+  notEnforcedDecision(mechanism: PolicyMechanism): PolicyDecision {
+    const decision = this.notEnforced.get(mechanism);
+    if (decision === undefined) throw new Error(`unknown mechanism ${mechanism}`);
+    return decision;
   }
 
   /**
@@ -125,6 +162,7 @@ export class PolicyEngine {
    * type sets intersect. The allow path allocates nothing.
    */
   decideTypeEnforcement(left: PolicySubject, right: PolicySubject): PolicyDecision {
+    if (!this.index.enforced.has("types")) return this.notEnforcedDecision("types");
     const shared = firstCommonBit(left.typeMask, right.typeMask);
     if (shared >= 0) {
       const decision = this.typeEnforcementAllowByType[shared];
@@ -160,11 +198,25 @@ export class PolicyEngine {
     return serial;
   }
 
-  createChineseWall(): ChineseWallState {
-    return new ChineseWallState(this.index);
+  /**
+   * Colour groups: two subjects that both hold a colour may share only if they hold a common
+   * one; a subject without colour is constrained by type enforcement alone.
+   */
+  decideColours(left: PolicySubject, right: PolicySubject): PolicyDecision {
+    if (!this.index.enforced.has("colours")) return this.notEnforcedDecision("colours");
+    const shared = firstCommonBit(left.colourMask, right.colourMask);
+    if (shared >= 0) return this.colourAllowByGroup[shared] ?? this.colourUncoloured;
+    if (isEmptyBitset(left.colourMask) || isEmptyBitset(right.colourMask)) return this.colourUncoloured;
+    return createPolicyDecision(false, "colour-group", "disjoint-colours", `${left.displayName} has colours {${this.describeColours(left)}} and ${right.displayName} has {${this.describeColours(right)}}: no colour in common`);
   }
 
-  createColourLedger(): ColourLedger {
-    return new ColourLedger(this.index);
+  createChineseWall(): ChineseWallState {
+    return new ChineseWallState(this.index, this.isEnforced("chinese-wall") ? undefined : this.notEnforcedDecision("chinese-wall"));
+  }
+
+  private describeColours(subject: PolicySubject): string {
+    const names: string[] = [];
+    forEachBit(subject.colourMask, (colour) => names.push(this.index.colourNames[colour] ?? `#${colour}`));
+    return names.join(", ");
   }
 }

@@ -2,7 +2,8 @@
 // and colours, per-label bit sets, conflict masks, and per-principal RBAC tables holding the
 // allow decisions, so that queries only look up and AND bits.
 import { createPolicyDecision, type PolicyDecision } from "./policy-decision.js";
-import { policyOperations, type CompiledPolicy, type PolicyOperation } from "./policy-model.js";
+import { policyOperations, type CompiledPolicy, type PolicyMechanism, type PolicyOperation } from "./policy-model.js";
+import { compileDomainPattern } from "./policy-validation.js";
 import { createTypeBitset, setBit, type TypeBitset } from "./type-bitset.js";
 
 export const anyResourceClassKey = "*";
@@ -17,24 +18,47 @@ export interface PrincipalPermissionTable {
 
 export interface LabelIndexEntry {
   readonly typeMask: TypeBitset;
-  /** The colour's index, or -1 when the label has no colour. */
-  readonly colourIndex: number;
+}
+
+/** A domain-name matcher: an exact name or a compiled glob, in declaration order. */
+export interface DomainNameMatcher<T> {
+  readonly exact: ReadonlyMap<string, T>;
+  readonly patterns: readonly { readonly pattern: RegExp; readonly value: T }[];
 }
 
 export interface PolicyIndex {
   readonly policy: CompiledPolicy;
   readonly typeNames: readonly string[];
   readonly typeIndexByName: ReadonlyMap<string, number>;
+  /** Colour-group names, indexed like the bits of a subject's colour mask. */
   readonly colourNames: readonly string[];
-  readonly colourIndexByName: ReadonlyMap<string, number>;
   readonly labels: ReadonlyMap<string, LabelIndexEntry>;
-  /** For each type index: the types that may not run beside it (Chinese wall). */
-  readonly conflictMaskByType: readonly TypeBitset[];
-  /** For each colour index: the colours that may not be held beside it (colour groups). */
-  readonly conflictMaskByColour: readonly TypeBitset[];
+  /** For each type index: the colour groups that list it. */
+  readonly colourMaskByType: readonly TypeBitset[];
   readonly permissionsByPrincipal: ReadonlyMap<string, PrincipalPermissionTable>;
-  readonly labelsByDomain: ReadonlyMap<string, readonly string[]>;
+  /** Domain principals by the domain names they stand for. */
+  readonly principalsByDomainName: DomainNameMatcher<string>;
+  readonly labelsByDomain: DomainNameMatcher<readonly string[]>;
   readonly labelsByResourceClass: ReadonlyMap<string, readonly string[]>;
+  readonly enforced: ReadonlySet<PolicyMechanism>;
+}
+
+/** The first exact match, else the first matching glob in declaration order. */
+export function matchDomainName<T>(matcher: DomainNameMatcher<T>, domainName: string): T | undefined {
+  const exact = matcher.exact.get(domainName);
+  if (exact !== undefined) return exact;
+  for (const entry of matcher.patterns) if (entry.pattern.test(domainName)) return entry.value;
+  return undefined;
+}
+
+function buildDomainNameMatcher<T>(entries: readonly { readonly pattern: string; readonly value: T }[]): DomainNameMatcher<T> {
+  const exact = new Map<string, T>();
+  const patterns: { readonly pattern: RegExp; readonly value: T }[] = [];
+  for (const entry of entries) {
+    if (entry.pattern.includes("*")) patterns.push({ pattern: compileDomainPattern(entry.pattern), value: entry.value });
+    else if (!exact.has(entry.pattern)) exact.set(entry.pattern, entry.value);
+  }
+  return { exact, patterns };
 }
 
 export function operationIndex(operation: PolicyOperation): number {
@@ -46,6 +70,12 @@ function buildPermissionTables(policy: CompiledPolicy): Map<string, PrincipalPer
   const tables = new Map<string, PrincipalPermissionTable>();
   for (const principal of policy.principals) {
     const byResourceClass = new Map<string, (PolicyDecision | undefined)[]>();
+    if (principal.privileged === true) {
+      byResourceClass.set(
+        anyResourceClassKey,
+        policyOperations.map((operation) => createPolicyDecision(true, "rbac-permission", `privileged/*/${operation}`, `principal '${principal.name}' is privileged and holds every operation`)),
+      );
+    }
     // Roles are consulted in the principal's declared order, so the first role granting an
     // operation is the one the decision names; later grants of the same operation are redundant.
     for (const roleName of principal.roles) {
@@ -74,29 +104,11 @@ function buildPermissionTables(policy: CompiledPolicy): Map<string, PrincipalPer
   return tables;
 }
 
-function buildConflictMasks(groups: readonly (readonly string[])[], indexByName: ReadonlyMap<string, number>, count: number): TypeBitset[] {
-  const masks = Array.from({ length: count }, () => createTypeBitset(count));
-  for (const members of groups) {
-    for (const member of members) {
-      const memberIndex = indexByName.get(member);
-      if (memberIndex === undefined) continue;
-      const mask = masks[memberIndex];
-      if (mask === undefined) continue;
-      for (const other of members) {
-        const otherIndex = indexByName.get(other);
-        if (otherIndex !== undefined && otherIndex !== memberIndex) setBit(mask, otherIndex);
-      }
-    }
-  }
-  return masks;
-}
-
 /** Builds the index of a policy that has already passed validation. */
 export function indexPolicy(policy: CompiledPolicy): PolicyIndex {
   const typeNames = policy.types.map((type) => type.name);
   const typeIndexByName = new Map(typeNames.map((name, index) => [name, index] as const));
-  const colourNames = [...new Set(policy.labels.flatMap((label) => label.colour ?? []))];
-  const colourIndexByName = new Map(colourNames.map((name, index) => [name, index] as const));
+  const colourNames = policy.colourGroups.map((group) => group.name);
   const labels = new Map<string, LabelIndexEntry>();
   for (const label of policy.labels) {
     const typeMask = createTypeBitset(typeNames.length);
@@ -104,19 +116,28 @@ export function indexPolicy(policy: CompiledPolicy): PolicyIndex {
       const index = typeIndexByName.get(type);
       if (index !== undefined) setBit(typeMask, index);
     }
-    labels.set(label.name, { typeMask, colourIndex: label.colour === undefined ? -1 : (colourIndexByName.get(label.colour) ?? -1) });
+    labels.set(label.name, { typeMask });
   }
+  const colourMaskByType = typeNames.map(() => createTypeBitset(colourNames.length));
+  policy.colourGroups.forEach((group, colourIndex) => {
+    for (const type of group.types) {
+      const mask = colourMaskByType[typeIndexByName.get(type) ?? -1];
+      if (mask !== undefined) setBit(mask, colourIndex);
+    }
+  });
   return {
     policy,
     typeNames,
     typeIndexByName,
     colourNames,
-    colourIndexByName,
     labels,
-    conflictMaskByType: buildConflictMasks(policy.conflictSets.map((set) => set.types), typeIndexByName, typeNames.length),
-    conflictMaskByColour: buildConflictMasks(policy.colourGroups.map((group) => group.colours), colourIndexByName, colourNames.length),
+    colourMaskByType,
     permissionsByPrincipal: buildPermissionTables(policy),
-    labelsByDomain: new Map(policy.domains.map((domain) => [domain.domain, domain.labels] as const)),
+    principalsByDomainName: buildDomainNameMatcher(
+      policy.principals.filter((principal) => principal.kind === "domain").map((principal) => ({ pattern: principal.matches ?? principal.name, value: principal.name })),
+    ),
+    labelsByDomain: buildDomainNameMatcher(policy.domains.map((domain) => ({ pattern: domain.domain, value: domain.labels }))),
     labelsByResourceClass: new Map(policy.resources.map((resource) => [resource.resourceClass, resource.labels] as const)),
+    enforced: new Set(policy.enforce),
   };
 }

@@ -1,9 +1,17 @@
 // The compiled form of a host's access-control policy: plain readonly data, produced by the
 // compiler from `policy` declarations and loaded by the decision engine (policy-engine.ts).
 
-/** Operations a principal may be permitted on a resource class (RBAC). */
-export const policyOperations = ["create", "connect", "disconnect", "inspect", "reset"] as const;
+/**
+ * Operations a principal may be permitted on a resource class (RBAC). The first five are
+ * management operations asked for by a tool or domain; `provide` and `consume` are what a
+ * domain may be in a connection (the language's `provide vbd` / `consume vbd`).
+ */
+export const policyOperations = ["create", "connect", "disconnect", "inspect", "reset", "provide", "consume"] as const;
 export type PolicyOperation = (typeof policyOperations)[number];
+
+/** Mechanisms a policy can switch on (the language's `enforce`); those off always allow. */
+export const policyMechanisms = ["rbac", "types", "chinese-wall", "colours"] as const;
+export type PolicyMechanism = (typeof policyMechanisms)[number];
 
 /** Bumped whenever the shape below changes incompatibly; the loader refuses other versions. */
 export const compiledPolicyFormatVersion = 1;
@@ -25,13 +33,13 @@ export interface PolicyType {
 }
 
 /**
- * A label names a set of types (for type enforcement and the Chinese wall) and optionally a
- * colour (for colour groups). Domains and resources carry labels, never types directly.
+ * A label names a set of types (for type enforcement, the Chinese wall and colours). Domains
+ * and resources carry labels, never types directly: the compiler lowers a principal's or a
+ * resource class's `types` into a label of the same name.
  */
 export interface PolicyLabel {
   readonly name: string;
   readonly types: readonly string[];
-  readonly colour?: string;
   readonly origin?: PolicySourceLocation;
 }
 
@@ -54,11 +62,16 @@ export interface PolicyPrincipal {
   readonly name: string;
   readonly kind: PolicyPrincipalKind;
   readonly roles: readonly string[];
+  /** For domain principals: a glob ("bank-a-*") of the domain names it stands for. */
+  readonly matches?: string;
+  /** Holds every operation on every resource class (the toolstack's domain). */
+  readonly privileged?: boolean;
   readonly origin?: PolicySourceLocation;
 }
 
-/** The labels a domain receives when the toolstack starts it under this name. */
+/** The labels a domain receives when the toolstack starts it under a matching name. */
 export interface PolicyDomainAssignment {
+  /** A domain name, or a glob with '*' ("bank-a-*"); the first matching assignment wins. */
   readonly domain: string;
   readonly labels: readonly string[];
   readonly origin?: PolicySourceLocation;
@@ -82,18 +95,19 @@ export interface PolicyConflictSet {
 }
 
 /**
- * Colour group: the colours listed are mutually exclusive within one domain. A domain that
- * holds a resource of one colour of the group may not connect a resource of another.
+ * Colour group: a named set of types forming a colour. A subject has every colour one of
+ * whose types it holds; two coloured subjects may share only within a common colour.
  */
 export interface PolicyColourGroup {
   readonly name: string;
-  readonly colours: readonly string[];
+  readonly types: readonly string[];
   readonly origin?: PolicySourceLocation;
 }
 
 export interface CompiledPolicy {
   readonly formatVersion: typeof compiledPolicyFormatVersion;
   readonly name: string;
+  readonly enforce: readonly PolicyMechanism[];
   readonly types: readonly PolicyType[];
   readonly labels: readonly PolicyLabel[];
   readonly roles: readonly PolicyRole[];

@@ -16,11 +16,10 @@ export const policyProblemCodes = {
   unknownOperation: { code: "PDP106", slug: "policy-unknown-operation" },
   invalidName: { code: "PDP107", slug: "policy-invalid-name" },
   conflictSetTooSmall: { code: "PDP108", slug: "policy-conflict-set-too-small" },
-  selfConflict: { code: "PDP109", slug: "policy-self-conflict" },
-  unknownColour: { code: "PDP110", slug: "policy-unknown-colour" },
-  colourGroupTooSmall: { code: "PDP111", slug: "policy-colour-group-too-small" },
-  colourClash: { code: "PDP112", slug: "policy-colour-clash" },
+  emptyColourGroup: { code: "PDP111", slug: "policy-empty-colour-group" },
   emptyOperations: { code: "PDP113", slug: "policy-empty-operations" },
+  unknownMechanism: { code: "PDP114", slug: "policy-unknown-mechanism" },
+  invalidPattern: { code: "PDP115", slug: "policy-invalid-pattern" },
 } as const;
 export type PolicyProblemKind = keyof typeof policyProblemCodes;
 

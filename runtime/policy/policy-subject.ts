@@ -1,7 +1,7 @@
 // A party or object the policy reasons about (a domain or a resource instance), reduced once
 // to the bit sets of its labels' types and colours so that checks never look at strings.
 import type { PolicyIndex } from "./policy-index.js";
-import { createTypeBitset, setBit, type TypeBitset } from "./type-bitset.js";
+import { createTypeBitset, forEachBit, type TypeBitset } from "./type-bitset.js";
 
 export interface PolicySubject {
   /** Unique per resolved subject within one engine; keys the engine's decision caches. */
@@ -12,6 +12,7 @@ export interface PolicySubject {
   /** Labels the policy does not define; they contribute no types (and are named on denial). */
   readonly unknownLabels: readonly string[];
   readonly typeMask: TypeBitset;
+  /** The colour groups (by index) that list one of the subject's types. */
   readonly colourMask: TypeBitset;
 }
 
@@ -26,7 +27,12 @@ export function resolvePolicySubject(index: PolicyIndex, serial: number, display
       continue;
     }
     for (let word = 0; word < typeMask.length; word++) typeMask[word] = (typeMask[word] ?? 0) | (entry.typeMask[word] ?? 0);
-    if (entry.colourIndex >= 0) setBit(colourMask, entry.colourIndex);
   }
+  // A subject has every colour one of whose types it holds.
+  forEachBit(typeMask, (type) => {
+    const colours = index.colourMaskByType[type];
+    if (colours === undefined) return;
+    for (let word = 0; word < colourMask.length; word++) colourMask[word] = (colourMask[word] ?? 0) | (colours[word] ?? 0);
+  });
   return Object.freeze({ serial, displayName, labels: [...labels], unknownLabels, typeMask, colourMask });
 }

@@ -2,8 +2,10 @@
 // the typed policy or every problem found, each with a stable code, a path and a location.
 import {
   compiledPolicyFormatVersion,
+  policyMechanisms,
   policyOperations,
   type CompiledPolicy,
+  type PolicyMechanism,
   type PolicyColourGroup,
   type PolicyConflictSet,
   type PolicyDomainAssignment,
@@ -177,42 +179,12 @@ function checkReferences(
   });
 }
 
-/** Reports a set of labels whose combined types hold two types of one conflict set. */
-function checkSelfConflict(
-  labelNames: readonly string[],
-  labelsByName: ReadonlyMap<string, PolicyLabel>,
-  conflictSets: readonly PolicyConflictSet[],
-  subject: string,
-  path: string,
-  problems: ProblemCollector,
-  origin?: PolicySourceLocation,
-): void {
-  const types = new Set(labelNames.flatMap((name) => labelsByName.get(name)?.types ?? []));
-  for (const conflictSet of conflictSets) {
-    const held = conflictSet.types.filter((type) => types.has(type));
-    if (held.length > 1) {
-      problems.report("selfConflict", path, `${subject} holds types ${held.map((type) => `'${type}'`).join(" and ")} of conflict set '${conflictSet.name}', so it would conflict with itself`, origin);
-    }
-  }
-}
+/** Domain-name globs: name characters and '*', which matches any run of characters. */
+const domainPatternPattern = /^[A-Za-z0-9_.*-]+$/;
 
-/** Reports a resource whose labels carry two different colours of one colour group. */
-function checkColourClash(
-  labelNames: readonly string[],
-  labelsByName: ReadonlyMap<string, PolicyLabel>,
-  colourGroups: readonly PolicyColourGroup[],
-  subject: string,
-  path: string,
-  problems: ProblemCollector,
-  origin?: PolicySourceLocation,
-): void {
-  const colours = new Set(labelNames.flatMap((name) => labelsByName.get(name)?.colour ?? []));
-  for (const group of colourGroups) {
-    const held = group.colours.filter((colour) => colours.has(colour));
-    if (held.length > 1) {
-      problems.report("colourClash", path, `${subject} carries colours ${held.map((colour) => `'${colour}'`).join(" and ")} of colour group '${group.name}', which exclude each other`, origin);
-    }
-  }
+/** Compiles a validated glob into an anchored regular expression. */
+export function compileDomainPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.\-]/g, "\\$&")).join(".*")}$`);
 }
 
 export function validateCompiledPolicy(input: unknown): PolicyValidationResult {
@@ -225,6 +197,11 @@ export function validateCompiledPolicy(input: unknown): PolicyValidationResult {
     problems.report("formatVersion", "formatVersion", `formatVersion must be ${compiledPolicyFormatVersion}, found ${JSON.stringify(input["formatVersion"])}; recompile the policy with this version of proto-desc`);
   }
   const policyName = readName(input, "name", "$", problems) ?? "";
+  const enforce: PolicyMechanism[] = [];
+  readArray(input, "enforce", problems).forEach((mechanism, index) => {
+    if (typeof mechanism === "string" && (policyMechanisms as readonly string[]).includes(mechanism)) enforce.push(mechanism as PolicyMechanism);
+    else problems.report("unknownMechanism", `enforce[${index}]`, `${JSON.stringify(mechanism)} is not a mechanism (expected one of ${policyMechanisms.join(", ")})`);
+  });
 
   const types = readEach<PolicyType>(input, "types", problems, (element, path) => {
     const origin = readOrigin(element, path, problems);
@@ -235,9 +212,8 @@ export function validateCompiledPolicy(input: unknown): PolicyValidationResult {
     const origin = readOrigin(element, path, problems);
     const name = readName(element, "name", path, problems, origin);
     const labelTypes = readNameList(element, "types", path, problems, origin);
-    const colour = element["colour"] === undefined ? undefined : readName(element, "colour", path, problems, origin);
     if (name === undefined) return undefined;
-    return withOrigin(colour === undefined ? { name, types: labelTypes } : { name, types: labelTypes, colour }, origin);
+    return withOrigin({ name, types: labelTypes }, origin);
   });
   const roles = readEach<PolicyRole>(input, "roles", problems, (element, path) => {
     const origin = readOrigin(element, path, problems);
@@ -260,11 +236,24 @@ export function validateCompiledPolicy(input: unknown): PolicyValidationResult {
     }
     const kind: PolicyPrincipalKind = rawKind;
     const principalRoles = readNameList(element, "roles", path, problems, origin);
-    return name === undefined ? undefined : withOrigin({ name, kind, roles: principalRoles }, origin);
+    const matches = element["matches"];
+    if (matches !== undefined && (typeof matches !== "string" || !domainPatternPattern.test(matches) || kind !== "domain")) {
+      problems.report("invalidPattern", `${path}.matches`, `matches must be a domain-name glob (letters, digits, '_', '.', '-', '*') on a domain principal, not ${JSON.stringify(matches)}`, origin);
+      return undefined;
+    }
+    const privileged = element["privileged"];
+    if (privileged !== undefined && typeof privileged !== "boolean") {
+      problems.report("malformed", `${path}.privileged`, "privileged must be a boolean", origin);
+      return undefined;
+    }
+    if (name === undefined) return undefined;
+    return withOrigin({ name, kind, roles: principalRoles, ...(matches === undefined ? {} : { matches }), ...(privileged === true ? { privileged } : {}) }, origin);
   });
   const domains = readEach<PolicyDomainAssignment>(input, "domains", problems, (element, path) => {
     const origin = readOrigin(element, path, problems);
-    const domain = readName(element, "domain", path, problems, origin);
+    const rawDomain = element["domain"];
+    const domain = typeof rawDomain === "string" && domainPatternPattern.test(rawDomain) ? rawDomain : undefined;
+    if (domain === undefined) problems.report("invalidPattern", `${path}.domain`, `domain must be a domain name or glob, not ${JSON.stringify(rawDomain)}`, origin);
     const domainLabels = readNameList(element, "labels", path, problems, origin);
     return domain === undefined ? undefined : withOrigin({ domain, labels: domainLabels }, origin);
   });
@@ -283,8 +272,8 @@ export function validateCompiledPolicy(input: unknown): PolicyValidationResult {
   const colourGroups = readEach<PolicyColourGroup>(input, "colourGroups", problems, (element, path) => {
     const origin = readOrigin(element, path, problems);
     const name = readName(element, "name", path, problems, origin);
-    const colours = readNameList(element, "colours", path, problems, origin);
-    return name === undefined ? undefined : withOrigin({ name, colours }, origin);
+    const groupTypes = readNameList(element, "types", path, problems, origin);
+    return name === undefined ? undefined : withOrigin({ name, types: groupTypes }, origin);
   });
 
   reportDuplicates(types, (type: PolicyType) => type.name, "types", "type", problems);
@@ -299,32 +288,29 @@ export function validateCompiledPolicy(input: unknown): PolicyValidationResult {
   const typeNames = new Set(types.map((type) => type.name));
   const labelsByName = new Map(labels.map((label) => [label.name, label] as const));
   const roleNames = new Set(roles.map((role) => role.name));
-  const colourNames = new Set(labels.flatMap((label) => label.colour ?? []));
 
   labels.forEach((label, index) => checkReferences(label.types, typeNames, "unknownType", "type", `labels[${index}].types`, problems, label.origin));
   principals.forEach((principal, index) => checkReferences(principal.roles, roleNames, "unknownRole", "role", `principals[${index}].roles`, problems, principal.origin));
   domains.forEach((domain, index) => {
     checkReferences(domain.labels, new Set(labelsByName.keys()), "unknownLabel", "label", `domains[${index}].labels`, problems, domain.origin);
-    checkSelfConflict(domain.labels, labelsByName, conflictSets, `domain '${domain.domain}'`, `domains[${index}]`, problems, domain.origin);
   });
   resources.forEach((resource, index) => {
     checkReferences(resource.labels, new Set(labelsByName.keys()), "unknownLabel", "label", `resources[${index}].labels`, problems, resource.origin);
-    checkColourClash(resource.labels, labelsByName, colourGroups, `resource class '${resource.resourceClass}'`, `resources[${index}]`, problems, resource.origin);
   });
-  labels.forEach((label, index) => checkSelfConflict([label.name], labelsByName, conflictSets, `label '${label.name}'`, `labels[${index}]`, problems, label.origin));
   conflictSets.forEach((conflictSet, index) => {
     checkReferences(conflictSet.types, typeNames, "unknownType", "type", `conflictSets[${index}].types`, problems, conflictSet.origin);
     if (new Set(conflictSet.types).size < 2) problems.report("conflictSetTooSmall", `conflictSets[${index}].types`, `conflict set '${conflictSet.name}' needs at least two distinct types to exclude anything`, conflictSet.origin);
   });
   colourGroups.forEach((group, index) => {
-    checkReferences(group.colours, colourNames, "unknownColour", "colour (no label carries it)", `colourGroups[${index}].colours`, problems, group.origin);
-    if (new Set(group.colours).size < 2) problems.report("colourGroupTooSmall", `colourGroups[${index}].colours`, `colour group '${group.name}' needs at least two distinct colours to exclude anything`, group.origin);
+    checkReferences(group.types, typeNames, "unknownType", "type", `colourGroups[${index}].types`, problems, group.origin);
+    if (group.types.length === 0) problems.report("emptyColourGroup", `colourGroups[${index}].types`, `colour group '${group.name}' lists no types`, group.origin);
   });
 
   if (problems.problems.length > 0) return { value: undefined, problems: problems.problems };
   const value: CompiledPolicy = {
     formatVersion: compiledPolicyFormatVersion,
     name: policyName,
+    enforce,
     types,
     labels,
     roles,

@@ -42,3 +42,8 @@ export function forEachBit(bitset: TypeBitset, visit: (index: number) => void): 
     }
   }
 }
+
+export function isEmptyBitset(bitset: TypeBitset): boolean {
+  for (let word = 0; word < bitset.length; word++) if ((bitset[word] ?? 0) !== 0) return false;
+  return true;
+}

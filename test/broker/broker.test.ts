@@ -15,10 +15,11 @@ import { createSamplePolicy } from "../support/sample-policy.js";
 import { virtualBlockDeviceClass, virtualNetworkInterfaceClass } from "../support/sample-resource-classes.js";
 
 const engine = PolicyEngine.fromPolicy(createSamplePolicy());
-const guestA = { id: 1, labels: ["guest_a"] };
-const driver = { id: 2, labels: ["storage_driver"] };
-const sandbox = { id: 3, labels: ["isolated"] };
-const guestB = { id: 4, labels: ["guest_b"] };
+const guestA = { id: 1, name: "guest-a", labels: ["guest_a"] };
+const driver = { id: 2, name: "driver", labels: ["storage_driver"] };
+const sandbox = { id: 3, name: "sandbox", labels: ["isolated"] };
+const guestB = { id: 4, name: "guest-b", labels: ["guest_b"] };
+const web = { id: 5, name: "web-1", labels: ["web"] };
 
 let directory: string;
 let auditPath: string;
@@ -65,7 +66,7 @@ function connectDisk(overrides: Partial<ConnectRequest> = {}): ReturnType<Broker
     resourceClass: "vbd",
     frontendDomain: guestA,
     backendDomain: driver,
-    parameters: { id: "51712", "virtual-device": "xvda", params: "/images/a.img", mode: "w" },
+    parameters: { devid: "51712", "virtual-device": "xvda", params: "/images/a.img", mode: "w" },
     ...overrides,
   });
 }
@@ -135,10 +136,14 @@ describe("broker connect: store layout", () => {
     const records = decisions();
     expect(records.map((record) => record.rule)).toEqual([
       "rbac-permission:toolstack/*/connect",
+      "rbac-permission:guest/vbd/consume",
+      "rbac-permission:storage_provider/vbd/provide",
       "type-enforcement:shared-type/blk",
       "type-enforcement:shared-type/blk",
       "type-enforcement:shared-type/blk",
-      "colour-group:no-clash",
+      "colour-group:uncoloured",
+      "colour-group:uncoloured",
+      "colour-group:uncoloured",
       "domain-limit:vbd/per-frontend-domain/2",
       "domain-limit:vbd/per-backend-domain/3",
     ]);
@@ -156,8 +161,7 @@ describe("broker connect: store layout", () => {
 
 describe("broker connect: policy", () => {
   function expectDeniedLeavingNothing(result: ReturnType<Broker["connect"]>, rule: string): void {
-    expect(result.outcome).toBe("denied");
-    if (result.outcome !== "denied") return;
+    if (result.outcome !== "denied") throw new Error(`expected a denial, got ${JSON.stringify(result)}`);
     expect(result.decision.rule).toBe(rule);
     expect(store.listNodePaths().filter((path) => path.startsWith("/local"))).toEqual([]);
     expect(broker.connections).toEqual([]);
@@ -175,7 +179,7 @@ describe("broker connect: policy", () => {
 
   it("lets a domain principal connect the class its role covers but not another", () => {
     expectConnected(connectDisk({ principal: "driver" }));
-    const vif = broker.connect({ principal: "driver", resourceClass: "vif", frontendDomain: guestA, backendDomain: driver, parameters: { id: "0" } });
+    const vif = broker.connect({ principal: "driver", resourceClass: "vif", frontendDomain: guestA, backendDomain: driver, parameters: { devid: "0" } });
     expect(vif).toMatchObject({ outcome: "denied", decision: { ruleKind: "default-deny" } });
   });
 
@@ -187,40 +191,48 @@ describe("broker connect: policy", () => {
     const policy = createSamplePolicy();
     const strictEngine = PolicyEngine.fromPolicy({ ...policy, resources: [], labels: [...policy.labels, { name: "secret_disk", types: ["bank_b"] }] });
     const strict = Broker.create({ engine: strictEngine, store: new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true })), audit, resourceClasses: [virtualBlockDeviceClass] }).broker!;
-    const result = strict.connect({ principal: "xl", resourceClass: "vbd", frontendDomain: guestA, backendDomain: { id: 0, labels: ["dom0"] }, parameters: { id: "1" }, resourceLabels: ["secret_disk"] });
+    const result = strict.connect({ principal: "xl", resourceClass: "vbd", frontendDomain: guestA, backendDomain: { id: 0, name: "Domain-0", labels: ["dom0"] }, parameters: { devid: "1" }, resourceLabels: ["secret_disk"] });
     expect(result).toMatchObject({ outcome: "denied", decision: { rule: "type-enforcement:disjoint-types" } });
     if (result.outcome === "denied") expect(result.decision.reason).toContain("resource vbd/1");
   });
 
-  it("denies a colour that the frontend's existing resources exclude (colour group)", () => {
-    expectConnected(connectDisk({ parameters: { id: "1" }, resourceLabels: ["disk_red"] }));
-    const blue = connectDisk({ parameters: { id: "2" }, resourceLabels: ["disk_blue"] });
-    expect(blue).toMatchObject({ outcome: "denied", decision: { rule: "colour-group:group/classification" } });
-    expect(store.listNodePaths().some((path) => path.includes("/vbd/2"))).toBe(false);
-    broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "1" });
-    expectConnected(connectDisk({ parameters: { id: "2" }, resourceLabels: ["disk_blue"] }));
+  it("denies a party that may not consume or provide the class (RBAC on the parties)", () => {
+    expectDeniedLeavingNothing(connectDisk({ frontendDomain: { id: 6, name: "nobody", labels: ["guest_a"] } }), "default-deny:no-permission/vbd/consume");
+    expectDeniedLeavingNothing(connectDisk({ backendDomain: { id: 6, name: "guest-c", labels: ["storage_driver"] } }), "default-deny:no-permission/vbd/provide");
+    expectDeniedLeavingNothing(connectDisk({ frontendDomain: { id: 6, name: "stranger", labels: ["guest_a"] } }), "default-deny:unknown-domain-principal");
+  });
+
+  it("denies a resource outside the frontend's colour even though their types intersect (colour groups)", () => {
+    const policy = createSamplePolicy();
+    const colourEngine = PolicyEngine.fromPolicy({ ...policy, labels: [...policy.labels, { name: "disk_confidential", types: ["bank_a", "bank_b", "blk"] }] });
+    const colourBroker = Broker.create({ engine: colourEngine, store: new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true })), audit, resourceClasses: [virtualBlockDeviceClass] }).broker!;
+    const request = { principal: "xl", resourceClass: "vbd", backendDomain: driver, parameters: { devid: "1" }, resourceLabels: ["disk_confidential"] };
+    const denied = colourBroker.connect({ ...request, frontendDomain: web });
+    expect(denied).toMatchObject({ outcome: "denied", decision: { rule: "colour-group:disjoint-colours" } });
+    expect(store.listNodePaths().filter((path) => path.startsWith("/local"))).toEqual([]);
+    expect(colourBroker.connect({ ...request, frontendDomain: guestA })).toMatchObject({ outcome: "connected", checks: expect.arrayContaining([expect.objectContaining({ decision: expect.objectContaining({ rule: "colour-group:shared/confidential" }) })]) });
   });
 
   it("enforces per-frontend and per-backend limits and frees a slot on disconnect", () => {
-    expectConnected(connectDisk({ parameters: { id: "1" } }));
-    expectConnected(connectDisk({ parameters: { id: "2" } }));
-    const third = connectDisk({ parameters: { id: "3" } });
+    expectConnected(connectDisk({ parameters: { devid: "1" } }));
+    expectConnected(connectDisk({ parameters: { devid: "2" } }));
+    const third = connectDisk({ parameters: { devid: "3" } });
     expect(third).toMatchObject({ outcome: "denied", decision: { rule: "domain-limit:vbd/per-frontend-domain/2", ruleKind: "domain-limit" } });
-    expectConnected(connectDisk({ frontendDomain: guestB, parameters: { id: "1" } }));
-    const fourthOnBackend = connectDisk({ frontendDomain: guestB, parameters: { id: "2" } });
+    expectConnected(connectDisk({ frontendDomain: guestB, parameters: { devid: "1" } }));
+    const fourthOnBackend = connectDisk({ frontendDomain: guestB, parameters: { devid: "2" } });
     expect(fourthOnBackend).toMatchObject({ outcome: "denied", decision: { rule: "domain-limit:vbd/per-backend-domain/3" } });
     broker.disconnect({ principal: "xl", resourceClass: "vbd", frontendDomainId: 1, id: "1" });
-    expectConnected(connectDisk({ parameters: { id: "3" } }));
+    expectConnected(connectDisk({ parameters: { devid: "3" } }));
   });
 });
 
 describe("broker connect: bad requests", () => {
   it("refuses unknown classes, bad ids, unknown parameters and bad domain ids with stable codes", () => {
-    expect(broker.connect({ principal: "xl", resourceClass: "vtpm", frontendDomain: guestA, backendDomain: driver, parameters: { id: "0" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB110" } });
-    expect(connectDisk({ parameters: { id: "../etc" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB111" } });
-    expect(connectDisk({ parameters: { id: "1", state: "4" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB111", message: expect.stringContaining("unknown parameter 'state'") } });
-    expect(connectDisk({ frontendDomain: { id: -1, labels: [] } })).toMatchObject({ outcome: "failed", problem: { code: "PDB114" } });
-    expect(connectDisk({ backendDomain: { id: 70000, labels: [] } })).toMatchObject({ outcome: "failed", problem: { code: "PDB114" } });
+    expect(broker.connect({ principal: "xl", resourceClass: "vtpm", frontendDomain: guestA, backendDomain: driver, parameters: { devid: "0" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB110" } });
+    expect(connectDisk({ parameters: { devid: "../etc" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB111" } });
+    expect(connectDisk({ parameters: { devid: "1", state: "4" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB111", message: expect.stringContaining("unknown parameter 'state'") } });
+    expect(connectDisk({ frontendDomain: { id: -1, name: "guest-x", labels: [] } })).toMatchObject({ outcome: "failed", problem: { code: "PDB114" } });
+    expect(connectDisk({ backendDomain: { id: 70000, name: "driver", labels: [] } })).toMatchObject({ outcome: "failed", problem: { code: "PDB114" } });
     expect(store.listNodePaths().filter((path) => path.startsWith("/local"))).toEqual([]);
   });
 
@@ -255,7 +267,7 @@ describe("broker connect: bad requests", () => {
         ),
     };
     const flaky = Broker.create({ engine, store: failing, audit, resourceClasses: [virtualBlockDeviceClass] }).broker!;
-    const result = flaky.connect({ principal: "xl", resourceClass: "vbd", frontendDomain: guestA, backendDomain: driver, parameters: { id: "7" } });
+    const result = flaky.connect({ principal: "xl", resourceClass: "vbd", frontendDomain: guestA, backendDomain: driver, parameters: { devid: "7" } });
     expect(result).toMatchObject({ outcome: "failed", problem: { code: "PDB120", message: expect.stringContaining("ENOSPC") } });
     expect(store.listNodePaths().filter((path) => path.startsWith("/local"))).toEqual([]);
     expect(flaky.connections).toEqual([]);
@@ -267,8 +279,8 @@ describe("broker connect: bad requests", () => {
       store: new StoreClientBrokerStore(StoreClient.connect(store, { domainId: 0, privileged: true })),
       audit,
       resourceClasses: [
-        { ...virtualBlockDeviceClass, frontendPath: "/device/vbd/{id}" },
-        { ...virtualBlockDeviceClass, name: "vbd2", backendPath: "backend/{disk}/{id}" },
+        { ...virtualBlockDeviceClass, frontendPath: "/device/vbd/{devid}" },
+        { ...virtualBlockDeviceClass, name: "vbd2", backendPath: "backend/{disk}/{devid}" },
         { ...virtualBlockDeviceClass, name: "vbd3", frontendPath: "device/vbd3" },
         { ...virtualBlockDeviceClass, name: "vbd4", limits: { perFrontendDomain: 0 }, backendParameterKeys: ["state"] },
         { ...virtualBlockDeviceClass, name: "vbd5", protocol: { name: "blkif", version: 1, specHash: "XYZ" } },

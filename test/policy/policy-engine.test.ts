@@ -102,8 +102,7 @@ describe("Chinese wall", () => {
     wall.recordStarted(guestA);
     const denied = wall.decideDomainStart(guestB);
     expect(denied).toMatchObject({ allowed: false, rule: "chinese-wall:conflict-set/banks" });
-    expect(denied.reason).toContain("'bank_b'");
-    expect(denied.reason).toContain("'bank_a'");
+    expect(denied.reason).toBe("domain 'guest-b' takes side 'bank_b' of conflict set 'banks', but a running domain has taken side 'bank_a'");
     wall.recordStopped(guestA);
     expect(wall.decideDomainStart(guestB).allowed).toBe(true);
   });
@@ -129,51 +128,77 @@ describe("Chinese wall", () => {
     expect(wall.decideDomainStart(engine.subjectForDomain("guest-b")).allowed).toBe(true);
   });
 
+  it("treats a domain holding several types of a set as neutral: it neither blocks nor is blocked", () => {
+    const policy = createSamplePolicy();
+    const multiTenant = PolicyEngine.fromPolicy({ ...policy, labels: [...policy.labels, { name: "bank_driver", types: ["bank_a", "bank_b", "blk"] }] });
+    const wall = multiTenant.createChineseWall();
+    const driver = multiTenant.subjectForLabels("domain 'bank-driver'", ["bank_driver"]);
+    expect(wall.decideDomainStart(driver).allowed).toBe(true);
+    wall.recordStarted(driver);
+    expect(wall.decideDomainStart(multiTenant.subjectForDomain("guest-a")).allowed).toBe(true);
+    wall.recordStarted(multiTenant.subjectForDomain("guest-a"));
+    expect(wall.decideDomainStart(driver).allowed).toBe(true);
+    expect(wall.decideDomainStart(multiTenant.subjectForDomain("guest-b")).allowed).toBe(false);
+  });
+
   it("refuses to record a stop that never started", () => {
     expect(() => engine.createChineseWall().recordStopped(engine.subjectForDomain("guest-a"))).toThrow(/no running domain/);
   });
 });
 
 describe("colour groups", () => {
-  const guest = engine.subjectForDomain("guest-a");
-  const red = engine.subjectForResource("vbd", "1", ["disk_red"]);
-  const red2 = engine.subjectForResource("vbd", "3", ["disk_red"]);
-  const blue = engine.subjectForResource("vbd", "2", ["disk_blue"]);
-  const plain = engine.subjectForResource("vbd", "4");
+  const guestA = engine.subjectForDomain("guest-a");
+  const guestB = engine.subjectForDomain("guest-b");
+  const web = engine.subjectForDomain("web-1");
+  const driver = engine.subjectForDomain("driver");
 
-  it("denies a colour excluded by a colour the domain already holds", () => {
-    const ledger = engine.createColourLedger();
-    expect(ledger.decideConnect(5, guest, red).allowed).toBe(true);
-    ledger.recordConnected(5, red);
-    const denied = ledger.decideConnect(5, guest, blue);
-    expect(denied).toMatchObject({ allowed: false, rule: "colour-group:group/classification" });
-    expect(denied.reason).toContain("already holds a 'red' resource");
+  it("lets two subjects share within a common colour, naming it", () => {
+    expect(engine.decideColours(guestA, guestB)).toMatchObject({ allowed: true, rule: "colour-group:shared/confidential" });
   });
 
-  it("allows the same colour, uncoloured resources and other domains", () => {
-    const ledger = engine.createColourLedger();
-    ledger.recordConnected(5, red);
-    expect(ledger.decideConnect(5, guest, red2).allowed).toBe(true);
-    expect(ledger.decideConnect(5, guest, plain).allowed).toBe(true);
-    expect(ledger.decideConnect(6, guest, blue).allowed).toBe(true);
+  it("denies coloured subjects without a common colour even when their types intersect", () => {
+    expect(engine.decideTypeEnforcement(guestA, web).allowed).toBe(true);
+    const decision = engine.decideColours(guestA, web);
+    expect(decision).toMatchObject({ allowed: false, rule: "colour-group:disjoint-colours" });
+    expect(decision.reason).toBe("domain 'guest-a' has colours {confidential} and domain 'web-1' has {open}: no colour in common");
   });
 
-  it("releases the colour only after the last resource of that colour disconnects", () => {
-    const ledger = engine.createColourLedger();
-    ledger.recordConnected(5, red);
-    ledger.recordConnected(5, red2);
-    ledger.recordDisconnected(5, red);
-    expect(ledger.coloursHeldBy(5)).toEqual(["red"]);
-    expect(ledger.decideConnect(5, guest, blue).allowed).toBe(false);
-    ledger.recordDisconnected(5, red2);
-    expect(ledger.coloursHeldBy(5)).toEqual([]);
-    expect(ledger.decideConnect(5, guest, blue).allowed).toBe(true);
+  it("leaves uncoloured subjects to type enforcement", () => {
+    expect(engine.decideColours(guestA, driver)).toMatchObject({ allowed: true, rule: "colour-group:uncoloured" });
+    expect(engine.decideColours(driver, web).allowed).toBe(true);
+  });
+});
+
+describe("party permissions, privileged principals, name patterns and switched-off mechanisms", () => {
+  it("checks provide and consume for the domain principal matching the domain's name", () => {
+    expect(engine.decidePartyOperation("guest-a", "consume", "vbd")).toMatchObject({ allowed: true, rule: "rbac-permission:guest/vbd/consume" });
+    expect(engine.decidePartyOperation("guest-a", "provide", "vbd").allowed).toBe(false);
+    expect(engine.decidePartyOperation("driver", "provide", "vbd")).toMatchObject({ allowed: true, rule: "rbac-permission:storage_provider/vbd/provide" });
+    expect(engine.decidePartyOperation("web-7", "consume", "vif").allowed).toBe(true);
+    expect(engine.decidePartyOperation("mallory", "consume", "vbd")).toMatchObject({ allowed: false, rule: "default-deny:unknown-domain-principal" });
+    expect(engine.principalForDomain("guest-zz")).toBe("guests");
+    expect(engine.principalForDomain("guest")).toBeUndefined();
   });
 
-  it("forgets a destroyed domain", () => {
-    const ledger = engine.createColourLedger();
-    ledger.recordConnected(9, blue);
-    ledger.forgetDomain(9);
-    expect(ledger.decideConnect(9, guest, red).allowed).toBe(true);
+  it("gives a privileged principal every operation on every class", () => {
+    expect(engine.decideOperation("Domain-0", "reset", "anything")).toMatchObject({ allowed: true, rule: "rbac-permission:privileged/*/reset" });
+    expect(engine.decidePartyOperation("Domain-0", "provide", "vbd").allowed).toBe(true);
+  });
+
+  it("assigns labels by exact name first, then by the first matching glob", () => {
+    expect(engine.labelsForDomain("web-frontend")).toEqual(["web"]);
+    expect(engine.labelsForDomain("guest-a")).toEqual(["guest_a"]);
+    expect(engine.labelsForDomain("unknown")).toEqual([]);
+  });
+
+  it("allows everything a switched-off mechanism would decide, saying so", () => {
+    const lax = PolicyEngine.fromPolicy({ ...createSamplePolicy(), enforce: [] });
+    expect(lax.decideOperation("mallory", "connect", "vbd")).toMatchObject({ allowed: true, rule: "rbac-permission:not-enforced" });
+    expect(lax.decidePartyOperation("mallory", "consume", "vbd").allowed).toBe(true);
+    expect(lax.decideTypeEnforcement(lax.subjectForDomain("sandbox"), lax.subjectForDomain("driver"))).toMatchObject({ allowed: true, rule: "type-enforcement:not-enforced" });
+    expect(lax.decideColours(lax.subjectForDomain("guest-a"), lax.subjectForDomain("web-1")).rule).toBe("colour-group:not-enforced");
+    const wall = lax.createChineseWall();
+    wall.recordStarted(lax.subjectForDomain("guest-a"));
+    expect(wall.decideDomainStart(lax.subjectForDomain("guest-b"))).toMatchObject({ allowed: true, rule: "chinese-wall:not-enforced" });
   });
 });

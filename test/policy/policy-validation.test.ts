@@ -42,11 +42,11 @@ describe("compiled policy validation", () => {
     };
     const problems = validateCompiledPolicy(broken).problems;
     const typeProblem = problems.find((problem) => problem.code === "PDP103");
-    expect(typeProblem?.path).toBe("labels[8].types[0]");
+    expect(typeProblem?.path).toBe("labels[7].types[0]");
     expect(typeProblem?.origin).toEqual({ file: "host.proto-desc", line: 12, column: 3 });
-    expect(formatPolicyProblem(typeProblem!)).toBe("host.proto-desc:12:3: PDP103 unknown type 'nonexistent' (at labels[8].types[0])");
-    expect(problems.find((problem) => problem.code === "PDP105")?.path).toBe("principals[4].roles[0]");
-    expect(problems.find((problem) => problem.code === "PDP104")?.path).toBe("domains[5].labels[0]");
+    expect(formatPolicyProblem(typeProblem!)).toBe("host.proto-desc:12:3: PDP103 unknown type 'nonexistent' (at labels[7].types[0])");
+    expect(problems.find((problem) => problem.code === "PDP105")?.path).toBe("principals[8].roles[0]");
+    expect(problems.find((problem) => problem.code === "PDP104")?.path).toBe("domains[6].labels[0]");
   });
 
   it("reports duplicates, bad names, unknown and empty operations", () => {
@@ -64,24 +64,19 @@ describe("compiled policy validation", () => {
     expect(codes).toContain("PDP100");
   });
 
-  it("rejects conflict sets and colour groups that exclude nothing", () => {
+  it("rejects conflict sets that exclude nothing and colour groups without types", () => {
     const policy = createSamplePolicy();
     expect(codesOf({ ...policy, conflictSets: [{ name: "lonely", types: ["bank_a"] }] })).toEqual(["PDP108"]);
-    expect(codesOf({ ...policy, colourGroups: [{ name: "mono", colours: ["red", "red"] }] })).toEqual(["PDP111"]);
-    expect(codesOf({ ...policy, colourGroups: [{ name: "rainbow", colours: ["red", "green"] }] })).toEqual(["PDP110"]);
+    expect(codesOf({ ...policy, colourGroups: [{ name: "mono", types: [] }] })).toEqual(["PDP111"]);
+    expect(codesOf({ ...policy, colourGroups: [{ name: "rainbow", types: ["ultraviolet"] }] })).toEqual(["PDP103"]);
   });
 
-  it("rejects a label or domain that would conflict with itself", () => {
+  it("rejects unknown mechanisms and bad domain patterns", () => {
     const policy = createSamplePolicy();
-    const selfConflictingLabel = { ...policy, labels: [...policy.labels, { name: "both_banks", types: ["bank_a", "bank_b"] }] };
-    expect(codesOf(selfConflictingLabel)).toEqual(["PDP109"]);
-    const selfConflictingDomain = { ...policy, domains: [...policy.domains, { domain: "greedy", labels: ["guest_a", "guest_b"] }] };
-    expect(codesOf(selfConflictingDomain)).toEqual(["PDP109"]);
-  });
-
-  it("rejects a resource whose labels carry two colours of one group", () => {
-    const policy = createSamplePolicy();
-    expect(codesOf({ ...policy, resources: [{ resourceClass: "vbd", labels: ["disk_red", "disk_blue"] }] })).toEqual(["PDP112"]);
+    expect(codesOf({ ...policy, enforce: ["rbac", "magic"] })).toEqual(["PDP114"]);
+    expect(codesOf({ ...policy, principals: [...policy.principals, { name: "bad", kind: "domain", roles: [], matches: "a/b*" }] })).toEqual(["PDP115"]);
+    expect(codesOf({ ...policy, principals: [...policy.principals, { name: "tooly", kind: "tool", roles: [], matches: "x-*" }] })).toEqual(["PDP115"]);
+    expect(codesOf({ ...policy, domains: [...policy.domains, { domain: "white space", labels: [] }] })).toEqual(["PDP115"]);
   });
 
   it("collects every problem instead of stopping at the first, and the throwing loader carries them", () => {
