@@ -12,6 +12,7 @@ import { BrokerStoreError, type BrokerStore, type BrokerStoreOperations } from "
 import {
   decideConnect,
   planInstanceLayout,
+  protocolDescriptionNodeName,
   xenbusStateClosed,
   xenbusStateClosing,
   type BrokerDomain,
@@ -19,6 +20,7 @@ import {
   type InstanceLayout,
   type LayoutStep,
 } from "./connect-plan.js";
+import { discoverInstanceDirectories } from "./instance-discovery.js";
 import { isValidInstanceId } from "./resource-paths.js";
 import { validateResourceClass, type ResourceClass, type ResourceProtocolDescription } from "./resource-class.js";
 
@@ -197,7 +199,7 @@ export class Broker {
     for (const check of checks) this.auditDecision("connect", request.principal, check.subjects, check.decision);
     if (denial !== undefined) return { outcome: "denied", decision: denial, checks };
 
-    const layout = planInstanceLayout(resourceClass, request.frontendDomain.id, request.backendDomain.id, id, parameters.values, this.brokerDomainId);
+    const layout = planInstanceLayout(resourceClass, request.frontendDomain.id, request.backendDomain.id, id, parameters.values, this.brokerDomainId, request.resourceLabels ?? []);
     const created = this.createInstance(key, layout);
     if (created !== undefined) return { outcome: "failed", problem: created };
     const connection: BrokeredConnection = {
@@ -215,6 +217,65 @@ export class Broker {
     this.live.set(key, connection);
     for (const observer of this.observers) observer.connected(connection);
     return { outcome: "connected", connection, checks };
+  }
+
+  /**
+   * Rebuilds the table of live connections from the store after a restart: every instance
+   * directory of a loaded class whose protocol-description node names that class. Instances
+   * already known are skipped; an instance whose description is unreadable or names another
+   * class is reported, not adopted.
+   */
+  recoverConnections(): { readonly recovered: readonly BrokeredConnection[]; readonly problems: readonly BrokerProblem[] } {
+    const recovered: BrokeredConnection[] = [];
+    const problems: BrokerProblem[] = [];
+    for (const resourceClass of this.classesByName.values()) {
+      for (const found of discoverInstanceDirectories(this.store, resourceClass.name, resourceClass.backendPath)) {
+        const descriptionDirectory = `${found.backendDirectory}/${protocolDescriptionNodeName}`;
+        const describedClass = this.store.read(`${descriptionDirectory}/resource-class`);
+        if (describedClass !== resourceClass.name) {
+          if (describedClass !== undefined) problems.push(createBrokerProblem("storeFailure", found.backendDirectory, `instance directory describes class '${describedClass}', not '${resourceClass.name}'`));
+          continue;
+        }
+        // Only the broker-owned description is trusted: the backend can rewrite its own keys.
+        const id = this.store.read(`${descriptionDirectory}/devid`);
+        const frontendDomainId = Number(this.store.read(`${descriptionDirectory}/frontend-id`) ?? Number.NaN);
+        const backendDomainId = Number(this.store.read(`${descriptionDirectory}/backend-id`) ?? Number.NaN);
+        const pathAgrees = found.bindings.get("devid") === id && (found.bindings.get("frontend-domid") ?? String(frontendDomainId)) === String(frontendDomainId);
+        if (id === undefined || !isValidInstanceId(id) || !Number.isInteger(frontendDomainId) || frontendDomainId < 0 || frontendDomainId > maximumGuestDomainId || backendDomainId !== found.backendDomainId || !pathAgrees) {
+          problems.push(createBrokerProblem("storeFailure", found.backendDirectory, "the instance's protocol description lacks a valid devid, frontend-id or backend-id matching its path"));
+          continue;
+        }
+        const key = connectionKey(resourceClass.name, frontendDomainId, id);
+        if (this.live.has(key)) continue;
+        const instanceLabels = (this.store.read(`${descriptionDirectory}/instance-labels`) ?? "").split(" ").filter((label) => label.length > 0);
+        const layout = planInstanceLayout(resourceClass, frontendDomainId, found.backendDomainId, id, new Map(), this.brokerDomainId, instanceLabels);
+        const connection: BrokeredConnection = {
+          key,
+          resourceClass,
+          protocol: this.readProtocolDescription(descriptionDirectory) ?? resourceClass.protocol,
+          frontendDomainId,
+          backendDomainId: found.backendDomainId,
+          id,
+          frontendDirectory: layout.frontendDirectory,
+          backendDirectory: found.backendDirectory,
+          descriptionDirectory,
+          resource: this.engine.subjectForResource(resourceClass.name, id, [...resourceClass.labels, ...instanceLabels]),
+        };
+        this.live.set(key, connection);
+        recovered.push(connection);
+        for (const observer of this.observers) observer.connected(connection);
+      }
+    }
+    return { recovered, problems };
+  }
+
+  /** The description an instance was created with (it may predate the loaded class's spec). */
+  private readProtocolDescription(descriptionDirectory: string): ResourceProtocolDescription | undefined {
+    const name = this.store.read(`${descriptionDirectory}/protocol`);
+    const version = Number(this.store.read(`${descriptionDirectory}/version`) ?? Number.NaN);
+    const specHash = this.store.read(`${descriptionDirectory}/spec-hash`);
+    if (name === undefined || specHash === undefined || !Number.isInteger(version) || version < 0) return undefined;
+    return { name, version, specHash };
   }
 
   /**

@@ -111,6 +111,7 @@ export function planInstanceLayout(
   id: string,
   parameters: ReadonlyMap<string, string>,
   brokerDomainId: number,
+  instanceLabels: readonly string[],
 ): InstanceLayout {
   const values: ResourcePathValues = { id, resourceClass: resourceClass.name, frontendDomainId, backendDomainId };
   const frontendDirectory = expandResourcePath(resourceClass.frontendPath, frontendDomainId, values);
@@ -145,6 +146,12 @@ export function planInstanceLayout(
     { kind: "write", path: `${descriptionDirectory}/protocol`, value: resourceClass.protocol.name },
     { kind: "write", path: `${descriptionDirectory}/version`, value: String(resourceClass.protocol.version) },
     { kind: "write", path: `${descriptionDirectory}/spec-hash`, value: resourceClass.protocol.specHash },
+    // What a restarted broker needs to rebuild the connection, kept where neither party can
+    // write (the backend owns its directory, so its own keys cannot be trusted for this).
+    { kind: "write", path: `${descriptionDirectory}/frontend-id`, value: String(frontendDomainId) },
+    { kind: "write", path: `${descriptionDirectory}/backend-id`, value: String(backendDomainId) },
+    { kind: "write", path: `${descriptionDirectory}/devid`, value: id },
+    { kind: "write", path: `${descriptionDirectory}/instance-labels`, value: instanceLabels.join(" ") },
     // The backend's state goes last: a backend watching its directory starts work on it.
     { kind: "write", path: `${backendDirectory}/state`, value: state },
   ];

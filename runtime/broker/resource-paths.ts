@@ -55,3 +55,30 @@ export function expandResourcePath(template: string, domainId: number, values: R
   });
   return `${domainHomePath(domainId)}/${relative}`;
 }
+
+/** Placeholder values read back from a store path (the inverse of expandResourcePath). */
+export type TemplateBindings = ReadonlyMap<string, string>;
+
+/**
+ * Matches one store path component against one template component, extending `bindings`;
+ * returns the new bindings, or undefined when it does not match or contradicts a binding.
+ */
+export function matchTemplateComponent(templateComponent: string, component: string, bindings: TemplateBindings): TemplateBindings | undefined {
+  const names: string[] = [];
+  const pattern = templateComponent.replace(/\{([a-z-]+)\}|[^{}]+/g, (whole, name: string | undefined) => {
+    if (name === undefined) return whole.replace(/[-_.]/g, "\\$&");
+    names.push(name);
+    return name === "devid" ? "([A-Za-z0-9_-]{1,64})" : name === "class" ? "([a-z][a-z0-9_-]*)" : "(0|[1-9][0-9]{0,4})";
+  });
+  const match = new RegExp(`^${pattern}$`).exec(component);
+  if (match === null) return undefined;
+  const extended = new Map(bindings);
+  for (let index = 0; index < names.length; index++) {
+    const name = names[index] ?? "";
+    const value = match[index + 1] ?? "";
+    const bound = extended.get(name);
+    if (bound !== undefined && bound !== value) return undefined;
+    extended.set(name, value);
+  }
+  return extended;
+}
