@@ -2,6 +2,7 @@
 // postMessage round trip between two workers, grant map/unmap vs a Map baseline, and the cost
 // of observation when nobody listens. Every figure is a ratio against a baseline of this run.
 
+import { availableParallelism, loadavg } from "node:os";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { WorkerThreadsExecution } from "../runtime/execution/index.js";
 import { Hypervisor } from "../runtime/hypervisor/index.js";
@@ -43,6 +44,9 @@ async function measureEventChannelRoundTrips(rounds: number, waiting: EventChann
   if (!unbound.ok) throw new Error(unbound.reason);
   const bound = hypervisor.bindInterdomain(responderId, initiatorId, unbound.port);
   if (!bound.ok) throw new Error(bound.reason);
+  // Clear the pending-on-bind event here: a responder clearing it itself could race with the
+  // initiator's first notification and swallow it.
+  hypervisor.consumeEvent(responderId, bound.port);
   const program = new URL("./programs/event-channel-peer.js", import.meta.url);
   const responder = execution.startDomain<EventChannelPeerOutput>(responderId, program, { role: "responder", port: bound.port, rounds, waiting });
   const initiator = execution.startDomain<EventChannelPeerOutput>(initiatorId, program, { role: "initiator", port: unbound.port, rounds, waiting });
@@ -65,13 +69,13 @@ function measureGrantMapUnmap(iterations: number): { grants: number; baseline: n
     hypervisor.unmapGrant(mapper, mapped.handle);
   }
   const grantMilliseconds = performance.now() - started;
-  // Baseline: the least a mapping could cost, inserting and removing a record in a Map.
-  const table = new Map<number, { frame: number; writable: boolean }>();
+  // Baseline: the least a mapping could cost: a record holding a fresh view of shared memory,
+  // inserted into and removed from a Map by handle.
+  const table = new Map<number, { frame: number; writable: boolean; view: Uint8Array }>();
   const backing = new SharedArrayBuffer(4096);
   started = performance.now();
   for (let index = 0; index < iterations; index += 1) {
-    table.set(index, { frame, writable: true });
-    if (new Uint8Array(backing, 0, 4096).byteLength !== 4096) throw new Error("unreachable");
+    table.set(index, { frame, writable: true, view: new Uint8Array(backing, 0, 4096) });
     table.delete(index);
   }
   const baselineMilliseconds = performance.now() - started;
@@ -98,13 +102,21 @@ function measureSendObservationCost(iterations: number): { unobserved: number; o
     if (observe && seen !== iterations) throw new Error("observer missed sends");
     return perSecond(iterations, elapsed);
   };
-  run(false);
-  return { unobserved: run(false), observed: run(true) };
+  // Best of three, alternating, so that a busy moment on a shared machine skews neither side.
+  let unobserved = 0;
+  let observed = 0;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    unobserved = Math.max(unobserved, run(false));
+    observed = Math.max(observed, run(true));
+  }
+  return { unobserved, observed };
 }
 
 export const suite: BenchSuite = {
   name: "hypervisor: event channels across workers, grant map/unmap, observation cost",
   async run() {
+    // Cross-thread figures depend on both threads getting a core at once: say how busy the box was.
+    process.stdout.write(`(${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} at start)\n`);
     const postMessage = await measurePostMessageRoundTrips(20_000);
     const blocking = await measureEventChannelRoundTrips(100_000, "blocking");
     const polling = await measureEventChannelRoundTrips(200_000, "polling");
@@ -119,7 +131,7 @@ export const suite: BenchSuite = {
       `event-channel round trip, polling: ${formatRate(pollingRate)} (${((1000 * polling.elapsedMilliseconds) / polling.rounds).toFixed(2)} µs) = ${(pollingRate / postMessageRate).toFixed(1)}x postMessage\n`,
     );
     const grants = measureGrantMapUnmap(200_000);
-    process.stdout.write(`grant map+unmap: ${formatRate(grants.grants)} vs Map set+delete with a view ${formatRate(grants.baseline)} = ${(grants.grants / grants.baseline).toFixed(2)}x\n`);
+    process.stdout.write(`grant map+unmap: ${formatRate(grants.grants)} vs Map set+delete of a record with a fresh view ${formatRate(grants.baseline)} = ${(grants.grants / grants.baseline).toFixed(2)}x\n`);
     const sends = measureSendObservationCost(500_000);
     process.stdout.write(
       `in-process send+consume: unobserved ${formatRate(sends.unobserved)}, one observer ${formatRate(sends.observed)} = unobserved is ${(sends.unobserved / sends.observed).toFixed(2)}x faster\n`,

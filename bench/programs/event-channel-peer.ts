@@ -27,10 +27,9 @@ function waitOnce(context: SharedMemoryDomainContext, port: number, waiting: Eve
 }
 
 export const domainProgram: DomainProgram<EventChannelPeerInput, EventChannelPeerOutput> = async (context, input) => {
+  // The host cleared the pending-on-bind event before starting either side, so every event
+  // a side sees here was sent by its peer.
   const shared = context as SharedMemoryDomainContext;
-  // Both ports start pending after the bind (the responder's) or not at all; clear leftovers
-  // so that the first wait really waits for the peer.
-  shared.consumeEvent(input.port);
   if (input.role === "responder") {
     for (let round = 0; round < input.rounds; round += 1) {
       waitOnce(shared, input.port, input.waiting);

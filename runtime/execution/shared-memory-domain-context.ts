@@ -43,7 +43,7 @@ export class SharedMemoryDomainContext implements DomainContext {
   }
 
   consumeEvent(port: number): boolean {
-    return this.table.isValidPort(port) && this.table.consumePending(this.slot, port);
+    return this.table.isValidPort(port) && !this.table.isPaused(this.slot) && this.table.consumePending(this.slot, port);
   }
 
   /**
@@ -54,10 +54,15 @@ export class SharedMemoryDomainContext implements DomainContext {
   async waitForEvent(port: number): Promise<void> {
     if (!this.table.isValidPort(port)) return;
     for (;;) {
-      if (this.table.consumePending(this.slot, port)) return;
       if (this.table.stateOf(this.slot, port) === PortState.free) return;
-      if (this.spin.spinForPending(this.table, this.slot, port)) continue;
       const observed = this.table.readWakeSequence(this.slot);
+      // A paused domain runs nothing: its events stay pending until it is unpaused.
+      if (this.table.isPaused(this.slot)) {
+        await this.table.waitForChangeAsync(this.slot, observed, longestSleepMilliseconds);
+        continue;
+      }
+      if (this.table.consumePending(this.slot, port)) return;
+      if (this.spin.spinForPending(this.table, this.slot, port)) continue;
       if (this.table.isPending(this.slot, port)) continue;
       await this.table.waitForChangeAsync(this.slot, observed, longestSleepMilliseconds);
     }
@@ -71,11 +76,14 @@ export class SharedMemoryDomainContext implements DomainContext {
     if (!this.table.isValidPort(port)) return false;
     const deadline = performance.now() + timeoutMilliseconds;
     for (;;) {
-      if (this.table.consumePending(this.slot, port)) return true;
       if (this.table.stateOf(this.slot, port) === PortState.free) return false;
-      if (this.spin.spinForPending(this.table, this.slot, port)) continue;
       const observed = this.table.readWakeSequence(this.slot);
-      if (this.table.isPending(this.slot, port)) continue;
+      const paused = this.table.isPaused(this.slot);
+      if (!paused) {
+        if (this.table.consumePending(this.slot, port)) return true;
+        if (this.spin.spinForPending(this.table, this.slot, port)) continue;
+        if (this.table.isPending(this.slot, port)) continue;
+      }
       const remaining = deadline - performance.now();
       if (remaining <= 0) return false;
       this.table.waitForChangeBlocking(this.slot, observed, Math.min(remaining, longestSleepMilliseconds));

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker } from "node:worker_threads";
-import { Hypervisor, type DomainId } from "../hypervisor/index.js";
+import { Hypervisor, type DomainId, type DomainTeardown } from "../hypervisor/index.js";
 import { createDirectHypercalls } from "./direct-hypercalls.js";
 import type { ExecutionKind } from "./domain-context.js";
 import { SharedMemoryDomainContext } from "./shared-memory-domain-context.js";
@@ -41,6 +41,7 @@ export class WorkerThreadsExecution {
   readonly hypervisor: Hypervisor;
   private readonly workerEntryUrl: URL;
   private readonly running = new Set<Worker>();
+  private readonly workersByDomain = new Map<DomainId, Set<Worker>>();
 
   constructor(hypervisor: Hypervisor = new Hypervisor(), options: WorkerThreadsExecutionOptions = {}) {
     this.hypervisor = hypervisor;
@@ -75,6 +76,9 @@ export class WorkerThreadsExecution {
     };
     const worker = new Worker(this.workerEntryUrl, { workerData, transferList: [channel.port2] });
     this.running.add(worker);
+    const domainWorkers = this.workersByDomain.get(domainId) ?? new Set<Worker>();
+    domainWorkers.add(worker);
+    this.workersByDomain.set(domainId, domainWorkers);
     const output = new Promise<Output>((resolve, reject) => {
       worker.once("message", (outcome: DomainWorkerOutcome) => {
         if (outcome.kind === "finished") resolve(outcome.output as Output);
@@ -85,6 +89,7 @@ export class WorkerThreadsExecution {
     }).finally(() => {
       channel.port1.close();
       this.running.delete(worker);
+      domainWorkers.delete(worker);
     });
     // Callers may never look at `output` (e.g. after terminate); do not let that be unhandled.
     output.catch(() => undefined);
@@ -117,6 +122,26 @@ export class WorkerThreadsExecution {
     return () => {
       stopped = true;
     };
+  }
+
+  /**
+   * Destroys a domain whose code may be running here: its workers are terminated first (a
+   * destroyed domain runs nothing), then the hypervisor tears it down the Xen way.
+   */
+  async destroyDomain(domainId: DomainId): Promise<DomainTeardown | undefined> {
+    await this.terminateDomainWorkers(domainId);
+    return this.hypervisor.destroyDomain(domainId);
+  }
+
+  /** Resets a domain (the policer's remedy): its workers stop, its resources are torn down. */
+  async resetDomain(domainId: DomainId): Promise<DomainTeardown | undefined> {
+    await this.terminateDomainWorkers(domainId);
+    return this.hypervisor.resetDomain(domainId);
+  }
+
+  private async terminateDomainWorkers(domainId: DomainId): Promise<void> {
+    const workers = [...(this.workersByDomain.get(domainId) ?? [])];
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
   /** Terminates every worker still running (test teardown, shutdown). */

@@ -54,9 +54,4 @@ export class Domain implements DomainSummary {
     this.nextGrantHandle = (this.nextGrantHandle + 1) >>> 0;
     return handle;
   }
-
-  /** The policy-facing view: id, labels, privileged flag. */
-  summarize(): DomainSummary {
-    return { id: this.id, labels: this.labels, privileged: this.privileged };
-  }
 }

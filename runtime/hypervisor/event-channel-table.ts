@@ -1,5 +1,5 @@
 // The event-channel state every thread shares: one SharedArrayBuffer holding, per domain slot,
-// a wake sequence word and a row per port (state, remote, pending bit, masks). Sending and
+// a wake sequence word, a paused word and a row per port (state, remote, pending bit, counters). Sending and
 // waiting use only Atomics on this buffer, so a notification really crosses threads. The
 // control plane (allocation, binding, closing) writes rows only on the hypervisor's thread.
 
@@ -41,12 +41,13 @@ export class EventChannelTable {
   readonly domainSlots: number;
   readonly portsPerDomain: number;
   private readonly words: Int32Array;
+  private readonly pausedBase: number;
   private readonly portBase: number;
 
   static create(domainSlots: number, portsPerDomain: number): EventChannelTable {
     if (!Number.isInteger(domainSlots) || domainSlots < 1) throw new RangeError(`need at least one domain slot, not ${domainSlots}`);
     if (!Number.isInteger(portsPerDomain) || portsPerDomain < 2) throw new RangeError(`need at least two ports per domain, not ${portsPerDomain}`);
-    const wordCount = domainSlots + domainSlots * portsPerDomain * wordsPerPort;
+    const wordCount = 2 * domainSlots + domainSlots * portsPerDomain * wordsPerPort;
     return new EventChannelTable({ buffer: new SharedArrayBuffer(wordCount * 4), domainSlots, portsPerDomain });
   }
 
@@ -55,7 +56,8 @@ export class EventChannelTable {
     this.domainSlots = layout.domainSlots;
     this.portsPerDomain = layout.portsPerDomain;
     this.words = new Int32Array(layout.buffer);
-    this.portBase = layout.domainSlots;
+    this.pausedBase = layout.domainSlots;
+    this.portBase = 2 * layout.domainSlots;
   }
 
   isValidPort(port: number): boolean {
@@ -139,6 +141,9 @@ export class EventChannelTable {
     if (Atomics.load(this.words, row + Word.sendDenied) !== 0) return SendOutcome.deniedByPolicy;
     const remoteSlot = Atomics.load(this.words, row + Word.remoteSlot);
     const remotePort = Atomics.load(this.words, row + Word.remotePort);
+    // The control plane may be closing the channel on another thread right now: a row caught
+    // half-rewritten counts as unbound, exactly what the send would have met a moment later.
+    if (remoteSlot < 0 || remoteSlot >= this.domainSlots || !this.isValidPort(remotePort)) return SendOutcome.droppedUnbound;
     const remoteRow = this.row(remoteSlot, remotePort);
     if (Atomics.exchange(this.words, remoteRow + Word.pending, 1) !== 0) return SendOutcome.coalescedAlreadyPending;
     Atomics.add(this.words, remoteRow + Word.raisedCount, 1);
@@ -197,6 +202,19 @@ export class EventChannelTable {
     // worker whose only work is waiting would exit (code 13, unfinished top-level await).
     const keepAlive = setTimeout(() => undefined, timeoutMilliseconds);
     return result.value.then(() => clearTimeout(keepAlive));
+  }
+
+  /**
+   * Control plane: marks the slot's domain paused or running. Waiters of a paused domain do not
+   * take events (they stay pending); unpausing bumps the wake word so that waiters look again.
+   */
+  writePaused(slot: number, paused: boolean): void {
+    Atomics.store(this.words, this.pausedBase + slot, paused ? 1 : 0);
+    if (!paused) this.bumpWakeSequence(slot);
+  }
+
+  isPaused(slot: number): boolean {
+    return Atomics.load(this.words, this.pausedBase + slot) !== 0;
   }
 
   /** Counts ports of a slot that are not free (for teardown checks). */

@@ -36,6 +36,8 @@ interface PortListeners {
   handlers: readonly EventHandler[];
   waiters: (() => void)[];
   deliveryScheduled: boolean;
+  /** Made once per port so that scheduling a delivery allocates nothing. */
+  deliver: () => void;
 }
 
 const sentRaised: EventChannelResult<EventSent> = Object.freeze({ ok: true as const, raised: true });
@@ -185,7 +187,10 @@ export class EventChannels {
     };
   }
 
-  /** Resolves at the next delivery of an event on the port (immediately if already pending). */
+  /**
+   * Resolves at the next delivery of an event on the port (immediately if already pending),
+   * or when the port is closed: a spurious wake-up, after which callers re-check their state.
+   */
   waitForEvent(domain: Domain, port: number): Promise<void> {
     const listeners = this.listenersOf(domain, port);
     const promise = new Promise<void>((resolve) => listeners.waiters.push(resolve));
@@ -216,14 +221,20 @@ export class EventChannels {
     const key = domain.eventTableSlot * this.table.portsPerDomain + port;
     let listeners = this.listeners.get(key);
     if (listeners === undefined) {
-      listeners = { domain, port, handlers: [], waiters: [], deliveryScheduled: false };
+      const created: PortListeners = { domain, port, handlers: [], waiters: [], deliveryScheduled: false, deliver: () => this.deliver(created) };
+      listeners = created;
       this.listeners.set(key, listeners);
     }
     return listeners;
   }
 
+  /** Forgets a closed port's handlers; its waiters wake (spuriously) so that nobody waits forever. */
   private dropListeners(slot: number, port: number): void {
-    this.listeners.delete(slot * this.table.portsPerDomain + port);
+    const key = slot * this.table.portsPerDomain + port;
+    const listeners = this.listeners.get(key);
+    if (listeners === undefined) return;
+    this.listeners.delete(key);
+    for (const resolve of listeners.waiters) resolve();
   }
 
   private scheduleDeliveryIfListened(slot: number, port: number): void {
@@ -232,7 +243,7 @@ export class EventChannels {
     if (listeners.handlers.length === 0 && listeners.waiters.length === 0) return;
     if (!this.table.isPending(slot, port)) return;
     listeners.deliveryScheduled = true;
-    this.deliveryScheduler.scheduleDelivery(() => this.deliver(listeners));
+    this.deliveryScheduler.scheduleDelivery(listeners.deliver);
   }
 
   private deliver(listeners: PortListeners): void {

@@ -132,6 +132,7 @@ export class Hypervisor {
     const domain = this.domainsById.get(id);
     if (domain === undefined || domain.lifecycle !== "running") return { ok: false, reason: `domain ${id} is not running` };
     domain.lifecycle = "paused";
+    this.eventChannelTable.writePaused(domain.eventTableSlot, true);
     if (this.observation.active) this.observation.publish({ kind: "domain-paused", domain: id });
     return { ok: true };
   }
@@ -140,6 +141,7 @@ export class Hypervisor {
     const domain = this.domainsById.get(id);
     if (domain === undefined || domain.lifecycle !== "paused") return { ok: false, reason: `domain ${id} is not paused` };
     domain.lifecycle = "running";
+    this.eventChannelTable.writePaused(domain.eventTableSlot, false);
     if (this.observation.active) this.observation.publish({ kind: "domain-unpaused", domain: id });
     this.channels.resumeDeliveries(domain);
     return { ok: true };
@@ -170,6 +172,7 @@ export class Hypervisor {
     if (domain === undefined || !domain.isLive) return undefined;
     const teardown = this.tearDown(domain);
     domain.lifecycle = "running";
+    this.eventChannelTable.writePaused(domain.eventTableSlot, false);
     if (this.observation.active) this.observation.publish({ kind: "domain-reset", domain: id });
     return teardown;
   }
@@ -331,6 +334,7 @@ export class Hypervisor {
   private finishDyingDomainIfUnmapped(domain: Domain): void {
     if (domain.lifecycle !== "dying" || domain.memory.countDeferredFrames() !== 0) return;
     domain.lifecycle = "dead";
+    this.eventChannelTable.writePaused(domain.eventTableSlot, false);
     this.domainsById.delete(domain.id);
     this.freeSlots.push(domain.eventTableSlot);
     if (this.observation.active) this.observation.publish({ kind: "domain-released", domain: domain.id });

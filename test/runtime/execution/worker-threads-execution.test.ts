@@ -4,12 +4,14 @@ import { afterEach, describe, it, expect } from "vitest";
 import { MessageChannel, threadId } from "node:worker_threads";
 import { WorkerThreadsExecution } from "../../../runtime/execution/index.js";
 import { serveWorkerHypercalls } from "../../../runtime/execution/worker-hypercall-server.js";
-import { Hypervisor } from "../../../runtime/hypervisor/index.js";
+import { Hypervisor, PortState } from "../../../runtime/hypervisor/index.js";
+import type { NotifyStormOutput } from "./programs/notify-storm-program.js";
 import type { PingPongOutput } from "./programs/ping-pong-program.js";
 import { domainProgram } from "./programs/ping-pong-program.js";
 import { preparePingPong } from "./ping-pong-setup.js";
 
 const compiledProgram = new URL("../../../dist/test/runtime/execution/programs/ping-pong-program.js", import.meta.url);
+const compiledStorm = new URL("../../../dist/test/runtime/execution/programs/notify-storm-program.js", import.meta.url);
 const executions: WorkerThreadsExecution[] = [];
 
 function newExecution(): WorkerThreadsExecution {
@@ -72,6 +74,48 @@ describe("worker-threads execution", () => {
       stopRelay();
     }
     expect(handled).toBeGreaterThanOrEqual(50);
+  });
+
+  it("destroys a domain whose program is running on a worker and leaves the peer a clean state", async () => {
+    const execution = newExecution();
+    const { pingId, pongId, pingInput, pongInput } = preparePingPong(execution.hypervisor, 1_000_000);
+    const pong = execution.startDomain<PingPongOutput>(pongId, compiledProgram, pongInput);
+    // Wait until the worker's map hypercall has landed, so there is something to tear down.
+    while (execution.hypervisor.findDomain(pongId)!.grantMappings.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const teardown = await execution.destroyDomain(pongId);
+    expect(teardown).toMatchObject({ closedPorts: 1, unmappedForeignGrants: 1, revokedGrantEntries: 0 });
+    await expect(pong.output).rejects.toThrow(/exited/);
+    expect(execution.hypervisor.findDomain(pongId)).toBeUndefined();
+    const pingDomain = execution.hypervisor.findDomain(pingId)!;
+    expect(pingDomain.grantTable.isMapped(8)).toBe(false);
+    expect(execution.hypervisor.endAccess(pingId, 8).ok).toBe(true);
+    expect(execution.hypervisor.eventChannelTable.stateOf(pingDomain.eventTableSlot, pingInput.port)).toBe(PortState.unbound);
+  });
+
+  it("survives a worker notifying while the hypervisor closes and rebinds the channel underneath", async () => {
+    const execution = newExecution();
+    const hypervisor = execution.hypervisor;
+    const sender = hypervisor.createDomain().id;
+    const receiver = hypervisor.createDomain().id;
+    const unbound = hypervisor.allocateUnboundPort(sender, receiver);
+    if (!unbound.ok) throw new Error(unbound.reason);
+    const storm = execution.startDomain<NotifyStormOutput>(sender, compiledStorm, { port: unbound.port, sends: 3_000_000 });
+    let finished = false;
+    void storm.output.finally(() => (finished = true)).catch(() => undefined);
+    let rebinds = 0;
+    while (!finished) {
+      const bound = hypervisor.bindInterdomain(receiver, sender, unbound.port);
+      if (!bound.ok) throw new Error(bound.reason);
+      hypervisor.consumeEvent(receiver, bound.port);
+      await new Promise((resolve) => setImmediate(resolve));
+      hypervisor.closePort(receiver, bound.port);
+      rebinds += 1;
+    }
+    const output = await storm.output;
+    expect(output.refused).toBe(0);
+    expect(output.raised + output.notRaised).toBe(3_000_000);
+    expect(rebinds).toBeGreaterThan(0);
+    expect(hypervisor.eventChannelTable.stateOf(hypervisor.findDomain(sender)!.eventTableSlot, unbound.port)).toBe(PortState.unbound);
   });
 
   it("reports a program failure and a missing domainProgram as rejected output", async () => {

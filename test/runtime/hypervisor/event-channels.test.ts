@@ -152,6 +152,20 @@ describe("handlers and waiters", () => {
     expect(hypervisor.isEventPending(backend, backendPort)).toBe(false);
   });
 
+  it("wakes a waiter when its port is closed, so that no waiter hangs on a dead port", async () => {
+    const { hypervisor, scheduler, frontend, backend } = setUp();
+    const { frontendPort } = connect(hypervisor, frontend, backend);
+    let woke = false;
+    const waiting = hypervisor.waitForEvent(frontend, frontendPort).then(() => {
+      woke = true;
+    });
+    await scheduler.runUntilIdleAsync();
+    expect(woke).toBe(false);
+    hypervisor.destroyDomain(frontend);
+    await waiting;
+    expect(woke).toBe(true);
+  });
+
   it("holds deliveries to a paused domain until it is unpaused", () => {
     const { hypervisor, scheduler, frontend, backend } = setUp();
     const { frontendPort, backendPort } = connect(hypervisor, frontend, backend);
