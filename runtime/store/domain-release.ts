@@ -28,6 +28,10 @@ export function planDomainRelease(tree: NodeTree, domainId: number): PlannedDoma
     const remaining = withoutDomainEntries(node.permissions, domainId);
     if (remaining !== undefined) mutations.push({ kind: "set-permissions", path, permissions: remaining });
   }
+  for (const [path, permissions] of tree.specialPermissions) {
+    const remaining = withoutDomainEntries(permissions, domainId);
+    if (remaining !== undefined) mutations.push({ kind: "set-permissions", path, permissions: remaining });
+  }
   mutations.push({ kind: "release-domain", domainId });
   return { mutations, changes };
 }

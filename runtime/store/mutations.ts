@@ -3,7 +3,7 @@
 // during recovery, so that all three agree by construction.
 
 import type { NodeTable, NodeTree } from "./node-tree.js";
-import { joinChildPath, lastComponentOf, parentPathOf } from "./store-paths.js";
+import { isSpecialPath, joinChildPath, lastComponentOf, parentPathOf } from "./store-paths.js";
 import type { StorePermissionList } from "./permissions.js";
 
 export type StoreMutation =
@@ -36,6 +36,11 @@ export function applyMutation(table: NodeTable, mutation: StoreMutation): void {
       return;
     }
     case "set-permissions": {
+      if (isSpecialPath(mutation.path)) {
+        // Special nodes are committed state only and own no quota.
+        if (isNodeTree(table)) table.specialPermissions.set(mutation.path, mutation.permissions);
+        return;
+      }
       const node = table.modify(mutation.path);
       if (node === undefined) return;
       table.adjustOwnedNodeCount(node.permissions[0]?.domainId ?? 0, -1);

@@ -119,8 +119,8 @@ type NodeLookup = { readonly ok: true; readonly node: StoreNode } | { readonly o
 
 /**
  * Finds a node the caller needs `required` access to. A missing node is ENOENT only when the
- * nearest existing ancestor grants the same access; otherwise EACCES, so that a denied caller
- * cannot probe which nodes exist.
+ * nearest existing ancestor grants some of that access; otherwise EACCES, so that a denied
+ * caller cannot probe which nodes exist.
  */
 function lookUpNode(table: NodeTable, caller: OperationCaller, path: string, required: StoreAccessBits): NodeLookup {
   const node = table.read(path);
@@ -136,7 +136,8 @@ function lookUpNode(table: NodeTable, caller: OperationCaller, path: string, req
 function absentNodeError(table: NodeTable, caller: OperationCaller, path: string, required: StoreAccessBits): XsErrorName {
   const ancestor = nearestExistingAncestor(table, path);
   const access = computeAccess(ancestor.node.permissions, caller.domainId, caller.privileged);
-  return (access & required) === required ? "ENOENT" : "EACCES";
+  // xenstored asks for any of the required bits here, not all of them.
+  return (access & required) !== 0 ? "ENOENT" : "EACCES";
 }
 
 function nearestExistingAncestor(table: NodeTable, path: string): { readonly path: string; readonly node: StoreNode } {
@@ -244,8 +245,9 @@ function planDirectoryPart(table: NodeTable, caller: OperationCaller, payload: U
   const lookup = lookUpNode(table, caller, resolved.path.absolute, StoreAccess.read);
   if (!lookup.ok) return fail(lookup.error);
   const listing = formatChildList(lookup.node.children);
-  if (offset > listing.length) return fail("EINVAL");
   const header = `${lookup.node.generation}\0`;
+  // An offset at or past the end answers an empty, complete listing, as xenstored does.
+  if (offset >= listing.length) return answer(encodeWireText(`${header}\0`));
   const room = xsPayloadMaxBytes - header.length - 1;
   let end = offset;
   while (end < listing.length) {

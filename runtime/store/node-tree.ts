@@ -30,9 +30,15 @@ export interface NodeTable {
 }
 
 /** The committed tree. It starts with "/" owned by domain 0 and closed to everyone else. */
+/** The special nodes a watch can name; each has a permission list deciding who sees its events. */
+export const specialNodePaths = ["@introduceDomain", "@releaseDomain"] as const;
+const initialSpecialPermissions: StorePermissionList = [{ domainId: 0, access: "n" }];
+
 export class NodeTree implements NodeTable {
   readonly nodes = new Map<string, StoreNode>();
   readonly introducedDomains = new Set<number>([0]);
+  /** Permissions of @introduceDomain and @releaseDomain: domain 0's alone until changed. */
+  readonly specialPermissions = new Map<string, StorePermissionList>(specialNodePaths.map((path) => [path, initialSpecialPermissions]));
   private readonly ownedNodeCounts = new Map<number, number>();
   private generationCounter = 0;
 
@@ -85,6 +91,7 @@ export class NodeTree implements NodeTable {
 export function restoreNodeTree(
   nodes: Iterable<{ readonly path: string; readonly node: StoreNode }>,
   introducedDomains: Iterable<number>,
+  specialPermissions: Iterable<{ readonly path: string; readonly permissions: StorePermissionList }>,
   generation: number,
 ): NodeTree {
   const tree = new NodeTree();
@@ -95,6 +102,7 @@ export function restoreNodeTree(
     tree.adjustOwnedNodeCount(node.permissions[0]?.domainId ?? 0, 1);
   }
   for (const domainId of introducedDomains) tree.introducedDomains.add(domainId);
+  for (const { path, permissions } of specialPermissions) tree.specialPermissions.set(path, permissions);
   tree.restoreGeneration(generation);
   return tree;
 }

@@ -28,3 +28,31 @@ export const defaultStoreQuotas: StoreQuotas = {
 export function resolveStoreQuotas(overrides: Partial<StoreQuotas> | undefined): StoreQuotas {
   return { ...defaultStoreQuotas, ...overrides };
 }
+
+/** The names GET_QUOTA and SET_QUOTA use for each quota (Xen's, plus "outstanding"). */
+export const storeQuotaNames: Readonly<Record<string, keyof StoreQuotas>> = {
+  nodes: "nodesPerDomain",
+  watches: "watchesPerDomain",
+  transactions: "transactionsPerConnection",
+  "node-size": "nodeValueBytes",
+  permissions: "permissionsPerNode",
+  outstanding: "outstandingRequestsPerConnection",
+};
+
+/** The limits to enforce: a quota of 0 means "no limit", as in Xen. */
+export function toEnforcedQuotas(quotas: StoreQuotas): StoreQuotas {
+  const unlimitedWhenZero = (value: number): number => (value === 0 ? Number.POSITIVE_INFINITY : value);
+  return {
+    nodesPerDomain: unlimitedWhenZero(quotas.nodesPerDomain),
+    watchesPerDomain: unlimitedWhenZero(quotas.watchesPerDomain),
+    transactionsPerConnection: unlimitedWhenZero(quotas.transactionsPerConnection),
+    nodeValueBytes: unlimitedWhenZero(quotas.nodeValueBytes),
+    permissionsPerNode: unlimitedWhenZero(quotas.permissionsPerNode),
+    outstandingRequestsPerConnection: unlimitedWhenZero(quotas.outstandingRequestsPerConnection),
+  };
+}
+
+/** The quota a GET_QUOTA / SET_QUOTA name refers to, or undefined for an unknown name. */
+export function lookUpQuotaName(name: string): keyof StoreQuotas | undefined {
+  return Object.hasOwn(storeQuotaNames, name) ? storeQuotaNames[name] : undefined;
+}

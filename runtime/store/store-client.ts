@@ -178,6 +178,23 @@ export class StoreClient {
     return this.request(XsMessageType.isDomainIntroduced, 0, [String(domainId)], (payload) => splitStrings(payload)[0] === "T");
   }
 
+  /** GET_QUOTA: one quota's value, globally or for a domain (0 means no limit). */
+  getQuota(quotaName: string, domainId?: number): StoreResult<number> {
+    const argumentList = domainId === undefined ? [quotaName] : [String(domainId), quotaName];
+    return this.request(XsMessageType.getQuota, 0, argumentList, (payload) => Number(splitStrings(payload)[0]));
+  }
+
+  /** GET_QUOTA without arguments: the names of the supported quotas. */
+  listQuotaNames(): StoreResult<string[]> {
+    return this.request(XsMessageType.getQuota, 0, [], (payload) => (splitStrings(payload)[0] ?? "").split(" "));
+  }
+
+  /** SET_QUOTA: changes one quota globally or for one introduced domain (0 disables it). */
+  setQuota(quotaName: string, value: number, domainId?: number): StoreResult<void> {
+    const argumentList = domainId === undefined ? [quotaName, String(value)] : [String(domainId), quotaName, String(value)];
+    return this.request(XsMessageType.setQuota, 0, argumentList, ignoreReply);
+  }
+
   close(): void {
     this.connection.close();
   }

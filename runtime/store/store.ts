@@ -12,9 +12,8 @@ import type { StoreMutation } from "./mutations.js";
 import { NodeTree, restoreNodeTree } from "./node-tree.js";
 import { isNodeOperation, planNodeOperation } from "./node-operations.js";
 import type { OperationCaller, StoreChange } from "./node-operations.js";
-import { StoreAccess, computeAccess } from "./permissions.js";
-import type { StorePermissionList } from "./permissions.js";
-import { resolveStoreQuotas } from "./quotas.js";
+import { StoreAccess, computeAccess, formatPermissionList, parsePermissionEntries } from "./permissions.js";
+import { lookUpQuotaName, resolveStoreQuotas, storeQuotaNames, toEnforcedQuotas } from "./quotas.js";
 import type { StoreQuotas } from "./quotas.js";
 import { formatDomainPath, isSpecialPath, presentPathTo, resolveWatchPath } from "./store-paths.js";
 import { TransactionOverlay } from "./transaction-overlay.js";
@@ -33,6 +32,16 @@ export interface XenStoreOptions {
   readonly snapshotEveryRecords?: number;
   /** fsync every journal record: survives power loss, at a large cost in write rate. */
   readonly flushJournalToDisk?: boolean;
+  /** Where the store reports problems it survives, such as a snapshot it could not write. */
+  readonly log?: (line: string) => void;
+}
+
+/** One executed request as observers (the policer, audit logs) see it. */
+export interface HandledStoreRequest {
+  readonly domainId: number;
+  readonly privileged: boolean;
+  readonly request: StoreMessage;
+  readonly reply: StoreMessage;
 }
 
 /** Arguments of an INTRODUCE request, passed to transports that attach the domain's ring. */
@@ -46,8 +55,19 @@ export const specialWatchPaths = { introduceDomain: "@introduceDomain", releaseD
 
 const defaultSnapshotEveryRecords = 1000;
 const maximumDomainId = 0xffff;
-// Special paths have permissions like nodes; Xen gives them to domain 0 and nobody else.
-const specialPathPermissions: StorePermissionList = [{ domainId: 0, access: "n" }];
+
+/** Request types xenstored reserves to privileged connections (XS_FLAG_PRIV). */
+const privilegedOnlyTypes: ReadonlySet<number> = new Set([
+  XsMessageType.control,
+  XsMessageType.introduce,
+  XsMessageType.release,
+  XsMessageType.isDomainIntroduced,
+  XsMessageType.resume,
+  XsMessageType.setTarget,
+  XsMessageType.setFeature,
+  XsMessageType.getQuota,
+  XsMessageType.setQuota,
+]);
 
 const errorPayloads = new Map<XsErrorName, Uint8Array>(xsErrorNames.map((name) => [name, encodeWireText(`${name}\0`)]));
 
@@ -61,15 +81,20 @@ interface OpenTransaction {
 type RequestOutcome = { readonly ok: true; readonly payload: Uint8Array } | { readonly ok: false; readonly error: XsErrorName };
 
 export class XenStore {
-  private tree: NodeTree;
-  private readonly quotas: StoreQuotas;
+  private readonly tree: NodeTree;
+  private globalQuotas: StoreQuotas;
+  private readonly domainQuotas = new Map<number, StoreQuotas>();
+  private readonly enforcedQuotaCache = new Map<number, StoreQuotas>();
   private readonly watches = new WatchRegistry<StoreConnectionState>();
   private readonly watchCounts = new Map<number, number>();
   private readonly connections = new Set<StoreConnectionState>();
-  private readonly introductionListeners = new Set<(introduction: DomainIntroduction) => void>();
+  private readonly introductionListeners = new Set<(introduction: DomainIntroduction) => XsErrorName | void>();
   private readonly releaseListeners = new Set<(domainId: number) => void>();
+  private readonly requestObservers = new Set<(handled: HandledStoreRequest) => void>();
   private nextTransactionId = 1;
   private closed = false;
+  // After a failed snapshot, the journal keeps growing until this many records before retrying.
+  private snapshotRetryThreshold: number;
 
   private constructor(
     tree: NodeTree,
@@ -78,9 +103,11 @@ export class XenStore {
     private readonly snapshotEveryRecords: number,
     /** What opening the journal found; undefined for an in-memory store. */
     readonly recovery: JournalRecovery | undefined,
+    private readonly log: (line: string) => void,
   ) {
+    this.snapshotRetryThreshold = snapshotEveryRecords;
     this.tree = tree;
-    this.quotas = quotas;
+    this.globalQuotas = quotas;
   }
 
   /**
@@ -90,21 +117,30 @@ export class XenStore {
   static open(options: XenStoreOptions = {}): XenStore {
     const quotas = resolveStoreQuotas(options.quotas);
     const snapshotEveryRecords = Math.max(1, options.snapshotEveryRecords ?? defaultSnapshotEveryRecords);
-    if (options.journalDirectory === undefined) return new XenStore(new NodeTree(), quotas, undefined, snapshotEveryRecords, undefined);
+    const log = options.log ?? (() => undefined);
+    if (options.journalDirectory === undefined) return new XenStore(new NodeTree(), quotas, undefined, snapshotEveryRecords, undefined, log);
     const { journal, recovery } = JournalFile.open(options.journalDirectory, { flushToDisk: options.flushJournalToDisk ?? false });
     const snapshot = recovery.snapshot;
-    const tree = snapshot === undefined ? new NodeTree() : restoreNodeTree(snapshot.nodes, snapshot.introducedDomains, snapshot.generation);
+    const tree =
+      snapshot === undefined
+        ? new NodeTree()
+        : restoreNodeTree(snapshot.nodes, snapshot.introducedDomains, snapshot.specialPermissions, snapshot.generation);
     if (tree.read("/") === undefined) {
       journal.close();
       throw new StoreJournalError(`the store snapshot in ${options.journalDirectory} has no root node`);
     }
     for (const record of recovery.records) for (const mutation of record.mutations) applyMutation(tree, mutation);
-    return new XenStore(tree, quotas, journal, snapshotEveryRecords, recovery);
+    return new XenStore(tree, quotas, journal, snapshotEveryRecords, recovery, log);
   }
 
-  /** The quotas in force for unprivileged domains. */
+  /** The global quotas: what every unprivileged domain gets unless SET_QUOTA changed its own. */
   get effectiveQuotas(): StoreQuotas {
-    return this.quotas;
+    return this.globalQuotas;
+  }
+
+  /** The quotas of one domain as configured (0 = no limit); transports read "outstanding" here. */
+  quotasFor(domainId: number): StoreQuotas {
+    return this.domainQuotas.get(domainId) ?? this.globalQuotas;
   }
 
   openConnection(options: StoreConnectionOptions): StoreConnection {
@@ -114,8 +150,12 @@ export class XenStore {
     return connection;
   }
 
-  /** Called when a privileged client introduces a domain (so a transport can attach its ring). */
-  onDomainIntroduced(listener: (introduction: DomainIntroduction) => void): () => void {
+  /**
+   * Called when a privileged client introduces a domain, before the store records it, so a
+   * transport can attach its ring. Returning an error name (say EINVAL for a ring that cannot
+   * be mapped) fails the INTRODUCE request and leaves the domain unknown.
+   */
+  onDomainIntroduced(listener: (introduction: DomainIntroduction) => XsErrorName | void): () => void {
     this.introductionListeners.add(listener);
     return () => this.introductionListeners.delete(listener);
   }
@@ -124,6 +164,22 @@ export class XenStore {
   onDomainReleased(listener: (domainId: number) => void): () => void {
     this.releaseListeners.add(listener);
     return () => this.releaseListeners.delete(listener);
+  }
+
+  /**
+   * Called after every request of every connection with its reply, in execution order: how the
+   * policer sees every store operation. Observers must not modify the messages.
+   */
+  onRequestHandled(observer: (handled: HandledStoreRequest) => void): () => void {
+    this.requestObservers.add(observer);
+    return () => this.requestObservers.delete(observer);
+  }
+
+  /** @internal */
+  notifyRequestHandled(connection: StoreConnection, request: StoreMessage, reply: StoreMessage): void {
+    if (this.requestObservers.size === 0) return;
+    const handled: HandledStoreRequest = { domainId: connection.domainId, privileged: connection.privileged, request, reply };
+    for (const observer of this.requestObservers) observer(handled);
   }
 
   /** Every node path, parents first: for invariant checks in tests and for diagnostics. */
@@ -151,9 +207,26 @@ export class XenStore {
     return this.tree;
   }
 
-  /** @internal */
-  get activeQuotas(): StoreQuotas {
-    return this.quotas;
+  /** The limits checked for a domain, with 0 turned into "no limit". @internal */
+  enforcedQuotasFor(domainId: number): StoreQuotas {
+    let enforced = this.enforcedQuotaCache.get(domainId);
+    if (enforced === undefined) {
+      enforced = toEnforcedQuotas(this.quotasFor(domainId));
+      this.enforcedQuotaCache.set(domainId, enforced);
+    }
+    return enforced;
+  }
+
+  /** Changes one quota, globally (domainId undefined) or for one introduced domain. @internal */
+  setQuota(domainId: number | undefined, quota: keyof StoreQuotas, value: number): XsErrorName | undefined {
+    if (domainId === undefined) {
+      this.globalQuotas = { ...this.globalQuotas, [quota]: value };
+    } else {
+      if (!this.tree.introducedDomains.has(domainId)) return "ENOENT";
+      this.domainQuotas.set(domainId, { ...this.quotasFor(domainId), [quota]: value });
+    }
+    this.enforcedQuotaCache.clear();
+    return undefined;
   }
 
   /** @internal */
@@ -173,25 +246,37 @@ export class XenStore {
     if (mutations.length === 0) return;
     this.journal?.append(mutations);
     for (const mutation of mutations) applyMutation(this.tree, mutation);
-    if (this.journal !== undefined && this.journal.pendingRecordCount >= this.snapshotEveryRecords) this.writeSnapshot();
+    if (this.journal !== undefined && this.journal.pendingRecordCount >= this.snapshotRetryThreshold) this.writeSnapshot(this.journal);
     for (const change of changes) this.fireChange(change);
   }
 
-  private writeSnapshot(): void {
+  /**
+   * Replaces the journal with a snapshot. The change that triggered it is already journaled,
+   * so a failure here loses nothing: it is reported, and retried after another interval.
+   */
+  private writeSnapshot(journal: JournalFile): void {
     const tree = this.tree;
-    this.journal?.writeSnapshot((sequence) => ({
-      sequence,
-      generation: tree.currentGeneration,
-      introducedDomains: [...tree.introducedDomains],
-      nodes: [...tree.nodes].map(([path, node]) => ({ path, node })),
-    }));
+    try {
+      journal.writeSnapshot((sequence) => ({
+        sequence,
+        generation: tree.currentGeneration,
+        introducedDomains: [...tree.introducedDomains],
+        specialPermissions: [...tree.specialPermissions].map(([path, permissions]) => ({ path, permissions })),
+        nodes: [...tree.nodes].map(([path, node]) => ({ path, node })),
+      }));
+      this.snapshotRetryThreshold = this.snapshotEveryRecords;
+    } catch (error) {
+      if (!(error instanceof StoreJournalError)) throw error;
+      this.snapshotRetryThreshold = journal.pendingRecordCount + this.snapshotEveryRecords;
+      this.log(`${error.message}; the journal keeps every change and a snapshot will be retried`);
+    }
   }
 
   /** @internal */
   fireChange(change: StoreChange): void {
     const isRemoval = change.removedPermissions !== undefined;
     const permissions = isSpecialPath(change.path)
-      ? specialPathPermissions
+      ? this.tree.specialPermissions.get(change.path)
       : (change.removedPermissions ?? this.tree.read(change.path)?.permissions);
     this.watches.forEachTriggered(change.path, isRemoval, (watch, eventPath) => {
       const owner = watch.owner;
@@ -214,7 +299,7 @@ export class XenStore {
     if (this.watches.find(owner, watch.path, watch.token) !== undefined) return "EEXIST";
     if (!owner.privileged) {
       const count = this.watchCounts.get(owner.domainId) ?? 0;
-      if (count >= this.quotas.watchesPerDomain) return "E2BIG";
+      if (count >= this.enforcedQuotasFor(owner.domainId).watchesPerDomain) return "E2BIG";
       this.watchCounts.set(owner.domainId, count + 1);
     }
     this.watches.add(watch);
@@ -245,17 +330,23 @@ export class XenStore {
   }
 
   /** @internal */
-  introduceDomain(introduction: DomainIntroduction): void {
-    const alreadyIntroduced = this.tree.introducedDomains.has(introduction.domainId);
-    if (!alreadyIntroduced) this.commit([{ kind: "introduce-domain", domainId: introduction.domainId }], []);
-    for (const listener of this.introductionListeners) listener(introduction);
+  introduceDomain(introduction: DomainIntroduction): XsErrorName | undefined {
+    for (const listener of this.introductionListeners) {
+      const error = listener(introduction);
+      if (error !== undefined) return error;
+    }
     // Re-introducing a domain (to rebind its event channel) does not announce it again.
-    if (!alreadyIntroduced) this.fireChange({ path: specialWatchPaths.introduceDomain });
+    if (this.tree.introducedDomains.has(introduction.domainId)) return undefined;
+    this.commit([{ kind: "introduce-domain", domainId: introduction.domainId }], []);
+    this.fireChange({ path: specialWatchPaths.introduceDomain });
+    return undefined;
   }
 
   /** @internal */
   releaseDomain(domainId: number): void {
     const release = planDomainRelease(this.tree, domainId);
+    this.domainQuotas.delete(domainId);
+    this.enforcedQuotaCache.delete(domainId);
     this.commit(release.mutations, release.changes);
     for (const connection of [...this.connections]) {
       if (connection.domainId === domainId && !connection.privileged) connection.close();
@@ -286,15 +377,11 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
       if (!(error instanceof StoreJournalError)) throw error;
       outcome = { ok: false, error: "EIO" };
     }
-    if (outcome.ok) {
-      return { type: request.type, requestId: request.requestId, transactionId: request.transactionId, payload: outcome.payload };
-    }
-    return {
-      type: XsMessageType.error,
-      requestId: request.requestId,
-      transactionId: request.transactionId,
-      payload: errorPayloads.get(outcome.error)!,
-    };
+    const reply: StoreMessage = outcome.ok
+      ? { type: request.type, requestId: request.requestId, transactionId: request.transactionId, payload: outcome.payload }
+      : { type: XsMessageType.error, requestId: request.requestId, transactionId: request.transactionId, payload: errorPayloads.get(outcome.error)! };
+    this.store.notifyRequestHandled(this, request, reply);
+    return reply;
   }
 
   close(): void {
@@ -314,6 +401,9 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   private execute(request: StoreMessage): RequestOutcome {
     if (this.closed) return { ok: false, error: "EINVAL" };
     if (request.payload.length > xsPayloadMaxBytes) return { ok: false, error: "E2BIG" };
+    // Like xenstored, refuse privileged-only types to unprivileged callers before anything else.
+    if (!this.privileged && privilegedOnlyTypes.has(request.type)) return { ok: false, error: "EACCES" };
+    if (isSpecialPermissionRequest(request)) return this.executeSpecialPermissions(request);
     if (isNodeOperation(request.type)) return this.executeNodeOperation(request);
     switch (request.type) {
       case XsMessageType.watch:
@@ -332,6 +422,10 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
         return this.executeRelease(request.payload);
       case XsMessageType.isDomainIntroduced:
         return this.executeIsDomainIntroduced(request.payload);
+      case XsMessageType.getQuota:
+        return this.executeGetQuota(request.payload);
+      case XsMessageType.setQuota:
+        return this.executeSetQuota(request.payload);
       case XsMessageType.resetWatches:
         this.store.removeAllWatchesOf(this);
         this.transactions.clear();
@@ -343,7 +437,7 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   }
 
   private executeNodeOperation(request: StoreMessage): RequestOutcome {
-    const quotas = this.store.activeQuotas;
+    const quotas = this.store.enforcedQuotasFor(this.domainId);
     if (request.transactionId !== 0) {
       const transaction = this.transactions.get(request.transactionId);
       if (transaction === undefined) return { ok: false, error: "ENOENT" };
@@ -360,6 +454,34 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     if (!plan.ok) return plan;
     this.store.commit(plan.mutations, plan.changes);
     return { ok: true, payload: plan.reply };
+  }
+
+  /**
+   * GET_PERMS and SET_PERMS on @introduceDomain / @releaseDomain: like a node owned by domain 0,
+   * so a toolstack can let a driver domain see domains come and go. Never transactional.
+   */
+  private executeSpecialPermissions(request: StoreMessage): RequestOutcome {
+    const permissionArguments = decodeArgumentList(request.payload);
+    if (permissionArguments === undefined || permissionArguments.length === 0) return { ok: false, error: "EINVAL" };
+    const path = permissionArguments[0]!;
+    const current = this.store.committedTree.specialPermissions.get(path);
+    if (current === undefined) return { ok: false, error: "EINVAL" };
+    const access = computeAccess(current, this.domainId, this.privileged);
+    if (request.type === XsMessageType.getPerms) {
+      if (permissionArguments.length !== 1) return { ok: false, error: "EINVAL" };
+      if ((access & StoreAccess.read) === 0) return { ok: false, error: "EACCES" };
+      return { ok: true, payload: encodeWireText(formatPermissionList(current)) };
+    }
+    const parsed = parsePermissionEntries(permissionArguments.slice(1));
+    if (!parsed.ok) return parsed;
+    if (!this.privileged && parsed.permissions.length > this.store.enforcedQuotasFor(this.domainId).permissionsPerNode) {
+      return { ok: false, error: "ENOSPC" };
+    }
+    const required = StoreAccess.write | StoreAccess.owner;
+    if ((access & required) !== required) return { ok: false, error: "EACCES" };
+    if (!this.privileged && parsed.permissions[0]!.domainId !== current[0]?.domainId) return { ok: false, error: "EPERM" };
+    this.store.commit([{ kind: "set-permissions", path, permissions: parsed.permissions }], []);
+    return { ok: true, payload: okReplyPayload };
   }
 
   private executeWatch(payload: Uint8Array): RequestOutcome {
@@ -389,7 +511,7 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
 
   private executeTransactionStart(request: StoreMessage): RequestOutcome {
     if (request.transactionId !== 0) return { ok: false, error: "EBUSY" };
-    if (!this.privileged && this.transactions.size >= this.store.activeQuotas.transactionsPerConnection) {
+    if (!this.privileged && this.transactions.size >= this.store.enforcedQuotasFor(this.domainId).transactionsPerConnection) {
       return { ok: false, error: "ENOSPC" };
     }
     const id = this.store.allocateTransactionId();
@@ -416,7 +538,6 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
   }
 
   private executeIntroduce(payload: Uint8Array): RequestOutcome {
-    if (!this.privileged) return { ok: false, error: "EACCES" };
     const introduceArguments = decodeArgumentList(payload);
     if (introduceArguments === undefined || introduceArguments.length < 3) return { ok: false, error: "EINVAL" };
     const domainId = parseDomainId(introduceArguments[0]);
@@ -424,12 +545,11 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     const eventChannelPort = parseDomainId(introduceArguments[2]);
     if (domainId === undefined || eventChannelPort === undefined || !/^[0-9]{1,20}$/.test(rawFrame)) return { ok: false, error: "EINVAL" };
     if (domainId === 0) return { ok: false, error: "EINVAL" };
-    this.store.introduceDomain({ domainId, ringFrame: BigInt(rawFrame), eventChannelPort });
-    return { ok: true, payload: okReplyPayload };
+    const error = this.store.introduceDomain({ domainId, ringFrame: BigInt(rawFrame), eventChannelPort });
+    return error === undefined ? { ok: true, payload: okReplyPayload } : { ok: false, error };
   }
 
   private executeRelease(payload: Uint8Array): RequestOutcome {
-    if (!this.privileged) return { ok: false, error: "EACCES" };
     const domainId = parseDomainId(decodeSingleArgument(payload));
     if (domainId === undefined || domainId === 0) return { ok: false, error: "EINVAL" };
     if (!this.store.committedTree.introducedDomains.has(domainId)) return { ok: false, error: "ENOENT" };
@@ -437,11 +557,46 @@ class StoreConnectionState implements StoreConnection, OperationCaller {
     return { ok: true, payload: okReplyPayload };
   }
 
+  /** GET_QUOTA: no argument lists the quota names; `quota` or `domid\0quota` reads one value. */
+  private executeGetQuota(payload: Uint8Array): RequestOutcome {
+    const quotaArguments = decodeArgumentList(payload);
+    if (quotaArguments === undefined || quotaArguments.length > 2) return { ok: false, error: "EINVAL" };
+    if (quotaArguments.length === 0 || (quotaArguments.length === 1 && quotaArguments[0] === "")) {
+      return { ok: true, payload: encodeWireText(`${Object.keys(storeQuotaNames).join(" ")}\0`) };
+    }
+    const domainId = quotaArguments.length === 2 ? parseDomainId(quotaArguments[0]) : undefined;
+    if (quotaArguments.length === 2 && domainId === undefined) return { ok: false, error: "EINVAL" };
+    const quota = lookUpQuotaName(quotaArguments[quotaArguments.length - 1]!);
+    if (quota === undefined) return { ok: false, error: "EINVAL" };
+    if (domainId !== undefined && !this.store.committedTree.introducedDomains.has(domainId)) return { ok: false, error: "ENOENT" };
+    const quotas = domainId === undefined ? this.store.effectiveQuotas : this.store.quotasFor(domainId);
+    return { ok: true, payload: encodeWireText(`${quotas[quota]}\0`) };
+  }
+
+  /** SET_QUOTA: `quota\0value` changes the global value, `domid\0quota\0value` one domain's. */
+  private executeSetQuota(payload: Uint8Array): RequestOutcome {
+    const quotaArguments = decodeArgumentList(payload);
+    if (quotaArguments === undefined || quotaArguments.length < 2 || quotaArguments.length > 3) return { ok: false, error: "EINVAL" };
+    const domainId = quotaArguments.length === 3 ? parseDomainId(quotaArguments[0]) : undefined;
+    if (quotaArguments.length === 3 && domainId === undefined) return { ok: false, error: "EINVAL" };
+    const quota = lookUpQuotaName(quotaArguments[quotaArguments.length - 2]!);
+    const rawValue = quotaArguments[quotaArguments.length - 1]!;
+    if (quota === undefined || !/^[0-9]{1,9}$/.test(rawValue)) return { ok: false, error: "EINVAL" };
+    const error = this.store.setQuota(domainId, quota, Number(rawValue));
+    return error === undefined ? { ok: true, payload: okReplyPayload } : { ok: false, error };
+  }
+
   private executeIsDomainIntroduced(payload: Uint8Array): RequestOutcome {
     const domainId = parseDomainId(decodeSingleArgument(payload));
     if (domainId === undefined) return { ok: false, error: "EINVAL" };
     return { ok: true, payload: encodeWireText(this.store.committedTree.introducedDomains.has(domainId) ? "T\0" : "F\0") };
   }
+}
+
+/** GET_PERMS or SET_PERMS whose path (the first argument) is a special '@' path. */
+function isSpecialPermissionRequest(request: StoreMessage): boolean {
+  if (request.type !== XsMessageType.getPerms && request.type !== XsMessageType.setPerms) return false;
+  return request.payload.length > 0 && request.payload[0] === 0x40;
 }
 
 function parseDomainId(text: string | undefined): number | undefined {

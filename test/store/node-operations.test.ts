@@ -108,10 +108,18 @@ describe("store node operations", () => {
     expect(expectOk(toolstack.directoryPart("/g", 0)).generation).not.toBe(before);
   });
 
-  it("rejects a DIRECTORY_PART offset beyond the listing", () => {
+  it("answers an empty, complete DIRECTORY_PART for an offset at or past the end", () => {
     const { toolstack } = createStoreFixture();
     expectOk(toolstack.mkdir("/o/a"));
-    expect(errorOf(toolstack.directoryPart("/o", 3))).toBe("EINVAL");
+    expect(expectOk(toolstack.directoryPart("/o", 2))).toMatchObject({ children: [], complete: true });
+    expect(expectOk(toolstack.directoryPart("/o", 30))).toMatchObject({ children: [], complete: true });
+  });
+
+  it("rejects a DIRECTORY_PART offset that is not a decimal number", () => {
+    const { toolstack } = createStoreFixture();
+    expectOk(toolstack.mkdir("/o/a"));
+    const reply = toolstack.connection.handle({ type: 22, requestId: 1, transactionId: 0, payload: new TextEncoder().encode("/o\0x1\0") });
+    expect(new TextDecoder().decode(reply.payload)).toBe("EINVAL\0");
   });
 
   it("answers GET_DOMAIN_PATH", () => {

@@ -50,6 +50,16 @@ describe("store permission rules", () => {
     expect(errorOf(guest.write("/first", "y"))).toBe("EACCES");
   });
 
+  it("lets a write-only entry write but not read", () => {
+    const fixture = createStoreFixture();
+    const guest = fixture.guest(2);
+    expectOk(fixture.toolstack.write("/drop-box", "x"));
+    expectOk(fixture.toolstack.setPermissions("/drop-box", [{ domainId: 0, access: "n" }, { domainId: 2, access: "w" }]));
+    expectOk(guest.write("/drop-box", "y"));
+    expect(errorOf(guest.read("/drop-box"))).toBe("EACCES");
+    expect(expectOk(fixture.toolstack.readText("/drop-box"))).toBe("y");
+  });
+
   it("lets new nodes inherit the parent's list", () => {
     const fixture = createStoreFixture();
     expectOk(fixture.toolstack.mkdir("/inherit"));

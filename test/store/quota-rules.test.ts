@@ -86,3 +86,59 @@ describe("store quota rules", () => {
     expectOk(second.watch("a", "1"));
   });
 });
+
+describe("store quota requests (GET_QUOTA, SET_QUOTA)", () => {
+  it("lists the supported quota names", () => {
+    const { toolstack } = createStoreFixture();
+    expect(expectOk(toolstack.listQuotaNames())).toEqual(["nodes", "watches", "transactions", "node-size", "permissions", "outstanding"]);
+  });
+
+  it("reads global and per-domain values", () => {
+    const fixture = createStoreFixture({ quotas: { nodesPerDomain: 77 } });
+    fixture.guest(1);
+    expect(expectOk(fixture.toolstack.getQuota("nodes"))).toBe(77);
+    expect(expectOk(fixture.toolstack.getQuota("node-size", 1))).toBe(2048);
+  });
+
+  it("changes one domain's quota without touching the others", () => {
+    const fixture = createStoreFixture();
+    const limited = fixture.guest(1);
+    const other = fixture.guest(2);
+    expectOk(fixture.toolstack.setQuota("watches", 1, 1));
+    expectOk(limited.watch("a", "1"));
+    expect(errorOf(limited.watch("b", "2"))).toBe("E2BIG");
+    expectOk(other.watch("a", "1"));
+    expectOk(other.watch("b", "2"));
+    expect(expectOk(fixture.toolstack.getQuota("watches", 1))).toBe(1);
+    expect(expectOk(fixture.toolstack.getQuota("watches"))).toBe(128);
+  });
+
+  it("changes the global default for domains without their own setting", () => {
+    const fixture = createStoreFixture();
+    const guest = fixture.guest(1);
+    expectOk(fixture.toolstack.setQuota("node-size", 4));
+    expectOk(guest.write("small", "1234"));
+    expect(errorOf(guest.write("large", "12345"))).toBe("ENOSPC");
+  });
+
+  it("treats 0 as no limit", () => {
+    const fixture = createStoreFixture({ quotas: { nodeValueBytes: 0 } });
+    const guest = fixture.guest(1);
+    expectOk(guest.write("huge", "x".repeat(4000)));
+  });
+
+  it("keeps quota requests to privileged connections", () => {
+    const fixture = createStoreFixture();
+    const guest = fixture.guest(1);
+    expect(errorOf(guest.getQuota("nodes"))).toBe("EACCES");
+    expect(errorOf(guest.setQuota("nodes", 100000, 1))).toBe("EACCES");
+  });
+
+  it("rejects unknown quota names, bad values and unknown domains", () => {
+    const { toolstack } = createStoreFixture();
+    expect(errorOf(toolstack.getQuota("constructor"))).toBe("EINVAL");
+    expect(errorOf(toolstack.setQuota("nodes", -1))).toBe("EINVAL");
+    expect(errorOf(toolstack.getQuota("nodes", 42))).toBe("ENOENT");
+    expect(errorOf(toolstack.setQuota("nodes", 5, 42))).toBe("ENOENT");
+  });
+});

@@ -81,7 +81,7 @@ function applyToModel(tree: ModelTree, domainId: number, operation: Operation): 
   const node = tree.get(operation.path);
   const denied = (required: number): string => {
     const ancestor = tree.get(nearestAncestor(tree, operation.path))!;
-    return (modelAccess(ancestor, domainId) & required) === required ? "ENOENT" : "EACCES";
+    return (modelAccess(ancestor, domainId) & required) !== 0 ? "ENOENT" : "EACCES";
   };
   switch (operation.kind) {
     case "read":

@@ -47,8 +47,8 @@ describe("store watch rules", () => {
     toolstack.takeWatchEvents();
     expectOk(toolstack.remove("/tree/a"));
     expect(toolstack.takeWatchEvents()).toEqual([
-      { path: "/tree/a/b", token: "deep" },
       { path: "/tree/a", token: "top" },
+      { path: "/tree/a/b", token: "deep" },
     ]);
   });
 
@@ -128,6 +128,39 @@ describe("store watch rules", () => {
     expectOk(fixture.toolstack.introduceDomain(9, 1234n, 5));
     expectOk(fixture.toolstack.releaseDomain(9));
     expect(guest.takeWatchEvents()).toEqual([]);
+  });
+
+  it("lets the toolstack open @releaseDomain to a chosen domain through SET_PERMS", () => {
+    const fixture = createStoreFixture();
+    const driverDomain = fixture.guest(2);
+    const other = fixture.guest(1);
+    expect(expectOk(fixture.toolstack.getPermissions("@releaseDomain"))).toEqual([{ domainId: 0, access: "n" }]);
+    expectOk(fixture.toolstack.setPermissions("@releaseDomain", [{ domainId: 0, access: "n" }, { domainId: 2, access: "r" }]));
+    expectOk(driverDomain.watch("@releaseDomain", "r"));
+    expectOk(other.watch("@releaseDomain", "r"));
+    driverDomain.takeWatchEvents();
+    other.takeWatchEvents();
+    expectOk(fixture.toolstack.introduceDomain(9, 1n, 1));
+    expectOk(fixture.toolstack.releaseDomain(9));
+    expect(driverDomain.takeWatchEvents()).toEqual([{ path: "@releaseDomain", token: "r" }]);
+    expect(other.takeWatchEvents()).toEqual([]);
+    expect(expectOk(driverDomain.getPermissions("@releaseDomain"))).toHaveLength(2);
+  });
+
+  it("keeps special nodes' permissions to their owner", () => {
+    const fixture = createStoreFixture();
+    const guest = fixture.guest(1);
+    expect(errorOf(guest.getPermissions("@introduceDomain"))).toBe("EACCES");
+    expect(errorOf(guest.setPermissions("@introduceDomain", [{ domainId: 1, access: "r" }]))).toBe("EACCES");
+    expect(errorOf(fixture.toolstack.getPermissions("@noSuchSpecialNode"))).toBe("EINVAL");
+  });
+
+  it("removes a released domain's entries from the special nodes", () => {
+    const fixture = createStoreFixture();
+    fixture.guest(2);
+    expectOk(fixture.toolstack.setPermissions("@introduceDomain", [{ domainId: 0, access: "n" }, { domainId: 2, access: "r" }]));
+    expectOk(fixture.toolstack.releaseDomain(2));
+    expect(expectOk(fixture.toolstack.getPermissions("@introduceDomain"))).toEqual([{ domainId: 0, access: "n" }]);
   });
 
   it("drops all of a connection's watches on RESET_WATCHES", () => {

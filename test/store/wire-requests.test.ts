@@ -56,8 +56,17 @@ describe("store requests in wire form", () => {
 
   it("answers ENOSYS for unknown and unsupported types", () => {
     const client = openPrivileged();
-    for (const type of [20, 99, XsMessageType.watchEvent, XsMessageType.error, XsMessageType.control, XsMessageType.getQuota]) {
+    for (const type of [20, 99, XsMessageType.watchEvent, XsMessageType.error, XsMessageType.control, XsMessageType.getFeature, XsMessageType.setFeature]) {
       expect(text(client.handle(type, "x\0")), String(type)).toBe("ENOSYS\0");
+    }
+  });
+
+  it("answers EACCES to unprivileged callers of privileged-only types, even unsupported ones", () => {
+    const store = XenStore.open();
+    const guest = store.openConnection({ domainId: 3, privileged: false, sink: { deliver: () => undefined } });
+    for (const type of [XsMessageType.control, XsMessageType.resume, XsMessageType.setTarget, XsMessageType.setFeature]) {
+      const reply = guest.handle({ type, requestId: 1, transactionId: 0, payload: new Uint8Array([0x31, 0]) });
+      expect(text(reply), String(type)).toBe("EACCES\0");
     }
   });
 

@@ -31,6 +31,8 @@ export interface JournalSnapshot {
   readonly sequence: number;
   readonly generation: number;
   readonly introducedDomains: readonly number[];
+  /** Permission lists of the special nodes (@introduceDomain, @releaseDomain). */
+  readonly specialPermissions: readonly { readonly path: string; readonly permissions: StorePermissionList }[];
   /** Parents before their children. */
   readonly nodes: readonly SnapshotNode[];
 }
@@ -167,7 +169,13 @@ export function encodeSnapshot(snapshot: JournalSnapshot): Buffer {
     g: node.generation,
   }));
   const payload = Buffer.from(
-    JSON.stringify({ s: snapshot.sequence, g: snapshot.generation, d: snapshot.introducedDomains, n: nodes }),
+    JSON.stringify({
+      s: snapshot.sequence,
+      g: snapshot.generation,
+      d: snapshot.introducedDomains,
+      sp: snapshot.specialPermissions.map(({ path, permissions }) => ({ p: path, perms: encodePermissions(permissions) })),
+      n: nodes,
+    }),
     "utf8",
   );
   return encodeFrame(payload);
@@ -179,11 +187,17 @@ export function decodeSnapshot(payload: Buffer): JournalSnapshot {
   const fields = parsed as Record<string, unknown>;
   const domains = fields["d"];
   const nodes = fields["n"];
-  if (!Array.isArray(domains) || !Array.isArray(nodes)) throw new JournalFormatError("snapshot");
+  const special = fields["sp"];
+  if (!Array.isArray(domains) || !Array.isArray(nodes) || !Array.isArray(special)) throw new JournalFormatError("snapshot");
   return {
     sequence: decodeInteger(fields["s"], "sequence"),
     generation: decodeInteger(fields["g"], "generation"),
     introducedDomains: domains.map((domain) => decodeInteger(domain, "domain id")),
+    specialPermissions: special.map((entry: unknown) => {
+      if (typeof entry !== "object" || entry === null) throw new JournalFormatError("special node");
+      const fieldsOfEntry = entry as Record<string, unknown>;
+      return { path: decodeString(fieldsOfEntry["p"], "special path"), permissions: decodePermissions(fieldsOfEntry["perms"]) };
+    }),
     nodes: nodes.map((entry: unknown) => {
       if (typeof entry !== "object" || entry === null) throw new JournalFormatError("snapshot node");
       const node = entry as Record<string, unknown>;

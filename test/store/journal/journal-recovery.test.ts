@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -36,10 +36,12 @@ describe("store journal recovery", () => {
     expectOk(first.client.setPermissions("/a/b", [{ domainId: 3, access: "r" }]));
     expectOk(first.client.remove("/a/b"));
     expectOk(first.client.write("/c", new Uint8Array([0, 1, 2])));
+    expectOk(first.client.setPermissions("@introduceDomain", [{ domainId: 0, access: "n" }, { domainId: 8, access: "r" }]));
     first.store.close();
     const second = openClient(directory);
     expect(errorOf(second.client.read("/a/b"))).toBe("ENOENT");
     expect([...expectOk(second.client.read("/c"))]).toEqual([0, 1, 2]);
+    expect(expectOk(second.client.getPermissions("@introduceDomain"))).toHaveLength(2);
     expect(second.store.recovery?.discardedTailBytes).toBe(0);
   });
 
@@ -141,6 +143,8 @@ describe("store journal recovery", () => {
     expectOk(first.client.introduceDomain(4, 77n, 2));
     for (let index = 0; index < 25; index++) expectOk(first.client.write(`/s/${25 - index}`, String(index)));
     expectOk(first.client.setPermissions("/s/3", [{ domainId: 4, access: "r" }, { domainId: 5, access: "b" }]));
+    expectOk(first.client.setPermissions("@releaseDomain", [{ domainId: 0, access: "n" }, { domainId: 4, access: "r" }]));
+    for (let index = 0; index < 10; index++) expectOk(first.client.write(`/after/${index}`, "x"));
     expect(existsSync(join(directory, snapshotFileName))).toBe(true);
     const expectedChildren = expectOk(first.client.directory("/s"));
     // Not closed: recovery uses the snapshot plus the records after it.
@@ -149,6 +153,7 @@ describe("store journal recovery", () => {
     expect(expectOk(second.client.readText("/s/1"))).toBe("24");
     expect(expectOk(second.client.getPermissions("/s/3"))).toEqual([{ domainId: 4, access: "r" }, { domainId: 5, access: "b" }]);
     expect(expectOk(second.client.isDomainIntroduced(4))).toBe(true);
+    expect(expectOk(second.client.getPermissions("@releaseDomain"))).toEqual([{ domainId: 0, access: "n" }, { domainId: 4, access: "r" }]);
     expect(second.store.countNodesOwnedBy(4)).toBe(1);
     expect(second.store.recovery?.snapshot).toBeDefined();
   });
@@ -167,6 +172,25 @@ describe("store journal recovery", () => {
     writeFileSync(join(directory, journalFileName), Buffer.concat([journalBeforeSnapshot, journalAfter]));
     const second = openClient(directory, 5);
     expect(expectOk(second.client.directory("/k"))).toEqual(["1", "2", "3", "4"]);
+  });
+
+  it("survives a snapshot that cannot be written: reported, retried later, nothing lost", () => {
+    const directory = createJournalDirectory();
+    const logged: string[] = [];
+    const store = XenStore.open({ journalDirectory: directory, snapshotEveryRecords: 3, log: (line) => logged.push(line) });
+    const client = StoreClient.connect(store, { domainId: 0, privileged: true });
+    // A directory where the temporary snapshot file should go makes the snapshot fail.
+    mkdirSync(join(directory, "snapshot.tmp"));
+    for (let index = 0; index < 3; index++) expectOk(client.write(`/v/${index}`, "x"));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/cannot write a store snapshot/);
+    expect(existsSync(join(directory, snapshotFileName))).toBe(false);
+    rmSync(join(directory, "snapshot.tmp"), { recursive: true });
+    for (let index = 3; index < 6; index++) expectOk(client.write(`/v/${index}`, "x"));
+    expect(existsSync(join(directory, snapshotFileName))).toBe(true);
+    expect(logged).toHaveLength(1);
+    const reopened = openClient(directory);
+    expect(expectOk(reopened.client.directory("/v"))).toEqual(["0", "1", "2", "3", "4", "5"]);
   });
 
   it("refuses to start from a damaged snapshot with a clear error", () => {
