@@ -285,7 +285,28 @@ export class Broker {
   disconnect(reference: ConnectionReference): DisconnectResult {
     const found = this.authorize("disconnect", reference);
     if (found.outcome !== "found") return found;
-    const connection = found.connection;
+    const problem = this.tearDown(found.connection);
+    return problem === undefined ? { outcome: "disconnected", connection: found.connection } : { outcome: "failed", problem };
+  }
+
+  /**
+   * Tears down every connection a domain takes part in, as either end: what the host does
+   * when the store releases a dead domain (XenStore.onDomainReleased) or the policer resets
+   * one. Not an RBAC operation: the domain is gone or being reset by the host itself.
+   */
+  releaseDomain(domainId: number): { readonly released: readonly BrokeredConnection[]; readonly problems: readonly BrokerProblem[] } {
+    const released: BrokeredConnection[] = [];
+    const problems: BrokerProblem[] = [];
+    for (const connection of [...this.live.values()]) {
+      if (connection.frontendDomainId !== domainId && connection.backendDomainId !== domainId) continue;
+      const problem = this.tearDown(connection);
+      if (problem === undefined) released.push(connection);
+      else problems.push(problem);
+    }
+    return { released, problems };
+  }
+
+  private tearDown(connection: BrokeredConnection): BrokerProblem | undefined {
     for (const observer of this.observers) observer.disconnecting(connection);
     try {
       for (const state of [xenbusStateClosing, xenbusStateClosed]) {
@@ -302,10 +323,10 @@ export class Broker {
       });
     } catch (error) {
       if (!(error instanceof BrokerStoreError)) throw error;
-      return { outcome: "failed", problem: createBrokerProblem("storeFailure", connection.key, `tearing down ${connection.key} failed: ${error.message}`) };
+      return createBrokerProblem("storeFailure", connection.key, `tearing down ${connection.key} failed: ${error.message}`);
     }
     this.live.delete(connection.key);
-    return { outcome: "disconnected", connection };
+    return undefined;
   }
 
   /** RBAC-checked (and audited) read access to a live connection's description. */

@@ -338,6 +338,22 @@ describe("broker disconnect and inspect", () => {
     expect(store.listNodePaths().filter((path) => path.includes("51712"))).toEqual([]);
   });
 
+  it("releases every connection of a dead domain, as frontend or backend, and frees its limits", () => {
+    expectConnected(connectDisk({ parameters: { devid: "1" } }));
+    expectConnected(connectDisk({ frontendDomain: guestB, parameters: { devid: "1" } }));
+    expectConnected(connectDisk({ parameters: { devid: "2" } }));
+    const guestOnly = broker.releaseDomain(1);
+    expect(guestOnly.problems).toEqual([]);
+    expect(guestOnly.released.map((connection) => connection.key)).toEqual(["vbd/1/1", "vbd/1/2"]);
+    expect(broker.connections.map((connection) => connection.key)).toEqual(["vbd/4/1"]);
+    expect(store.listNodePaths().filter((path) => path.startsWith("/local/domain/1/device/vbd/"))).toEqual([]);
+    expectConnected(connectDisk({ parameters: { devid: "3" } }));
+    expect(broker.releaseDomain(2).released.map((connection) => connection.key).sort()).toEqual(["vbd/1/3", "vbd/4/1"]);
+    expect(broker.connections).toEqual([]);
+    // Only the empty intermediate directories (backend/vbd/<fe>) remain, as with Xen's toolstack.
+    expect(store.listNodePaths().filter((path) => /\/vbd\/.*\/(state|proto-desc)$/.test(path))).toEqual([]);
+  });
+
   it("checks RBAC for disconnect and inspect and audits both", () => {
     expectConnected(connectDisk());
     expect(broker.disconnect({ principal: "watcher", resourceClass: "vbd", frontendDomainId: 1, id: "51712" })).toMatchObject({ outcome: "denied" });
