@@ -40,9 +40,16 @@ export class PolicyEngine {
   private readonly notEnforced: ReadonlyMap<PolicyMechanism, PolicyDecision>;
   private readonly colourUncoloured = createPolicyDecision(true, "colour-group", "uncoloured", "colours constrain only subjects that both hold a colour, and one of these holds none");
   private readonly colourAllowByGroup: readonly PolicyDecision[];
+  /** The `enforce` switches as fields, read on every query (cheaper than a set lookup). */
+  private readonly enforcesRbac: boolean;
+  private readonly enforcesTypes: boolean;
+  private readonly enforcesColours: boolean;
 
   private constructor(index: PolicyIndex) {
     this.index = index;
+    this.enforcesRbac = index.enforced.has("rbac");
+    this.enforcesTypes = index.enforced.has("types");
+    this.enforcesColours = index.enforced.has("colours");
     const ruleKinds = { rbac: "rbac-permission", types: "type-enforcement", "chinese-wall": "chinese-wall", colours: "colour-group" } as const;
     this.notEnforced = new Map(
       (Object.keys(ruleKinds) as PolicyMechanism[]).map((mechanism) => [mechanism, createPolicyDecision(true, ruleKinds[mechanism], "not-enforced", `policy '${index.policy.name}' does not enforce ${mechanism}`)] as const),
@@ -73,7 +80,7 @@ export class PolicyEngine {
 
   /** RBAC: may `principal` perform `operation` on instances of `resourceClass`? */
   decideOperation(principal: string, operation: PolicyOperation, resourceClass: string): PolicyDecision {
-    if (!this.index.enforced.has("rbac")) return this.notEnforcedDecision("rbac");
+    if (!this.enforcesRbac) return this.notEnforcedDecision("rbac");
     const position = operationIndex(operation);
     let byClass = this.operationDecisions.get(principal);
     const cached = byClass?.get(resourceClass)?.[position];
@@ -111,7 +118,7 @@ export class PolicyEngine {
    * then by `matches` glob) must hold `provide` or `consume` on the class.
    */
   decidePartyOperation(domainName: string, operation: "provide" | "consume", resourceClass: string): PolicyDecision {
-    if (!this.index.enforced.has("rbac")) return this.notEnforcedDecision("rbac");
+    if (!this.enforcesRbac) return this.notEnforcedDecision("rbac");
     const principal = this.principalForDomain(domainName);
     if (principal === undefined) {
       return createPolicyDecision(false, "default-deny", "unknown-domain-principal", `no domain principal of policy '${this.policy.name}' stands for domain '${domainName}', so it may not ${operation} '${resourceClass}'`);
@@ -162,7 +169,7 @@ export class PolicyEngine {
    * type sets intersect. The allow path allocates nothing.
    */
   decideTypeEnforcement(left: PolicySubject, right: PolicySubject): PolicyDecision {
-    if (!this.index.enforced.has("types")) return this.notEnforcedDecision("types");
+    if (!this.enforcesTypes) return this.notEnforcedDecision("types");
     const shared = firstCommonBit(left.typeMask, right.typeMask);
     if (shared >= 0) {
       const decision = this.typeEnforcementAllowByType[shared];
@@ -203,7 +210,7 @@ export class PolicyEngine {
    * one; a subject without colour is constrained by type enforcement alone.
    */
   decideColours(left: PolicySubject, right: PolicySubject): PolicyDecision {
-    if (!this.index.enforced.has("colours")) return this.notEnforcedDecision("colours");
+    if (!this.enforcesColours) return this.notEnforcedDecision("colours");
     const shared = firstCommonBit(left.colourMask, right.colourMask);
     if (shared >= 0) return this.colourAllowByGroup[shared] ?? this.colourUncoloured;
     if (isEmptyBitset(left.colourMask) || isEmptyBitset(right.colourMask)) return this.colourUncoloured;
