@@ -1,5 +1,5 @@
-// The decision engine: answers RBAC and type-enforcement queries against a loaded policy, and
-// creates the stateful Chinese-wall and colour-group trackers. It decides; it does no I/O.
+// The decision engine: answers RBAC, type-enforcement and colour queries against a loaded
+// policy, and creates the stateful Chinese-wall tracker. It decides; it does no I/O.
 import { ChineseWallState } from "./chinese-wall.js";
 import { createPolicyDecision, type PolicyDecision } from "./policy-decision.js";
 import { anyResourceClassKey, indexPolicy, matchDomainName, operationIndex, type PolicyIndex } from "./policy-index.js";
@@ -23,6 +23,7 @@ function describeTypes(index: PolicyIndex, subject: PolicySubject): string {
 
 /** Bounds on the decision caches, so hostile callers inventing names cannot grow them forever. */
 const maximumCachedDenials = 65_536;
+const maximumCachedPrincipals = 1_024;
 const maximumCachedClassesPerPrincipal = 1_024;
 /** Subject serials wrap below 2^21 so that they stay small integers (fast map keys). */
 const subjectSerialModulus = 0x20_0000;
@@ -86,7 +87,7 @@ export class PolicyEngine {
     const cached = byClass?.get(resourceClass)?.[position];
     if (cached !== undefined) return cached;
     const decision = this.computeOperationDecision(principal, operation, resourceClass);
-    if (byClass === undefined && this.operationDecisions.size < maximumCachedClassesPerPrincipal) {
+    if (byClass === undefined && this.operationDecisions.size < maximumCachedPrincipals) {
       byClass = new Map();
       this.operationDecisions.set(principal, byClass);
     }
