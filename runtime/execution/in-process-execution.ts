@@ -2,11 +2,12 @@
 // and timers are tasks of one seeded scheduler on a virtual clock, so a run replays exactly
 // from its seed (tests, simulation).
 
-import { Hypervisor, type DomainId, type EventChannelResult, type EventSent, type HypervisorOptions } from "../hypervisor/index.js";
+import { Hypervisor, type DomainId, type DomainTeardown, type EventChannelResult, type EventSent, type HypervisorOptions } from "../hypervisor/index.js";
 import { SeededScheduler } from "../time/index.js";
 import type { DomainContext, DomainProgram, ExecutionKind } from "./domain-context.js";
 import type { DomainHypercalls } from "./domain-hypercalls.js";
 import { createDirectHypercalls } from "./direct-hypercalls.js";
+import type { Execution } from "./execution.js";
 
 export interface InProcessExecutionOptions {
   readonly seed: number;
@@ -52,7 +53,7 @@ class InProcessDomainContext implements DomainContext {
   }
 }
 
-export class InProcessExecution {
+export class InProcessExecution implements Execution {
   readonly kind: ExecutionKind = "in-process";
   readonly scheduler: SeededScheduler;
   readonly hypervisor: Hypervisor;
@@ -74,6 +75,18 @@ export class InProcessExecution {
         program(context, input).then(resolve, reject);
       }, `start-domain-${domainId}`);
     });
+  }
+
+  /**
+   * Destroys the domain. Its program stops making progress: waits on its closed ports wake
+   * spuriously and its further hypercalls are refused (the domain no longer exists).
+   */
+  async destroyDomain(domainId: DomainId): Promise<DomainTeardown | undefined> {
+    return this.hypervisor.destroyDomain(domainId);
+  }
+
+  async resetDomain(domainId: DomainId): Promise<DomainTeardown | undefined> {
+    return this.hypervisor.resetDomain(domainId);
   }
 
   /** Runs the scheduler until nothing is left to do; returns the number of steps. */

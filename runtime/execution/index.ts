@@ -2,6 +2,7 @@
 // seeded scheduler) and worker threads (shared memory, Atomics).
 
 export type { DomainContext, DomainProgram, ExecutionKind } from "./domain-context.js";
+export type { Execution } from "./execution.js";
 export { domainHypercallNames, type DomainHypercalls, type DomainHypercallName } from "./domain-hypercalls.js";
 export { createDirectHypercalls } from "./direct-hypercalls.js";
 export { AdaptiveSpin, defaultAdaptiveSpinLimits, type AdaptiveSpinLimits } from "./adaptive-spin.js";

@@ -8,6 +8,7 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import { Hypervisor, type DomainId, type DomainTeardown } from "../hypervisor/index.js";
 import { createDirectHypercalls } from "./direct-hypercalls.js";
 import type { ExecutionKind } from "./domain-context.js";
+import type { Execution } from "./execution.js";
 import { SharedMemoryDomainContext } from "./shared-memory-domain-context.js";
 import { serveWorkerHypercalls } from "./worker-hypercall-server.js";
 import type { DomainWorkerData, DomainWorkerOutcome } from "./worker-messages.js";
@@ -36,7 +37,7 @@ export function resolveWorkerEntryUrl(): URL {
   return new URL("../../dist/runtime/execution/worker-entry.js", import.meta.url);
 }
 
-export class WorkerThreadsExecution {
+export class WorkerThreadsExecution implements Execution {
   readonly kind: ExecutionKind = "worker-threads";
   readonly hypervisor: Hypervisor;
   private readonly workerEntryUrl: URL;

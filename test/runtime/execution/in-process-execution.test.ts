@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { InProcessExecution } from "../../../runtime/execution/index.js";
+import { PortState } from "../../../runtime/hypervisor/index.js";
 import { domainProgram } from "./programs/ping-pong-program.js";
 import { preparePingPong } from "./ping-pong-setup.js";
 
@@ -46,6 +47,25 @@ describe("in-process execution", () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("destroys a domain mid-run: its program stops, the peer keeps a clean state", async () => {
+    const execution = new InProcessExecution({ seed: 3 });
+    const { pingId, pongId, pingInput, pongInput } = preparePingPong(execution.hypervisor, 5);
+    let pongSettled = "running";
+    void execution.runDomain(pongId, domainProgram, pongInput).then(
+      () => (pongSettled = "finished"),
+      () => (pongSettled = "failed"),
+    );
+    await execution.run();
+    expect(execution.hypervisor.findDomain(pongId)!.grantMappings.size).toBe(1);
+    const teardown = await execution.destroyDomain(pongId);
+    expect(teardown).toMatchObject({ closedPorts: 1, unmappedForeignGrants: 1 });
+    await execution.run();
+    expect(pongSettled).not.toBe("finished");
+    expect(execution.hypervisor.findDomain(pongId)).toBeUndefined();
+    const pingSlot = execution.hypervisor.findDomain(pingId)!.eventTableSlot;
+    expect(execution.hypervisor.eventChannelTable.stateOf(pingSlot, pingInput.port)).toBe(PortState.unbound);
   });
 
   it("gives the program a virtual clock that only the scheduler moves", async () => {

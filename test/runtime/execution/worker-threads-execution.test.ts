@@ -5,12 +5,14 @@ import { MessageChannel, threadId } from "node:worker_threads";
 import { WorkerThreadsExecution } from "../../../runtime/execution/index.js";
 import { serveWorkerHypercalls } from "../../../runtime/execution/worker-hypercall-server.js";
 import { Hypervisor, PortState } from "../../../runtime/hypervisor/index.js";
+import type { MapAndStampOutput } from "./programs/map-and-stamp-program.js";
 import type { NotifyStormOutput } from "./programs/notify-storm-program.js";
 import type { PingPongOutput } from "./programs/ping-pong-program.js";
 import { domainProgram } from "./programs/ping-pong-program.js";
 import { preparePingPong } from "./ping-pong-setup.js";
 
 const compiledProgram = new URL("../../../dist/test/runtime/execution/programs/ping-pong-program.js", import.meta.url);
+const compiledMapAndStamp = new URL("../../../dist/test/runtime/execution/programs/map-and-stamp-program.js", import.meta.url);
 const compiledStorm = new URL("../../../dist/test/runtime/execution/programs/notify-storm-program.js", import.meta.url);
 const executions: WorkerThreadsExecution[] = [];
 
@@ -99,7 +101,7 @@ describe("worker-threads execution", () => {
     const receiver = hypervisor.createDomain().id;
     const unbound = hypervisor.allocateUnboundPort(sender, receiver);
     if (!unbound.ok) throw new Error(unbound.reason);
-    const storm = execution.startDomain<NotifyStormOutput>(sender, compiledStorm, { port: unbound.port, sends: 3_000_000 });
+    const storm = execution.startDomain<NotifyStormOutput>(sender, compiledStorm, { port: unbound.port, sends: 1_000_000 });
     let finished = false;
     void storm.output.finally(() => (finished = true)).catch(() => undefined);
     let rebinds = 0;
@@ -113,9 +115,29 @@ describe("worker-threads execution", () => {
     }
     const output = await storm.output;
     expect(output.refused).toBe(0);
-    expect(output.raised + output.notRaised).toBe(3_000_000);
+    expect(output.raised + output.notRaised).toBe(1_000_000);
     expect(rebinds).toBeGreaterThan(0);
     expect(hypervisor.eventChannelTable.stateOf(hypervisor.findDomain(sender)!.eventTableSlot, unbound.port)).toBe(PortState.unbound);
+  });
+
+  it("maps a multi-page grant from a worker as one contiguous view of the granter's memory", async () => {
+    const execution = newExecution();
+    const hypervisor = execution.hypervisor;
+    const granter = hypervisor.createDomain().id;
+    const mapper = hypervisor.createDomain().id;
+    const first = hypervisor.allocatePages(granter, 5) as number;
+    const references = [1, 2, 3, 4].map((offset) => {
+      const granted = hypervisor.grantAccess(granter, mapper, first + offset, false);
+      if (!granted.ok) throw new Error(granted.reason);
+      return granted.reference;
+    });
+    const stamped = execution.startDomain<MapAndStampOutput>(mapper, compiledMapAndStamp, { granterId: granter, references });
+    expect(await stamped.output).toEqual({ viewBytes: 4 * 4096, refusal: undefined });
+    const memory = hypervisor.findDomain(granter)!.memory.bytes;
+    expect([0, 1, 2, 3, 4].map((offset) => memory[(first + offset) * 4096])).toEqual([0, 0xa0, 0xa1, 0xa2, 0xa3]);
+    expect(hypervisor.findDomain(mapper)!.grantMappings.size).toBe(0);
+    const gapped = execution.startDomain<MapAndStampOutput>(mapper, compiledMapAndStamp, { granterId: granter, references: [references[0], references[2]] });
+    expect((await gapped.output).refusal).toMatch(/^-1: .*not contiguous/);
   });
 
   it("reports a program failure and a missing domainProgram as rejected output", async () => {
