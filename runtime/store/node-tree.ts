@@ -29,7 +29,10 @@ export interface NodeTable {
   adjustOwnedNodeCount(domainId: number, delta: number): void;
 }
 
-/** The committed tree. It starts with "/" owned by domain 0 and closed to everyone else. */
+/**
+ * The committed tree. Like xenstored's, it starts with "/", "/tool" and "/tool/xenstored",
+ * owned by domain 0 and closed to everyone else.
+ */
 /** The special nodes a watch can name; each has a permission list deciding who sees its events. */
 export const specialNodePaths = ["@introduceDomain", "@releaseDomain"] as const;
 const initialSpecialPermissions: StorePermissionList = [{ domainId: 0, access: "n" }];
@@ -43,8 +46,12 @@ export class NodeTree implements NodeTable {
   private generationCounter = 0;
 
   constructor() {
-    this.nodes.set("/", { value: new Uint8Array(0), permissions: [{ domainId: 0, access: "n" }], children: [], generation: 0 });
-    this.ownedNodeCounts.set(0, 1);
+    const closed: StorePermissionList = [{ domainId: 0, access: "n" }];
+    const empty = new Uint8Array(0);
+    this.nodes.set("/", { value: empty, permissions: closed, children: ["tool"], generation: 0 });
+    this.nodes.set("/tool", { value: empty, permissions: closed, children: ["xenstored"], generation: 0 });
+    this.nodes.set("/tool/xenstored", { value: empty, permissions: closed, children: [], generation: 0 });
+    this.ownedNodeCounts.set(0, this.nodes.size);
   }
 
   read(path: string): StoreNode | undefined {
@@ -96,7 +103,7 @@ export function restoreNodeTree(
 ): NodeTree {
   const tree = new NodeTree();
   tree.nodes.clear();
-  tree.adjustOwnedNodeCount(0, -1);
+  tree.adjustOwnedNodeCount(0, -tree.ownedNodeCount(0));
   for (const { path, node } of nodes) {
     tree.nodes.set(path, node);
     tree.adjustOwnedNodeCount(node.permissions[0]?.domainId ?? 0, 1);

@@ -23,6 +23,13 @@ describe("store node operations", () => {
     expect(expectOk(toolstack.directory("/a"))).toEqual(["b"]);
   });
 
+  it("starts with xenstored's initial nodes, closed to guests", () => {
+    const fixture = createStoreFixture();
+    expect(expectOk(fixture.toolstack.directory("/tool"))).toEqual(["xenstored"]);
+    expect(expectOk(fixture.toolstack.getPermissions("/tool/xenstored"))).toEqual([{ domainId: 0, access: "n" }]);
+    expect(errorOf(fixture.guest(1).read("/tool/xenstored"))).toBe("EACCES");
+  });
+
   it("reports ENOENT for reading an absent node", () => {
     const { toolstack } = createStoreFixture();
     expect(errorOf(toolstack.read("/nothing"))).toBe("ENOENT");

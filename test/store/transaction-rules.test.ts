@@ -133,10 +133,18 @@ describe("store transaction rules", () => {
     expect(new TextDecoder().decode(reply.payload)).toBe("EBUSY\0");
   });
 
-  it("answers ENOENT for an unknown transaction id", () => {
+  it("answers ENOENT for an unknown transaction id, whatever the request", () => {
     const { toolstack } = createStoreFixture();
     expect(errorOf(toolstack.read("/", 4242))).toBe("ENOENT");
     expect(errorOf(toolstack.endTransaction(4242, true))).toBe("ENOENT");
+    const reply = toolstack.connection.handle({ type: 10, requestId: 1, transactionId: 4242, payload: new TextEncoder().encode("1\0") });
+    expect(new TextDecoder().decode(reply.payload)).toBe("ENOENT\0");
+  });
+
+  it("ignores the transaction id of WATCH and UNWATCH", () => {
+    const { toolstack } = createStoreFixture();
+    const reply = toolstack.connection.handle({ type: 4, requestId: 1, transactionId: 4242, payload: new TextEncoder().encode("/w\0t\0") });
+    expect(new TextDecoder().decode(reply.payload)).toBe("OK\0");
   });
 
   it("keeps transactions private to their connection", () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, tru
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { StoreJournalError, journalFileName, snapshotFileName } from "../../../runtime/store/journal/journal-file.js";
+import { JournalFile, StoreJournalError, journalFileName, snapshotFileName } from "../../../runtime/store/journal/journal-file.js";
 import { StoreClient } from "../../../runtime/store/store-client.js";
 import { XenStore } from "../../../runtime/store/store.js";
 import { errorOf, expectOk } from "../store-fixture.js";
@@ -204,6 +204,22 @@ describe("store journal recovery", () => {
     writeFileSync(path, bytes);
     expect(() => XenStore.open({ journalDirectory: directory })).toThrow(StoreJournalError);
     expect(() => XenStore.open({ journalDirectory: directory })).toThrow(/snapshot .* is damaged/);
+  });
+
+  it("keeps working with fsync after every record", () => {
+    const directory = createJournalDirectory();
+    const store = XenStore.open({ journalDirectory: directory, flushJournalToDisk: true });
+    const client = StoreClient.connect(store, { domainId: 0, privileged: true });
+    expectOk(client.write("/synced", "1"));
+    const reopened = openClient(directory);
+    expect(expectOk(reopened.client.readText("/synced"))).toBe("1");
+  });
+
+  it("refuses to append to a closed journal with a StoreJournalError", () => {
+    const directory = createJournalDirectory();
+    const { journal } = JournalFile.open(directory, { flushToDisk: false });
+    journal.close();
+    expect(() => journal.append([{ kind: "remove", path: "/x" }])).toThrow(StoreJournalError);
   });
 
   it("reports an unusable journal directory as a StoreJournalError", () => {
