@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readAuditLog } from "../../runtime/audit/audit-log-reader.js";
 import { AuditLogWriter } from "../../runtime/audit/audit-log-writer.js";
 import type { AuditDecisionRecord } from "../../runtime/audit/audit-record.js";
-import { GrantStatus, Hypervisor } from "../../runtime/hypervisor/index.js";
+import { GrantStatus, Hypervisor, policyAllowed } from "../../runtime/hypervisor/index.js";
 import { DomainStartGate } from "../../runtime/policy/domain-start-gate.js";
 import { PolicyEngine } from "../../runtime/policy/policy-engine.js";
 import { PolicyEnforcingHypervisorHooks } from "../../runtime/policy/hypervisor-policy-hooks.js";
@@ -118,7 +118,7 @@ describe("type enforcement at the hypervisor hooks", () => {
     expect(decisions().filter((record) => record.operation === "grant-map")).toHaveLength(1);
   });
 
-  it("checks sends, audits only the first allowed send per pair, and allocates no decision per send", () => {
+  it("checks sends and audits only the first allowed send per pair", () => {
     const { hypervisor } = createHost();
     const port = hypervisor.allocateUnboundPort(1, 2);
     if (!port.ok) throw new Error(port.reason);
@@ -126,6 +126,14 @@ describe("type enforcement at the hypervisor hooks", () => {
     if (!bound.ok) throw new Error(bound.reason);
     for (let index = 0; index < 5; index++) expect(hypervisor.sendEvent(2, bound.port).ok).toBe(true);
     expect(decisions().filter((record) => record.operation === "evtchn-send")).toHaveLength(2);
+  });
+
+  it("answers repeated allowed checks with the hypervisor's one shared allow value", () => {
+    const { hooks, guest, driver } = createHost({ auditAllowed: "first-per-pair" });
+    const first = hooks.checkGrantMap({ mapper: driver, granter: guest, grantReference: 8, writable: true });
+    expect(first).toBe(policyAllowed);
+    expect(hooks.checkEventChannelSend({ sender: driver, receiver: guest, port: 1 })).toBe(policyAllowed);
+    expect(engine.decideTypeEnforcement(hooks.subjectOf(driver), hooks.subjectOf(guest))).toBe(engine.decideTypeEnforcement(hooks.subjectOf(driver), hooks.subjectOf(guest)));
   });
 
   it("recomputes a domain's subject when a domain id is reused with other labels", () => {
