@@ -1,6 +1,6 @@
 // Appends audit records to a JSON-lines file, one synchronous write per record, so every
 // decision is on disk (or, with "fsync", on stable storage) before the caller proceeds.
-import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, fstatSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { findLastSequenceNumber } from "./audit-log-scan.js";
 import type { AuditEntry, AuditRecord } from "./audit-record.js";
 
@@ -58,17 +58,68 @@ function inspectExistingLog(fd: number): ExistingLogState {
   }
 }
 
+/** Refused open: another live process holds the log (two writers would break the sequence). */
+export class AuditLogLockedError extends Error {
+  constructor(path: string, holder: number) {
+    super(`audit log ${path} is already open for writing by process ${holder}`);
+    this.name = "AuditLogLockedError";
+  }
+}
+
+/** Removes the lock file; one already gone (removed by hand) is not an error. */
+function releaseWriterLock(lockPath: string): void {
+  try {
+    unlinkSync(lockPath);
+  } catch (error) {
+    if ((error as { readonly code?: unknown }).code !== "ENOENT") throw error;
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    // Signal 0 only asks whether the process exists; nothing is sent.
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { readonly code?: unknown }).code === "EPERM";
+  }
+}
+
+/**
+ * Takes `<log>.lock`, holding this process's pid. A lock left by a process that no longer
+ * exists (a crash) is taken over; a live holder's lock is refused.
+ */
+function acquireWriterLock(path: string): string {
+  const lockPath = `${path}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return lockPath;
+    } catch (error) {
+      if ((error as { readonly code?: unknown }).code !== "EEXIST") throw error;
+      const holder = Number(readFileSync(lockPath, "utf8").trim());
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) throw new AuditLogLockedError(path, holder);
+      unlinkSync(lockPath);
+    }
+  }
+  throw new AuditLogLockedError(path, -1);
+}
+
 export class AuditLogWriter implements AuditSink {
   readonly path: string;
   private readonly fd: number;
   private readonly now: () => number;
   private readonly fsync: boolean;
+  private readonly lockPath: string;
   private nextSeq: number;
   private closed = false;
 
-  private constructor(path: string, fd: number, options: AuditLogWriterOptions, lastSeq: number) {
+  private constructor(path: string, fd: number, lockPath: string, options: AuditLogWriterOptions, lastSeq: number) {
     this.path = path;
     this.fd = fd;
+    this.lockPath = lockPath;
     this.now = options.now;
     this.fsync = options.durability === "fsync";
     this.nextSeq = lastSeq + 1;
@@ -77,17 +128,26 @@ export class AuditLogWriter implements AuditSink {
   /**
    * Opens (creating if needed) the log for appending. Existing records are kept; a torn last
    * line is terminated, not rewritten, and declared by the log-opened record that follows.
+   * One writer at a time: a second open while the first is live throws AuditLogLockedError.
    */
   static open(path: string, options: AuditLogWriterOptions): AuditLogWriter {
-    const fd = openSync(path, "a+");
+    const lockPath = acquireWriterLock(path);
+    let fd: number;
+    try {
+      fd = openSync(path, "a+");
+    } catch (error) {
+      releaseWriterLock(lockPath);
+      throw error;
+    }
     try {
       const existing = inspectExistingLog(fd);
-      const writer = new AuditLogWriter(path, fd, options, existing.lastSeq);
+      const writer = new AuditLogWriter(path, fd, lockPath, options, existing.lastSeq);
       if (existing.tornFragmentBytes > 0) writeSync(fd, "\n");
       writer.writeRecord({ seq: writer.nextSeq++, time: writer.now(), kind: "log-opened", tornFragmentBytes: existing.tornFragmentBytes });
       return writer;
     } catch (error) {
       closeSync(fd);
+      releaseWriterLock(lockPath);
       throw error;
     }
   }
@@ -109,6 +169,7 @@ export class AuditLogWriter implements AuditSink {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
+    releaseWriterLock(this.lockPath);
   }
 
   private writeRecord(record: AuditRecord): void {

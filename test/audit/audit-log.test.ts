@@ -1,10 +1,11 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readAuditLog } from "../../runtime/audit/audit-log-reader.js";
 import { scanAuditLogText } from "../../runtime/audit/audit-log-scan.js";
-import { AuditLogWriter } from "../../runtime/audit/audit-log-writer.js";
+import { AuditLogLockedError, AuditLogWriter } from "../../runtime/audit/audit-log-writer.js";
 import type { AuditEntry } from "../../runtime/audit/audit-record.js";
 
 let directory: string;
@@ -171,6 +172,29 @@ describe("audit log writer and reader", () => {
     expect(reopened.upcomingSeq).toBe(2_003);
     reopened.close();
     expect(readAuditLog(path).problems).toEqual([]);
+  });
+});
+
+describe("audit log single writer", () => {
+  it("refuses a second writer while the first is open, and allows one after close", () => {
+    const path = join(directory, "audit.jsonl");
+    const first = AuditLogWriter.open(path, { now });
+    expect(() => AuditLogWriter.open(path, { now })).toThrow(AuditLogLockedError);
+    expect(() => AuditLogWriter.open(path, { now })).toThrow(`audit log ${path} is already open for writing by process ${process.pid}`);
+    first.close();
+    AuditLogWriter.open(path, { now }).close();
+    expect(readAuditLog(path).records.map((record) => record.seq)).toEqual([1, 2]);
+  });
+
+  it("takes over a lock left by a process that crashed", () => {
+    const path = join(directory, "audit.jsonl");
+    const finished = spawnSync(process.execPath, ["-e", ""]);
+    writeFileSync(`${path}.lock`, String(finished.pid));
+    const writer = AuditLogWriter.open(path, { now });
+    writer.append(reset);
+    writer.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    expect(readAuditLog(path).records).toHaveLength(2);
   });
 });
 
