@@ -91,6 +91,8 @@ export interface BrokerOptions {
 }
 
 const maximumGuestDomainId = 0x7fef;
+/** Instance labels are policy label names; they are stored space-separated for recovery. */
+const instanceLabelPattern = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
 export function connectionKey(resourceClass: string, frontendDomainId: number, id: string): string {
   return `${resourceClass}/${frontendDomainId}/${id}`;
@@ -179,6 +181,8 @@ export class Broker {
     }
     const parameters = this.checkParameters(resourceClass, request.parameters);
     if (!parameters.ok) return { outcome: "failed", problem: parameters.problem };
+    const badLabel = (request.resourceLabels ?? []).find((label) => !instanceLabelPattern.test(label));
+    if (badLabel !== undefined) return { outcome: "failed", problem: createBrokerProblem("invalidParameters", "resourceLabels", `${JSON.stringify(badLabel)} is not a label name`) };
     const id = parameters.id;
     const key = connectionKey(resourceClass.name, request.frontendDomain.id, id);
     if (this.live.has(key)) return { outcome: "failed", problem: createBrokerProblem("alreadyConnected", key, `${key} is already connected`) };

@@ -231,6 +231,7 @@ describe("broker connect: bad requests", () => {
     expect(broker.connect({ principal: "xl", resourceClass: "vtpm", frontendDomain: guestA, backendDomain: driver, parameters: { devid: "0" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB110" } });
     expect(connectDisk({ parameters: { devid: "../etc" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB111" } });
     expect(connectDisk({ parameters: { devid: "1", state: "4" } })).toMatchObject({ outcome: "failed", problem: { code: "PDB111", message: expect.stringContaining("unknown parameter 'state'") } });
+    expect(connectDisk({ resourceLabels: ["disk plain"] })).toMatchObject({ outcome: "failed", problem: { code: "PDB111", path: "resourceLabels" } });
     expect(connectDisk({ frontendDomain: { id: -1, name: "guest-x", labels: [] } })).toMatchObject({ outcome: "failed", problem: { code: "PDB114" } });
     expect(connectDisk({ backendDomain: { id: 70000, name: "driver", labels: [] } })).toMatchObject({ outcome: "failed", problem: { code: "PDB114" } });
     expect(store.listNodePaths().filter((path) => path.startsWith("/local"))).toEqual([]);
