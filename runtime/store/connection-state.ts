@@ -146,12 +146,13 @@ export class StoreConnectionState implements StoreConnection, OperationCaller {
         transaction.mutations.push(mutation);
       }
       for (const change of plan.changes) transaction.changes.push(change);
-      return { ok: true, payload: plan.reply };
+      return plan;
     }
     const plan = planNodeOperation(this.store.committedTree, this, quotas, request.type, request.payload);
     if (!plan.ok) return plan;
     this.store.commit(plan.mutations, plan.changes);
-    return { ok: true, payload: plan.reply };
+    // The plan carries the reply payload already: no second object per request.
+    return plan;
   }
 
   /**
@@ -224,6 +225,13 @@ export class StoreConnectionState implements StoreConnection, OperationCaller {
     this.transactions.delete(transaction.id);
     if (decision === "F") return { ok: true, payload: okReplyPayload };
     if (!transaction.overlay.isStillConsistent()) return { ok: false, error: "EAGAIN" };
+    // Each transaction checked the node quota against the state it started from; several
+    // committing in turn must not add up to more than the quota allows.
+    if (!this.privileged) {
+      const added = transaction.overlay.ownedNodeDelta(this.domainId);
+      const limit = this.store.enforcedQuotasFor(this.domainId).nodesPerDomain;
+      if (added > 0 && this.store.committedTree.ownedNodeCount(this.domainId) + added > limit) return { ok: false, error: "ENOSPC" };
+    }
     this.store.commit(transaction.mutations, transaction.changes);
     return { ok: true, payload: okReplyPayload };
   }

@@ -22,7 +22,7 @@ import {
   encodeWireText,
   okReplyPayload,
 } from "./wire-arguments.js";
-import { XsMessageType, xsPayloadMaxBytes } from "./wire-types.js";
+import { XsMessageType, xsErrorNames, xsPayloadMaxBytes } from "./wire-types.js";
 import type { XsErrorName } from "./wire-types.js";
 
 /** Who is asking: the identity permissions and quotas are checked against. */
@@ -41,7 +41,7 @@ export interface StoreChange {
 export type PlannedOperation =
   | {
       readonly ok: true;
-      readonly reply: Uint8Array;
+      readonly payload: Uint8Array;
       readonly mutations: readonly StoreMutation[];
       readonly changes: readonly StoreChange[];
     }
@@ -50,16 +50,19 @@ export type PlannedOperation =
 const noMutations: readonly StoreMutation[] = [];
 const noChanges: readonly StoreChange[] = [];
 
+// Failures are shared objects: a flood of bad requests allocates nothing per request for them.
+const failures = new Map<XsErrorName, PlannedOperation>(xsErrorNames.map((error) => [error, { ok: false, error }]));
+
 function fail(error: XsErrorName): PlannedOperation {
-  return { ok: false, error };
+  return failures.get(error)!;
 }
 
 function answer(reply: Uint8Array): PlannedOperation {
-  return { ok: true, reply, mutations: noMutations, changes: noChanges };
+  return { ok: true, payload: reply, mutations: noMutations, changes: noChanges };
 }
 
 function change(mutations: readonly StoreMutation[], changes: readonly StoreChange[]): PlannedOperation {
-  return { ok: true, reply: okReplyPayload, mutations, changes };
+  return { ok: true, payload: okReplyPayload, mutations, changes };
 }
 
 /** True for the message types planNodeOperation handles. */

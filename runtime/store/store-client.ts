@@ -149,7 +149,13 @@ export class StoreClient {
     for (let attempt = 0; attempt < maximumAttempts; attempt++) {
       const started = this.startTransaction();
       if (!started.ok) return started;
-      outcome = body(started.value);
+      try {
+        outcome = body(started.value);
+      } catch (error) {
+        // An exception from the body must not leave the transaction open (it counts against quota).
+        this.endTransaction(started.value, false);
+        throw error;
+      }
       if (!outcome.ok) {
         this.endTransaction(started.value, false);
         return outcome;

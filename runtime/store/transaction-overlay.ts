@@ -56,6 +56,11 @@ export class TransactionOverlay implements NodeTable {
     this.ownedNodeDeltas.set(domainId, (this.ownedNodeDeltas.get(domainId) ?? 0) + delta);
   }
 
+  /** How many more nodes the domain owns with this transaction's changes than without them. */
+  ownedNodeDelta(domainId: number): number {
+    return this.ownedNodeDeltas.get(domainId) ?? 0;
+  }
+
   /** True when every node the transaction looked up still has the generation it saw. */
   isStillConsistent(): boolean {
     for (const [path, generation] of this.accessedGenerations) {

@@ -32,6 +32,23 @@ describe("store quota rules", () => {
     expect(errorOf(guest.read("a"))).toBe("ENOENT");
   });
 
+  it("rechecks the node quota at commit so that concurrent transactions cannot add up past it", () => {
+    const fixture = createStoreFixture({ quotas: { nodesPerDomain: 6 } });
+    const guest = fixture.guest(1);
+    expectOk(guest.mkdir("p"));
+    expectOk(guest.mkdir("q"));
+    const first = expectOk(guest.startTransaction());
+    const second = expectOk(guest.startTransaction());
+    for (const name of ["1", "2"]) {
+      expectOk(guest.write(`p/${name}`, "x", first));
+      expectOk(guest.write(`q/${name}`, "x", second));
+    }
+    expectOk(guest.endTransaction(first, true));
+    expect(errorOf(guest.endTransaction(second, true))).toBe("ENOSPC");
+    expect(errorOf(guest.read("q/1"))).toBe("ENOENT");
+    expect(fixture.store.countNodesOwnedBy(1)).toBe(5);
+  });
+
   it("limits watches per domain with E2BIG", () => {
     const fixture = createStoreFixture({ quotas: { watchesPerDomain: 2 } });
     const guest = fixture.guest(1);

@@ -99,6 +99,19 @@ describe("store transaction rules", () => {
     expect(expectOk(toolstack.readText("/n"))).toBe("11");
   });
 
+  it("aborts the helper's transaction when its body throws", () => {
+    const fixture = createStoreFixture({ quotas: { transactionsPerConnection: 1 } });
+    const guest = fixture.guest(1);
+    expect(() =>
+      guest.transaction((transaction) => {
+        expectOk(guest.write("x", "1", transaction));
+        throw new Error("body failed");
+      }),
+    ).toThrow("body failed");
+    expect(errorOf(guest.read("x"))).toBe("ENOENT");
+    expectOk(guest.startTransaction());
+  });
+
   it("fires a transaction's watch events only on a successful commit", () => {
     const { toolstack } = createStoreFixture();
     expectOk(toolstack.watch("/ev", "t"));
