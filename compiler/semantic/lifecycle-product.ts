@@ -22,8 +22,17 @@ export interface Deadlock {
   readonly path: readonly ProductMove[];
 }
 
+/** A move that reads a peer key the peer has not published yet on some reachable path. */
+export interface UnpublishedRead {
+  readonly move: ProductMove;
+  readonly key: string;
+  /** The moves before the offending one. */
+  readonly path: readonly ProductMove[];
+}
+
 export interface ProductExploration {
   readonly deadlocks: readonly Deadlock[];
+  readonly unpublishedReads: readonly UnpublishedRead[];
   readonly exploredStates: number;
   /** True when the search stopped at `maximumStates`; deadlocks found so far are still real. */
   readonly truncated: boolean;
@@ -71,6 +80,8 @@ export function exploreLifecycleProduct(
   const seen = new Set<string>([keyOf(initial)]);
   const queue: SearchNode[] = [{ state: initial, parent: undefined, move: undefined }];
   const deadlocks: Deadlock[] = [];
+  const unpublishedReads: UnpublishedRead[] = [];
+  const reportedReads = new Set<string>();
   let truncated = false;
   for (let head = 0; head < queue.length; head++) {
     const node = queue[head];
@@ -79,6 +90,13 @@ export function exploreLifecycleProduct(
     const closed = node.state.states[0] === machines[0].closedState && node.state.states[1] === machines[1].closedState;
     if (moves.length === 0 && !closed) deadlocks.push({ state: node.state, path: pathTo(node) });
     for (const move of moves) {
+      const peerKeys = node.state.publishedKeys[move.side === 0 ? 1 : 0];
+      for (const key of move.transition.requiredPeerKeys ?? []) {
+        const identity = `${move.side}|${move.transition.from}|${move.transition.to}|${key}`;
+        if (peerKeys.has(key) || reportedReads.has(identity)) continue;
+        reportedReads.add(identity);
+        unpublishedReads.push({ move, key, path: pathTo(node) });
+      }
       const next = applyMove(node.state, move);
       const key = keyOf(next);
       if (seen.has(key)) continue;
@@ -90,7 +108,7 @@ export function exploreLifecycleProduct(
       queue.push({ state: next, parent: node, move });
     }
   }
-  return { deadlocks, exploredStates: seen.size, truncated };
+  return { deadlocks, unpublishedReads, exploredStates: seen.size, truncated };
 }
 
 function pathTo(node: SearchNode): ProductMove[] {

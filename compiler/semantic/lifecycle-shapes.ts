@@ -18,6 +18,8 @@ export interface LifecycleTransitionShape {
   readonly guard: PeerGuard | undefined;
   /** Store keys this role has written (in the same transaction) when it enters `to`. */
   readonly publishes: readonly string[];
+  /** Peer keys this transition reads that the peer must have published before (checked by the product search). */
+  readonly requiredPeerKeys?: readonly string[];
 }
 
 /** A condition over the peer: its current state and the keys it has published so far. */

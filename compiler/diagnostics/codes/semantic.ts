@@ -48,7 +48,6 @@ export const semanticDiagnostics = defineDiagnostics({
   PD3014: { slug: "ring-slot-too-large", severity: "error", summary: "Not even one slot fits in the ring at some page order." },
   PD3015: { slug: "invalid-stream", severity: "error", summary: "A byte-stream direction needs a byte array of power-of-two length and u32 producer and consumer indices of its layout." },
   PD3016: { slug: "invalid-packet-part", severity: "error", summary: "A packet part's slot type must be a message carried in that direction of the ring." },
-  PD3017: { slug: "misaligned-field", severity: "warning", summary: "A field lands at an offset that differs between ABIs; declare explicit padding or reorder to make the layout portable." },
   // Lifecycle.
   PD4001: { slug: "unknown-state", severity: "error", summary: "A lifecycle names a state that is not a XenBus state." },
   PD4002: { slug: "unreachable-state", severity: "warning", summary: "A state appears in a role's machine but no transition path from Initialising reaches it." },
