@@ -112,9 +112,9 @@ function resolvePageOrders(context: ProtocolContext, range: Expression): { order
   const bound = range.end;
   if (bound.kind === "MemberExpression" && bound.object.kind === "NameExpression" && context.roles.has(bound.object.name.text)) {
     const role = bound.object.name.text;
-    const keyModel = context.storeKeys.get(role)?.get(bound.member.text);
+    const keyModel = context.findStoreKey(role, bound.member.text);
     if (keyModel === undefined) {
-      context.sink.report("PD2032", bound.member.span, `role ${role} declares no store key '${bound.member.text}'${didYouMean(bound.member.text, context.storeKeys.get(role)?.keys() ?? [])}`);
+      context.sink.report("PD2032", bound.member.span, `role ${role} declares no store key '${bound.member.text}'${didYouMean(bound.member.text, context.storeKeyNames(role))}`);
       return undefined;
     }
     const upper = storeKeyUpperBound(context, keyModel);

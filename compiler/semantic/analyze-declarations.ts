@@ -18,7 +18,15 @@ export function collectRoles(context: ProtocolContext): void {
   }
   const first = rolesMembers[0];
   if (first === undefined) {
-    context.sink.report("PD2006", context.protocol.name.span, `protocol ${context.name} declares no roles; add e.g. \`roles frontend, backend;\``);
+    // A protocol of only constants, enums and structs is a library of types and needs no roles.
+    const needsRoles = context.protocol.members.find((member) =>
+      (member.kind === "StructDeclaration" && member.isMessage) || member.kind === "RingDeclaration" || member.kind === "StreamDeclaration" ||
+      member.kind === "StoreDeclaration" || member.kind === "LifecycleDeclaration" || member.kind === "GuaranteeDeclaration");
+    if (needsRoles !== undefined) {
+      context.sink.report("PD2006", context.protocol.name.span, `protocol ${context.name} declares no roles; add e.g. \`roles frontend, backend;\``, {
+        related: [{ span: needsRoles.span, message: "this member needs roles" }],
+      });
+    }
     return;
   }
   for (const role of first.roles) {

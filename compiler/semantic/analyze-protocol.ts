@@ -22,12 +22,13 @@ export function analyzeProtocol(declaration: ProtocolDeclaration, file: string, 
   collectAbis(context);
   foldAllConstants(context);
   analyzeAllEnums(context);
-  analyzeAllRecords(context);
+  // Record constraints may read store keys (`nr_segments <= backend.feature-max-indirect-segments`).
   collectStoreKeys(context);
+  analyzeAllRecords(context);
   checkStoreSchemas(context);
   if (context.abiSelector !== undefined) {
     const keys = context.storeKeys.get(context.abiSelector.role);
-    if (keys !== undefined && !keys.has(context.abiSelector.key)) {
+    if (keys !== undefined && context.findStoreKey(context.abiSelector.role, context.abiSelector.key) === undefined) {
       const selector = declaration.members.find((member) => member.kind === "AbiDeclaration")?.selector;
       sink.report("PD2032", selector?.span ?? declaration.name.span, `role ${context.abiSelector.role} declares no store key '${context.abiSelector.key}' to select the ABI${didYouMean(context.abiSelector.key, keys.keys())}`);
     }

@@ -105,6 +105,7 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
   let ordered: boolean | undefined;
   let deadlineNanoseconds: bigint | undefined;
   let outstandingLimit: bigint | undefined;
+  let outstandingIsRingCapacity = false;
   for (const member of exchange.members) {
     switch (member.kind) {
       case "CorrelateMember": {
@@ -134,6 +135,17 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
       }
       case "OutstandingMember": {
         if (!once("outstanding bound", member.span)) break;
+        const limit = unwrap(member.limit);
+        if (limit.kind === "CallExpression" && limit.callee.text === "entries") {
+          // `entries(ring)`: as many as the ring holds at its negotiated order, the natural bound.
+          const argument = limit.arguments[0];
+          if (limit.arguments.length !== 1 || argument?.kind !== "NameExpression" || argument.name.text !== ring.name) {
+            context.sink.report("PD4025", member.limit.span, `write the ring's own capacity as entries(${ring.name})`);
+            break;
+          }
+          outstandingIsRingCapacity = true;
+          break;
+        }
         const folded = constantFolderFor(context).fold(member.limit);
         if (folded === undefined) break;
         const capacity = Math.max(...[...ring.geometry.values()].flatMap((geometry) => geometry.byOrder.map((order) => order.entries)));
@@ -146,7 +158,7 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
       }
     }
   }
-  return { ring: ring.name, span: exchange.span, requestMessage: request.name, responseMessage: response.name, correlation, exactlyOnce, ordered, deadlineNanoseconds, outstandingLimit };
+  return { ring: ring.name, span: exchange.span, requestMessage: request.name, responseMessage: response.name, correlation, exactlyOnce, ordered, deadlineNanoseconds, outstandingLimit, outstandingIsRingCapacity };
 }
 
 function collectCorrelation(context: ProtocolContext, condition: Expression, request: RecordModel, response: RecordModel, into: { responseField: string; requestField: string }[]): void {

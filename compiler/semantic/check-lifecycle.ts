@@ -111,8 +111,8 @@ interface BuiltMachine {
 
 function buildMachine(context: ProtocolContext, machine: RoleStateMachine, role: string, peer: string): BuiltMachine {
   const checker = new ExpressionChecker(context, { allowStates: true });
-  const ownKeys = context.storeKeys.get(role);
-  const peerKeys = context.storeKeys.get(peer);
+  const ownKeys = { has: (name: string) => context.findStoreKey(role, name) !== undefined, keys: () => context.storeKeyNames(role) };
+  const peerKeys = { has: (name: string) => context.findStoreKey(peer, name) !== undefined, get: (name: string) => context.findStoreKey(peer, name), keys: () => context.storeKeyNames(peer) };
   const mentioned = new Set<string>([initialXenbusState, closedXenbusState]);
   for (const transition of machine.transitions) {
     for (const state of [...transition.from, transition.to]) if (xenbusStateValue(state.text) !== undefined) mentioned.add(state.text);
@@ -125,8 +125,8 @@ function buildMachine(context: ProtocolContext, machine: RoleStateMachine, role:
     const fromValid = transition.from.map((state) => checkStateName(context, state)).every(Boolean);
     const toValid = checkStateName(context, transition.to);
     for (const key of transition.publishes) {
-      if (ownKeys?.has(key.text) !== true) {
-        context.sink.report("PD4007", key.span, `${role} publishes '${key.text}', which its store schema does not declare${didYouMean(key.text, ownKeys?.keys() ?? [])}`);
+      if (ownKeys.has(key.text) !== true) {
+        context.sink.report("PD4007", key.span, `${role} publishes '${key.text}', which its store schema does not declare${didYouMean(key.text, ownKeys.keys() ?? [])}`);
       }
     }
     const readKeys = new Set<string>();
@@ -136,8 +136,8 @@ function buildMachine(context: ProtocolContext, machine: RoleStateMachine, role:
         context.sink.report("PD4008", read.span, `a transition of ${role} reads the peer's keys, written \`${peer}.key\``);
         continue;
       }
-      if (peerKeys?.has(keyName.text) !== true) {
-        context.sink.report("PD4008", keyName.span, `${role} reads '${peer}.${keyName.text}', but ${peer}'s store schema does not declare it${didYouMean(keyName.text, peerKeys?.keys() ?? [])}`);
+      if (peerKeys.has(keyName.text) !== true) {
+        context.sink.report("PD4008", keyName.span, `${role} reads '${peer}.${keyName.text}', but ${peer}'s store schema does not declare it${didYouMean(keyName.text, peerKeys.keys() ?? [])}`);
         continue;
       }
       readKeys.add(keyName.text);
@@ -151,14 +151,14 @@ function buildMachine(context: ProtocolContext, machine: RoleStateMachine, role:
         const guardKeys = new Set<string>();
         guard = convertGuard(context, transition.guard, role, peer, guardKeys);
         for (const key of guardKeys) {
-          if (peerKeys?.has(key) !== true) context.sink.report("PD4008", transition.guard.span, `the guard reads '${peer}.${key}', which ${peer}'s store schema does not declare`);
+          if (peerKeys.has(key) !== true) context.sink.report("PD4008", transition.guard.span, `the guard reads '${peer}.${key}', which ${peer}'s store schema does not declare`);
           else readKeys.add(key);
         }
       }
       guardOk = guard !== undefined;
     }
     const required = [...readKeys].filter((key) => {
-      const model = peerKeys?.get(key);
+      const model = peerKeys.get(key);
       return model !== undefined && !model.optional && model.defaultValue === undefined;
     });
     const sources = transition.fromAnyState ? states.filter((state) => state !== transition.to.text && state !== closedXenbusState) : transition.from.map((state) => state.text);

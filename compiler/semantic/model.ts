@@ -260,6 +260,8 @@ export interface ExchangeModel {
   readonly ordered: boolean | undefined;
   readonly deadlineNanoseconds: bigint | undefined;
   readonly outstandingLimit: bigint | undefined;
+  /** `outstanding at most entries(ring)`: bounded by the ring's entries at the negotiated order. */
+  readonly outstandingIsRingCapacity: boolean;
 }
 
 export type GuaranteeSubjectModel =
