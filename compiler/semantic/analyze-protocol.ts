@@ -25,7 +25,6 @@ export function analyzeProtocol(declaration: ProtocolDeclaration, file: string, 
   // Record constraints may read store keys (`nr_segments <= backend.feature-max-indirect-segments`).
   collectStoreKeys(context);
   analyzeAllRecords(context);
-  checkStoreSchemas(context);
   if (context.abiSelector !== undefined) {
     const keys = context.storeKeys.get(context.abiSelector.role);
     if (keys !== undefined && context.findStoreKey(context.abiSelector.role, context.abiSelector.key) === undefined) {
@@ -36,6 +35,8 @@ export function analyzeProtocol(declaration: ProtocolDeclaration, file: string, 
   analyzeRings(context);
   analyzeStreams(context);
   analyzePackets(context);
+  // Feature keys may enable packet parts, so the store's details come after the packets.
+  checkStoreSchemas(context);
   const lifecycle = checkLifecycle(context);
   const exchanges = checkExchanges(context);
   const guarantees = checkGuarantees(context);

@@ -131,9 +131,15 @@ function checkStoreSchema(context: ProtocolContext, role: string, declaration: S
         continue;
       }
       const record = context.recordModels.get(messageName.text);
+      const packet = context.packetModels.get(messageName.text);
+      if (packet !== undefined) {
+        const parts = packet.parts.map((part) => part.name);
+        if (!parts.includes(caseName.text)) context.sink.report("PD2032", caseName.span, `packet ${packet.name} has no part '${caseName.text}'${didYouMean(caseName.text, parts)}`);
+        continue;
+      }
       if (record === undefined) {
-        const messages = [...context.recordModels.values()].filter((candidate) => candidate.isMessage).map((candidate) => candidate.name);
-        if (!context.declarations.has(messageName.text)) context.sink.report("PD2001", messageName.span, `unknown message '${messageName.text}'${didYouMean(messageName.text, messages)}`);
+        const targets = [...context.declarations.values()].filter((candidate) => candidate.kind === "StructDeclaration" || candidate.kind === "PacketDeclaration").map((candidate) => candidate.name.text);
+        if (!context.declarations.has(messageName.text)) context.sink.report("PD2001", messageName.span, `unknown message '${messageName.text}'${didYouMean(messageName.text, targets)}`);
         continue;
       }
       const labels = record.switches.flatMap((entry) => entry.cases.flatMap((item) => item.labels));

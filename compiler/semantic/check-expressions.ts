@@ -83,6 +83,7 @@ export const builtinFunctions: ReadonlyMap<string, BuiltinSignature> = new Map<s
   ["consumed", { parameters: ["record"], result: eventType, summary: "the peer consumed (copied) the request's slot" }],
   ["unchanged", { parameters: ["record"], result: booleanType, summary: "the message's slot still holds the bytes first published" }],
   ["entries", { parameters: ["channel"], result: untypedInteger, summary: "number of entries of the ring at its negotiated page order" }],
+  ["dropped_as_malformed", { parameters: ["packet"], result: eventType, summary: "the receiver dropped the packet as malformed" }],
   ["count", { parameters: ["collection"], result: untypedInteger, summary: "number of slots of a repeated packet part (or elements of an array)" }],
   ["sum", { parameters: ["collection"], result: untypedInteger, summary: "sum of an integer field across a repeated packet part" }],
 ]);
@@ -194,6 +195,7 @@ export class ExpressionChecker {
         case "EnumDeclaration": return { kind: "enum-type", enumName: name.text };
         case "RingDeclaration":
         case "StreamDeclaration": return { kind: "channel", channel: name.text };
+        case "PacketDeclaration": return { kind: "packet", packet: name.text };
         default:
           return this.report("PD2036", name.span, `'${name.text}' is a ${describeDeclarationKind(declaration)} type, not a value here`);
       }
@@ -242,6 +244,13 @@ export class ExpressionChecker {
         if (field !== undefined) return field.type;
         return this.report("PD2032", member.span, `stream ${object.channel} has no field '${member.text}'${didYouMean(member.text, fields?.keys() ?? [])}`);
       }
+      case "packet": {
+        const packet = this.context.packetModels.get(object.packet);
+        const part = packet?.parts.find((candidate) => candidate.name === member.text);
+        if (part === undefined) return this.report("PD2032", member.span, `packet ${object.packet} has no part '${member.text}'${didYouMean(member.text, packet?.parts.map((entry) => entry.name) ?? [])}`);
+        const element: ValueType = { kind: "record", recordName: part.slotMessage };
+        return part.repeated ? { kind: "sequence", element, maximumLength: packetPartMaximum(this.context, object.packet) } : element;
+      }
       case "enum-type": {
         const enumModel = this.context.enumModels.get(object.enumName);
         const found = enumModel?.members.find((candidate) => candidate.name === member.text);
@@ -256,6 +265,12 @@ export class ExpressionChecker {
   private inferCall(expression: CallExpression, scope: Scope | undefined): ValueType {
     const signature = builtinFunctions.get(expression.callee.text);
     const argumentTypes = expression.arguments.map((argument) => this.check(argument, scope));
+    if (expression.callee.text === "old") {
+      // old(x): the value x had at the previous observation of the same subject; same type as x.
+      const [argument] = argumentTypes;
+      if (argumentTypes.length !== 1 || argument === undefined) return this.report("PD2035", expression.span, "old takes one argument: a field of the guarantee's subject");
+      return argument;
+    }
     if (signature === undefined) {
       return this.report("PD2034", expression.callee.span, `unknown function '${expression.callee.text}'${didYouMean(expression.callee.text, builtinFunctions.keys())}`);
     }
@@ -411,6 +426,14 @@ export class ExpressionChecker {
       default: return 1;
     }
   }
+}
+
+/** The most slots a repeated part can span: the entries of the smallest ring it travels on. */
+export function packetPartMaximum(context: ProtocolContext, packetName: string): number {
+  const packet = context.packetModels.get(packetName);
+  const ring = packet === undefined ? undefined : context.ringModels.get(packet.ring);
+  if (ring === undefined) return 1;
+  return Math.min(...[...ring.geometry.values()].flatMap((geometry) => geometry.byOrder.map((order) => order.entries)));
 }
 
 export function storeKeyValueType(type: import("./model.js").StoreValueTypeModel): ValueType {

@@ -41,7 +41,7 @@ export const semanticDiagnostics = defineDiagnostics({
   PD3002: { slug: "invalid-padding-size", severity: "error", summary: "Explicit padding must be a constant between 1 and 4096 bytes." },
   PD3003: { slug: "record-too-large", severity: "error", summary: "A record is larger than 4032 bytes, so it cannot travel in a one-page ring slot." },
   PD3004: { slug: "empty-record", severity: "error", summary: "A struct or message has no fields (C gives it no portable size)." },
-  PD3010: { slug: "ring-incomplete", severity: "error", summary: "A ring must name exactly one request message, one response message and one page-order range." },
+  PD3010: { slug: "ring-incomplete", severity: "error", summary: "A ring must name at least one request and one response message and exactly one page-order range." },
   PD3011: { slug: "ring-message-not-message", severity: "error", summary: "A ring's request and response must be `message` declarations." },
   PD3012: { slug: "ring-same-producer", severity: "error", summary: "A ring's request and response must be sent by different roles." },
   PD3013: { slug: "invalid-page-order-range", severity: "error", summary: "A ring's page-order range must be a non-empty range within 0 ..= 12 with bounded ends." },
@@ -72,7 +72,7 @@ export const semanticDiagnostics = defineDiagnostics({
   // Guarantees.
   PD4030: { slug: "duplicate-guarantee-id", severity: "error", summary: "Guarantee ids are stable blame identifiers and must be unique across the protocol." },
   PD4031: { slug: "unbounded-quantifier", severity: "error", summary: "A quantifier's range is not bounded by a constant or by a length field with a declared maximum." },
-  PD4032: { slug: "invalid-guarantee-subject", severity: "error", summary: "A guarantee subject must be a message, ring or stream of the protocol." },
+  PD4032: { slug: "invalid-guarantee-subject", severity: "error", summary: "A guarantee subject must be a message, packet, ring or stream of the protocol." },
   PD4033: { slug: "invalid-rate", severity: "error", summary: "A rate bound needs a positive constant count and a positive constant window." },
   PD4034: { slug: "not-an-event", severity: "error", summary: "`until`, `within` and rate statements need an event (answered, unmapped, notify, ...)." },
   // Resource classes and policies.
