@@ -216,7 +216,7 @@ function analyzePacket(context: ProtocolContext, packet: PacketDeclaration): voi
   const checker = new ExpressionChecker(context, { allowStates: false });
   const entries = new Map<string, ScopeEntry>();
   const parts: PacketPartModel[] = [];
-  const slotLimit = Math.min(...[...ring.geometry.values()].map((geometry) => geometry.slotSize));
+
   const smallestRing = Math.min(...[...ring.geometry.values()].flatMap((geometry) => geometry.byOrder.map((order) => order.entries)));
   for (const member of packet.members) {
     if (member.kind !== "PacketPart") continue;
@@ -226,9 +226,9 @@ function analyzePacket(context: ProtocolContext, packet: PacketDeclaration): voi
       context.sink.report("PD3016", member.slotType.span, `part '${member.name.text}' must be a message sent by ${producer} (the ${packet.direction} producer of ring ${ring.name})`);
       continue;
     }
-    const tooLarge = [...record.layouts.values()].some((layout) => layout.size > slotLimit);
-    if (tooLarge) {
-      context.sink.report("PD3016", member.slotType.span, `${record.name} does not fit a ${slotLimit}-byte slot of ring ${ring.name}`);
+    const tooLarge = [...record.layouts].find(([abi, layout]) => layout.size > (ring.geometry.get(abi)?.slotSize ?? 0));
+    if (tooLarge !== undefined) {
+      context.sink.report("PD3016", member.slotType.span, `${record.name} (${tooLarge[1].size} bytes on ${tooLarge[0]}) does not fit a ${ring.geometry.get(tooLarge[0])?.slotSize ?? 0}-byte slot of ring ${ring.name}`);
       continue;
     }
     const partScope = createScope(entries);

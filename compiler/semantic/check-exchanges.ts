@@ -75,11 +75,11 @@ export function checkExchanges(context: ProtocolContext): ExchangeModel[] {
 function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, ring: RingModel): ExchangeModel | undefined {
   let typesMatch = true;
   if (!matchesRecord(exchange.requestType, ring.requestMessage)) {
-    context.sink.report("PD4021", exchange.requestType.span, `ring ${ring.name} carries requests of type ${ring.requestMessage}`);
+    context.sink.report("PD4021", exchange.requestType.span, `the exchange's request type must be ${ring.requestMessage}, the request ring ${ring.name} carries`);
     typesMatch = false;
   }
   if (!matchesRecord(exchange.responseType, ring.responseMessage)) {
-    context.sink.report("PD4021", exchange.responseType.span, `ring ${ring.name} carries responses of type ${ring.responseMessage}`);
+    context.sink.report("PD4021", exchange.responseType.span, `the exchange's response type must be ${ring.responseMessage}, the response ring ${ring.name} carries`);
     typesMatch = false;
   }
   const request = context.recordModels.get(ring.requestMessage);

@@ -7,7 +7,7 @@ import { createScope, ExpressionChecker, type ScopeEntry } from "./check-express
 import type { GuaranteeModel, GuaranteeStatementModel, GuaranteeSubjectModel } from "./model.js";
 import type { ProtocolContext } from "./protocol-context.js";
 import { didYouMean } from "./suggest-names.js";
-import { describeValueType, eventType } from "./value-types.js";
+import { describeValueType, errorType, eventType } from "./value-types.js";
 
 export function checkGuarantees(context: ProtocolContext): GuaranteeModel[] {
   const models: GuaranteeModel[] = [];
@@ -36,10 +36,12 @@ function checkGuarantee(context: ProtocolContext, guarantee: GuaranteeDeclaratio
   for (const subject of guarantee.subjects) {
     const [name, ...rest] = subject.subjectType.parts;
     if (name === undefined) continue;
-    if (entries.has(subject.binder.text) && subject.binder.text !== "notify") {
+    if (entries.has(subject.binder.text) && subject.binder.text !== "notify" && guarantee.subjects.find((other) => other.binder.text === subject.binder.text) !== subject) {
       context.sink.report("PD2002", subject.binder.span, `'${subject.binder.text}' is already bound in this guarantee`);
       continue;
     }
+    // Until proven otherwise the binder has the error type, so its uses add no follow-on findings.
+    entries.set(subject.binder.text, { type: errorType });
     const declaration = rest.length > 0 ? undefined : context.declarations.get(name.text);
     if (declaration === undefined) {
       const candidates = [...context.declarations.values()].filter((entry) => entry.kind === "StructDeclaration" || entry.kind === "RingDeclaration" || entry.kind === "StreamDeclaration" || entry.kind === "PacketDeclaration").map((entry) => entry.name.text);

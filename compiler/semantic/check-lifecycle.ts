@@ -194,6 +194,7 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
     if (!machines.has(role)) context.sink.report("PD4010", lifecycle.span, `the lifecycle gives no state machine to role ${role}`);
   }
   const built: BuiltMachine[] = [];
+  const errorsBeforeMachines = context.sink.errorCount;
   for (const [role, machine] of machines) {
     const peer = context.peerOf(role);
     if (peer === undefined) continue;
@@ -203,6 +204,12 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
   if (dataPhase !== undefined) new ExpressionChecker(context, { allowStates: true }).checkCondition(dataPhase.condition, undefined, "the data-phase condition");
 
   let explored = 0;
+  // A machine with a broken transition would produce follow-on reachability findings; its own
+  // diagnostics say what to fix first.
+  if (context.sink.errorCount > errorsBeforeMachines) {
+    return { span: lifecycle.span, states: xenbusStates, roles: built.map((machine) => machine.model), dataCondition: dataPhase?.kind === "DataPhaseDeclaration" ? dataPhase.condition : undefined, exploredJointStates: 0 };
+  }
+  let someStateCannotClose = false;
   for (const machine of built) {
     const source = machines.get(machine.model.role);
     const anchor = source?.role.span ?? lifecycle.span;
@@ -215,6 +222,7 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
       context.sink.report("PD4002", where === undefined ? anchor : (machine.shapeSource.get(where)?.span ?? anchor), `${machine.model.role} can never reach state ${state} from ${initialXenbusState}`);
     }
     for (const state of findStatesThatCannotClose(machine.model.machine)) {
+      someStateCannotClose = true;
       const where = machine.shapes.find((shape) => shape.to === state);
       context.sink.report("PD4003", where === undefined ? anchor : (machine.shapeSource.get(where)?.span ?? anchor), `once ${machine.model.role} is in ${state}, no transitions lead to ${closedXenbusState}`, {
         notes: ["add a teardown transition, e.g. `teardown: * -> Closing;` and `Closing -> Closed;`"],
@@ -232,7 +240,8 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
     }
   }
   const [first, second] = built;
-  if (first !== undefined && second !== undefined) {
+  // A state that cannot close already makes the pair stuck; the deadlock search would only repeat it.
+  if (first !== undefined && second !== undefined && !someStateCannotClose) {
     const pair = [first.model.machine, second.model.machine] as const;
     const exploration = exploreLifecycleProduct(pair);
     explored = exploration.exploredStates;
