@@ -9,7 +9,7 @@ export class ProtoDescParser extends CstParser {
   constructor() {
     super([...t.parserTokens], {
       recoveryEnabled: true,
-      maxLookahead: 3,
+      maxLookahead: 2,
       nodeLocationTracking: "onlyOffset",
       errorMessageProvider: protoDescErrorMessages,
     });
@@ -23,12 +23,12 @@ export class ProtoDescParser extends CstParser {
   public readonly sourceFile = this.RULE("sourceFile", () => {
     this.MANY(() => this.SUBRULE(this.importDeclaration));
     this.MANY2(() => {
-      this.OR([
+      this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.topLevelDeclaration) },
         // A stray `}` at the top level is swallowed too, so one extra brace is one error.
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
         { ALT: () => this.CONSUME(t.RightBrace, { LABEL: "strayBrace" }) },
-      ]);
+      ] });
     });
   });
 
@@ -119,7 +119,7 @@ export class ProtoDescParser extends CstParser {
   });
 
   private readonly protocolMember = this.RULE("protocolMember", () => {
-    this.OR([
+    this.OR({ MAX_LOOKAHEAD: 1, DEF: [
       { ALT: () => this.SUBRULE(this.rolesDeclaration) },
       { ALT: () => this.SUBRULE(this.abiDeclaration) },
       { ALT: () => this.SUBRULE(this.constDeclaration) },
@@ -133,7 +133,7 @@ export class ProtoDescParser extends CstParser {
       { ALT: () => this.SUBRULE(this.exchangeDeclaration) },
       { ALT: () => this.SUBRULE(this.guaranteeDeclaration) },
       { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
-    ]);
+    ] });
   });
 
   private readonly rolesDeclaration = this.RULE("rolesDeclaration", () => {
@@ -237,10 +237,10 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
     this.MANY(() => {
-      this.OR([
+      this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.switchCase) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
-      ]);
+      ] });
     });
     this.CONSUME(t.RightBrace);
   });
@@ -267,10 +267,10 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
     this.MANY(() => {
-      this.OR([
+      this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.ringMember) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
-      ]);
+      ] });
     });
     this.CONSUME(t.RightBrace);
   });
@@ -454,10 +454,10 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
     this.MANY(() => {
-      this.OR([
+      this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.transitionDeclaration) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
-      ]);
+      ] });
     });
     this.CONSUME(t.RightBrace);
   });
@@ -509,10 +509,10 @@ export class ProtoDescParser extends CstParser {
     this.SUBRULE2(this.qualifiedName, { LABEL: "responseType" });
     this.CONSUME(t.LeftBrace);
     this.MANY(() => {
-      this.OR([
+      this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.exchangeMember) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
-      ]);
+      ] });
     });
     this.CONSUME(t.RightBrace);
   });
@@ -562,10 +562,10 @@ export class ProtoDescParser extends CstParser {
     });
     this.CONSUME(t.LeftBrace);
     this.MANY(() => {
-      this.OR([
+      this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.guaranteeStatement) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
-      ]);
+      ] });
     });
     this.CONSUME(t.RightBrace);
   });
@@ -628,10 +628,10 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
     this.MANY(() => {
-      this.OR([
+      this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.resourceMember) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
-      ]);
+      ] });
     });
     this.CONSUME(t.RightBrace);
   });
@@ -688,14 +688,14 @@ export class ProtoDescParser extends CstParser {
   });
 
   private readonly policyMember = this.RULE("policyMember", () => {
-    this.OR([
+    this.OR({ MAX_LOOKAHEAD: 1, DEF: [
       { ALT: () => this.SUBRULE(this.policyRoleDeclaration) },
       { ALT: () => this.SUBRULE(this.principalDeclaration) },
       { ALT: () => this.SUBRULE(this.resourceLabelDeclaration) },
       { ALT: () => this.SUBRULE(this.enforceDeclaration) },
       { ALT: () => this.SUBRULE(this.typeSetDeclaration) },
       { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
-    ]);
+    ] });
   });
 
   private readonly policyRoleDeclaration = this.RULE("policyRoleDeclaration", () => {

@@ -45,8 +45,18 @@ export class CstLowerer {
     return (children[key] ?? []).filter((element): element is CstNode => !isToken(element));
   }
 
+  // The accessors below walk the child list instead of filtering it: lowering calls them
+  // for every node, and allocating a filtered array each time dominated its cost.
   private node(children: Children, key: string, index = 0): CstNode | undefined {
-    return this.nodes(children, key)[index];
+    const list = children[key];
+    if (list === undefined) return undefined;
+    let seen = 0;
+    for (const element of list) {
+      if (isToken(element)) continue;
+      if (seen === index) return element;
+      seen++;
+    }
+    return undefined;
   }
 
   private tokens(children: Children, key: string): IToken[] {
@@ -54,11 +64,19 @@ export class CstLowerer {
   }
 
   private token(children: Children, key: string, index = 0): IToken | undefined {
-    return this.tokens(children, key)[index];
+    const list = children[key];
+    if (list === undefined) return undefined;
+    let seen = 0;
+    for (const element of list) {
+      if (!isToken(element) || !isRealToken(element)) continue;
+      if (seen === index) return element;
+      seen++;
+    }
+    return undefined;
   }
 
   private has(children: Children, key: string): boolean {
-    return this.tokens(children, key).length > 0;
+    return this.token(children, key) !== undefined;
   }
 
   private tokenSpan(token: IToken): Span {
