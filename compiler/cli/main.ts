@@ -14,6 +14,7 @@ interface CommandEntry {
 /** One line per command; each module lives in commands/<name>.ts. */
 const commands: Readonly<Record<string, CommandEntry>> = {
   check: { summary: "parse and check .proto-desc specifications", load: () => import("./commands/check.js") },
+  layout: { summary: "print C layouts and ring geometry for one ABI", load: () => import("./commands/layout.js") },
 };
 
 export const cliVersion = "0.1.0";

@@ -5,7 +5,8 @@ import { layOutScalar, type ScalarTypeName, type TargetAbi } from "./layout-abi.
 
 /** What the engine needs to know about a type, independent of the syntax tree. */
 export type LayoutTypeShape =
-  | { readonly kind: "scalar"; readonly scalar: ScalarTypeName }
+  /** `displayName` names an enum whose base type this is, for reports. */
+  | { readonly kind: "scalar"; readonly scalar: ScalarTypeName; readonly displayName?: string }
   | { readonly kind: "array"; readonly element: LayoutTypeShape; readonly length: number }
   | RecordShape
   /** Explicit padding written in the spec: `bytes` bytes with alignment 1 (a C `uint8_t pad[n]`). */
@@ -151,7 +152,7 @@ export class LayoutEngine {
     switch (shape.kind) {
       case "scalar": {
         const scalar = layOutScalar(shape.scalar, this.abi);
-        return { size: scalar.size, align: scalar.align, typeText: shape.scalar, nested: undefined };
+        return { size: scalar.size, align: scalar.align, typeText: shape.displayName ?? shape.scalar, nested: undefined };
       }
       case "array": {
         const element = this.layOutType(shape.element);
