@@ -6,7 +6,7 @@ export const semanticDiagnostics = defineDiagnostics({
   PD2001: { slug: "unknown-name", severity: "error", summary: "A name does not refer to any declaration visible here." },
   PD2002: { slug: "duplicate-declaration", severity: "error", summary: "Two declarations of the same kind share one name in one scope." },
   PD2003: { slug: "import-cycle", severity: "error", summary: "Files import each other in a cycle." },
-  PD2004: { slug: "import-not-found", severity: "error", summary: "An imported file was not supplied to the analysis (it could not be loaded)." },
+  PD2004: { slug: "import-unresolved", severity: "error", summary: "An imported file was not supplied to the analysis (it could not be loaded)." },
   PD2005: { slug: "unknown-role", severity: "error", summary: "A role is named that the protocol does not declare in `roles`." },
   PD2006: { slug: "roles-missing", severity: "error", summary: "A protocol must declare exactly two roles in one `roles` member." },
   PD2007: { slug: "duplicate-protocol", severity: "error", summary: "Two protocols with the same name are visible together." },
