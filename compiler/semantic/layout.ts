@@ -9,8 +9,12 @@ export type LayoutTypeShape =
   | { readonly kind: "scalar"; readonly scalar: ScalarTypeName; readonly displayName?: string }
   | { readonly kind: "array"; readonly element: LayoutTypeShape; readonly length: number }
   | RecordShape
-  /** Explicit padding written in the spec: `bytes` bytes with alignment 1 (a C `uint8_t pad[n]`). */
-  | { readonly kind: "padding"; readonly bytes: number };
+  /**
+   * Explicit padding written in the spec: `bytes` bytes with alignment 1 (a C `uint8_t pad[n]`).
+   * `onlyOnAbis` limits it to some ABIs, as Xen's headers do with `#ifdef` (blkif's x86_32
+   * indirect request ends in a u64 pad that x86_64 lacks); absent means every ABI.
+   */
+  | { readonly kind: "padding"; readonly bytes: number; readonly onlyOnAbis?: readonly TargetAbi[] };
 
 /**
  * A struct (members placed one after another) or a C union (every member at offset 0).
@@ -204,6 +208,7 @@ export class LayoutEngine {
         align = Math.max(align, laidOut.align);
         continue;
       }
+      if (member.type.kind === "padding" && member.type.onlyOnAbis !== undefined && !member.type.onlyOnAbis.includes(this.abi)) continue;
       const type = this.layOutType(member.type);
       const aligned = roundUp(offset, type.align);
       if (aligned > offset) entries.push(implicitPadding(offset, aligned - offset));
