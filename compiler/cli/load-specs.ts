@@ -24,6 +24,8 @@ function describeFileSystemError(error: unknown): { readonly code: string; reado
       return { code: cliDiagnostics.PD9002.code, reason: "permission denied" };
     case "EISDIR":
       return { code: cliDiagnostics.PD9002.code, reason: "is a directory" };
+    case "ELOOP":
+      return { code: cliDiagnostics.PD9002.code, reason: "too many levels of symbolic links" };
     default:
       return { code: cliDiagnostics.PD9002.code, reason: errorCode === "" ? "read error" : `read error (${errorCode})` };
   }

@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { diagnosticRegistry } from "../../compiler/diagnostics/registry.js";
 import { parse } from "../../compiler/syntax/parse.js";
+import { softKeywordSpellings } from "../../grammar/tokens.js";
 import { testRoot } from "../support/fixtures.js";
 
 const documentPath = join(testRoot, "../docs/language.md");
@@ -53,5 +55,17 @@ describe("docs/language.md examples", () => {
   it("does not mistag an example (every proto-desc fence is one of the three tags)", () => {
     const fences = [...document.matchAll(/^```proto-desc(.*)$/gm)].map((match) => (match[1] ?? "").trim());
     for (const tag of fences) expect(["", "members", "expression"]).toContain(tag);
+  });
+
+  it("lists exactly the lexer's soft keywords in §1.2", () => {
+    const paragraph = /Words with a meaning in the language — ([\s\S]*?) — are \*\*soft keywords\*\*/.exec(document)?.[1] ?? "";
+    const listed = [...paragraph.matchAll(/`([a-z]+)`/g)].map((match) => match[1]);
+    expect([...listed].sort()).toEqual([...softKeywordSpellings].sort());
+  });
+
+  it("lists every PD1xxx code of the registry in §12", () => {
+    const section = document.slice(document.indexOf("## 12. Diagnostics"));
+    const syntaxCodes = [...diagnosticRegistry.keys()].filter((code) => code.startsWith("PD1"));
+    for (const code of syntaxCodes) expect(section, `${code} is documented`).toContain(`| ${code} | ${diagnosticRegistry.get(code)?.slug ?? ""} |`);
   });
 });

@@ -2,10 +2,6 @@
 // once compiler/semantic is wired into the pipeline, analyzes) specifications and reports
 // diagnostics. Exit 0 clean, 1 errors found, 2 usage or I/O error. Loads no code generator.
 import { hasErrors } from "../../diagnostics/diagnostic.js";
-import { renderHuman } from "../../diagnostics/render-human.js";
-import { renderJson } from "../../diagnostics/render-json.js";
-import { renderSarif } from "../../diagnostics/render-sarif.js";
-import { checkSources } from "../../pipeline/check.js";
 import { parseArguments } from "../arguments.js";
 import { CliUsageError, ExitCode, type CliIo } from "../io.js";
 import { createImportLoader, loadSpecArguments } from "../load-specs.js";
@@ -33,6 +29,14 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (parsed.positionals.length === 0) throw new CliUsageError("check: expected at least one file or directory (see `proto-desc check --help`)");
 
   const roots = loadSpecArguments("check", parsed.positionals, io.cwd);
+  // The front end (chevrotain and the parser's construction) loads only once the arguments and
+  // files are known to be good, so usage and I/O errors answer immediately.
+  const [{ checkSources }, { renderHuman }, { renderJson }, { renderSarif }] = await Promise.all([
+    import("../../pipeline/check.js"),
+    import("../../diagnostics/render-human.js"),
+    import("../../diagnostics/render-json.js"),
+    import("../../diagnostics/render-sarif.js"),
+  ]);
   const result = checkSources(roots, createImportLoader(io.cwd));
   const { diagnostics } = result;
   const sources = result.value.sources;
