@@ -30,7 +30,7 @@ export const semanticDiagnostics = defineDiagnostics({
   PD2035: { slug: "wrong-argument", severity: "error", summary: "A built-in function is called with the wrong number or kinds of arguments." },
   PD2036: { slug: "wrong-declaration-kind", severity: "error", summary: "A name refers to a declaration of the wrong kind here (e.g. a struct where a message is needed)." },
   PD2037: { slug: "recursive-record", severity: "error", summary: "A struct contains itself, directly or through other structs, so it has no finite size." },
-  PD2038: { slug: "type-not-allowed-in-record", severity: "error", summary: "`string` and `abi` are store value types; they have no C layout." },
+  PD2038: { slug: "type-not-allowed-in-record", severity: "error", summary: "The `string` and `abi` types are store value types with no C layout, so records cannot use them." },
   PD2039: { slug: "unknown-abi", severity: "error", summary: "An `abi` entry names an ABI other than x86_64, x86_32 and arm, or names one twice." },
   PD2041: { slug: "invalid-count-field", severity: "error", summary: "An array's `count` field must be an earlier integer field of the same record." },
   PD2042: { slug: "invalid-discriminant", severity: "error", summary: "A switch's discriminant must be an earlier integer or enum field of the same record." },
