@@ -74,7 +74,7 @@ export const semanticDiagnostics = defineDiagnostics({
   PD4031: { slug: "unbounded-quantifier", severity: "error", summary: "A quantifier's range is not bounded by a constant or by a length field with a declared maximum." },
   PD4032: { slug: "invalid-guarantee-subject", severity: "error", summary: "A guarantee subject must be a message, packet, ring or stream of the protocol." },
   PD4033: { slug: "invalid-rate", severity: "error", summary: "A rate bound needs a positive constant count and a positive constant window." },
-  PD4034: { slug: "not-an-event", severity: "error", summary: "`until`, `within` and rate statements need an event (answered, unmapped, notify, ...)." },
+  PD4034: { slug: "not-an-event", severity: "error", summary: "The `until`, `within` and rate statements need an event (answered, unmapped, notify, ...)." },
   // Resource classes and policies.
   PD5001: { slug: "resource-unknown-protocol", severity: "error", summary: "A resource class names a protocol that is not visible (declare or import it)." },
   PD5002: { slug: "resource-unknown-role", severity: "error", summary: "A resource class names a role its protocol does not declare." },
@@ -87,7 +87,7 @@ export const semanticDiagnostics = defineDiagnostics({
   PD5011: { slug: "policy-unknown-resource-class", severity: "error", summary: "A policy names a resource class that is not visible." },
   PD5012: { slug: "policy-unknown-label", severity: "error", summary: "A policy names a type label that no principal, label rule or resource class carries." },
   PD5013: { slug: "unknown-permission", severity: "error", summary: "A permission must be `provide` or `consume`." },
-  PD5014: { slug: "unknown-enforcement-mechanism", severity: "error", summary: "`enforce` accepts rbac, types, chinese-wall and colours." },
+  PD5014: { slug: "unknown-enforcement-mechanism", severity: "error", summary: "The `enforce` member accepts rbac, types, chinese-wall and colours." },
   PD5015: { slug: "policy-duplicate", severity: "error", summary: "Two policy members of one kind share a name." },
   PD5016: { slug: "trivial-conflict-set", severity: "warning", summary: "A conflict set or colour with fewer than two types (conflict) or no types has no effect." },
 });
