@@ -1,7 +1,7 @@
 // The one chevrotain CstParser for .proto-desc: pure grammar (no embedded actions), error
 // recovery on, producing a concrete syntax tree that compiler/syntax/lower.ts turns into the AST.
-import { CstParser, type CstNode, type IRecognitionException, type TokenType } from "chevrotain";
-import { tokenMatcher } from "chevrotain";
+import { CstParser, type CstNode, type IRecognitionException, type TokenType } from "./chevrotain.js";
+import { tokenMatcher } from "./chevrotain.js";
 import * as t from "./tokens.js";
 import { protoDescErrorMessages } from "./error-messages.js";
 
