@@ -5,12 +5,22 @@ import { tokenMatcher } from "./chevrotain.js";
 import * as t from "./tokens.js";
 import { protoDescErrorMessages } from "./error-messages.js";
 
+export interface ProtoDescParserOptions {
+  /**
+   * Run chevrotain's grammar validations (ambiguities, left recursion, ...) while building the
+   * parser. They cost a third of the construction time, which every cold `check` pays, so the
+   * shared instance skips them and test/grammar/parser.test.ts builds one with them on.
+   */
+  readonly validateGrammar?: boolean;
+}
+
 export class ProtoDescParser extends CstParser {
-  constructor() {
+  constructor(options: ProtoDescParserOptions = {}) {
     super([...t.parserTokens], {
       recoveryEnabled: true,
       maxLookahead: 2,
       nodeLocationTracking: "onlyOffset",
+      skipValidations: options.validateGrammar !== true,
       errorMessageProvider: protoDescErrorMessages,
     });
     this.performSelfAnalysis();
