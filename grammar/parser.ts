@@ -83,6 +83,32 @@ export class ProtoDescParser extends CstParser {
     return true;
   }
 
+  /**
+   * Replaces chevrotain's choice of the token to re-synchronise on after an error inside a
+   * rule. chevrotain searches the follow sets of the whole rule stack from the outermost rule
+   * inwards, so the outer member lists' "stray" category (which matches nearly every token)
+   * always wins and recovery jumps out to the nearest member list. Searching from the
+   * innermost rule outwards lets, for example, an empty name list stop at its own ';'. This
+   * relies on two internal methods of chevrotain 11 (pinned), guarded by the error fixtures.
+   */
+  findReSyncTokenType(): TokenType {
+    const internals = this as unknown as {
+      buildFullFollowKeyStack(): unknown[];
+      getFollowSetFromFollowKey(key: unknown): TokenType[] | undefined;
+    };
+    const innermostFirst = internals
+      .buildFullFollowKeyStack()
+      .map((key) => internals.getFollowSetFromFollowKey(key) ?? [])
+      .reverse();
+    // The outermost follow set is [EOF], and LA(k) is EOF past the end, so this terminates.
+    for (let k = 1; ; k++) {
+      const next = this.LA(k);
+      for (const followSet of innermostFirst) {
+        for (const tokenType of followSet) if (tokenMatcher(next, tokenType)) return tokenType;
+      }
+    }
+  }
+
   /** True when LA(1) is the keyword and LA(2) is not ':' (`where: u8` is a field named where). */
   private keywordStartsConstruct(keyword: TokenType, second?: TokenType): boolean {
     if (!tokenMatcher(this.LA(1), keyword)) return false;
