@@ -13,6 +13,7 @@ interface CommandEntry {
 
 /** One line per command; each module lives in commands/<name>.ts. */
 const commands: Readonly<Record<string, CommandEntry>> = {
+  audit: { summary: "read and validate a policy audit log", load: () => import("./commands/audit.js") },
 };
 
 export const cliVersion = "0.1.0";
