@@ -287,8 +287,7 @@ export class ConnectionMonitor {
     const silence = this.spec.silence;
     if (silence !== undefined && now - this.lastActivityAt > silence.milliseconds) {
       const detail = `neither party wrote to the store, moved a ring index or sent an event for ${now - this.lastActivityAt} ms (states ${this.states[0]}/${this.states[1]})`;
-      this.report(silence.clauseId, 0, { detail });
-      this.report(silence.clauseId, 1, { detail }, true);
+      this.reportBoth(silence.clauseId, { detail });
       return;
     }
     const handshake = lifecycle.handshakeDeadline;
@@ -559,14 +558,27 @@ export class ConnectionMonitor {
     this.report(clauseId, party, evidence);
   }
 
-  private report(clauseId: string, party: number, evidence: ViolationEvidence, sameClauseAgain = false): void {
+  private report(clauseId: string, party: number, evidence: ViolationEvidence): void {
+    const violation = this.recordViolation(clauseId, party, evidence);
+    if (violation !== null) this.onViolation?.(violation);
+  }
+
+  /** Both parties broke the clause together (a silent pair): both are recorded before anyone is told. */
+  private reportBoth(clauseId: string, evidence: ViolationEvidence): void {
+    const first = this.recordViolation(clauseId, 0, evidence);
+    const second = this.recordViolation(clauseId, 1, evidence);
+    if (first !== null) this.onViolation?.(first);
+    if (second !== null) this.onViolation?.(second);
+  }
+
+  private recordViolation(clauseId: string, party: number, evidence: ViolationEvidence): Violation | null {
     const blamedRole = this.spec.roles[party] ?? "";
     const key = `${clauseId}\u0000${blamedRole}`;
-    if (this.reportedClauses.has(key) && !sameClauseAgain) return;
+    if (this.reportedClauses.has(key)) return null;
     this.reportedClauses.add(key);
     const violation: Violation = { protocol: `${this.spec.protocol}@${this.spec.version}`, clauseId, specSpan: this.clauseSpans.get(clauseId) ?? "<unknown clause>", blamedRole, time: this.clock.now(), evidence };
     this.violations.push(violation);
-    this.onViolation?.(violation);
+    return violation;
   }
 
   private formatId(idLow: number, idHigh: number): string {
