@@ -255,12 +255,15 @@ export class ConnectionMonitor {
     }
   }
 
-  /** A store request of `domainId` failed with `error` (an xs_wire error name). */
+  /**
+   * A store request of `domainId` failed with `error` (an xs_wire error name). xenstored
+   * answers an exhausted node quota with ENOSPC and the watch and transaction quotas with EQUOTA.
+   */
   observeStoreError(domainId: number, error: string, path: string): void {
-    if (this.frozen || error !== "EQUOTA" || this.spec.storeQuotaClauseId === undefined) return;
+    if (this.frozen || (error !== "EQUOTA" && error !== "ENOSPC") || this.spec.storeQuotaClauseId === undefined) return;
     const party = this.partyOfDomain(domainId);
     if (party < 0) return;
-    this.report(this.spec.storeQuotaClauseId, party, { path, detail: `domain ${domainId} exhausted its xenstore quota (EQUOTA on ${path})` });
+    this.report(this.spec.storeQuotaClauseId, party, { path, detail: `domain ${domainId} exhausted its xenstore quota (${error} on ${path})` });
   }
 
   /** Time-driven checks: request deadlines, the handshake deadline, a silent pair. */
