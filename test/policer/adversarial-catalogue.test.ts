@@ -16,7 +16,7 @@ import {
   frontendId,
   grantDataPages,
   issueRequest,
-  performHandshake,
+  reconnect,
   requestBytes,
   sendRequest,
   serveRequests,
@@ -289,10 +289,19 @@ describe("reset of the blamed party", () => {
     expect(host.notices[0]?.honest.role).toBe("backend");
   });
 
-  it("the honest peer can reconnect: a fresh connection is policed again", () => {
+  it("the honest peer can reconnect: a fresh connection is policed again and honest traffic passes", () => {
     const host = createBlkifHost();
-    sendRequest(host, 1, [999]);
-    expectBlamed(host, "blkif.segments_granted", "frontend");
-    void performHandshake;
+    issueRequest(host, 1, 1);
+    publishRawResponse(host, encodeResponse(999n, 1, 0), 0);
+    expectBlamed(host, "blkif.response_id_known", "backend");
+    reconnect(host);
+    expect(host.policer.statusOf(connectionName)).toBe("policed");
+    for (let request = 0; request < 5; request += 1) issueRequest(host, 0, 2);
+    expect(serveRequests(host)).toBe(5);
+    expect(collectResponses(host)).toHaveLength(5);
+    host.policer.auditAll();
+    expect(host.verdicts).toHaveLength(1);
+    publishRawResponse(host, encodeResponse(31337n, 1, 0), 5);
+    expect(host.verdicts.map((verdict) => verdict.blamed.role)).toEqual(["backend", "backend"]);
   });
 });
