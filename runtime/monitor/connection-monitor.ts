@@ -53,6 +53,11 @@ function hashBytes(memory: Uint8Array, start: number, end: number): number {
   return hash >>> 0;
 }
 
+/** Copies a slot into the monitor's private buffer without creating a subarray view per message. */
+function copySlot(memory: Uint8Array, slotStart: number, copy: Uint8Array): void {
+  for (let offset = 0; offset < copy.length; offset += 1) copy[offset] = memory[slotStart + offset] ?? 0;
+}
+
 class RingWatch {
   readonly table: OutstandingRequestTable;
   readonly indexWords: Int32Array;
@@ -361,7 +366,7 @@ export class ConnectionMonitor {
   private checkRequest(ring: RingWatch, index: number): void {
     const channel = ring.channel;
     const slotStart = ring.slotOffset(index);
-    ring.requestCopy.set(ring.memory.subarray(slotStart, slotStart + channel.slotBytes));
+    copySlot(ring.memory, slotStart, ring.requestCopy);
     const requester = ring.requesterIndex;
     const allowed = channel.messagesAllowedInRequesterStates;
     if (allowed !== undefined && !allowed.states.includes(this.states[requester] ?? 0)) {
@@ -414,7 +419,7 @@ export class ConnectionMonitor {
   private checkResponse(ring: RingWatch, index: number): void {
     const channel = ring.channel;
     const slotStart = ring.slotOffset(index);
-    ring.responseCopy.set(ring.memory.subarray(slotStart, slotStart + channel.slotBytes));
+    copySlot(ring.memory, slotStart, ring.responseCopy);
     const responder = ring.responderIndex;
     const validatorClause = channel.responseValidator?.(ring.responseCopy) ?? null;
     if (validatorClause !== null) {
