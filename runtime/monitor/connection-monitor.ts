@@ -53,11 +53,6 @@ function hashBytes(memory: Uint8Array, start: number, end: number): number {
   return hash >>> 0;
 }
 
-/** Copies a slot into the monitor's private buffer without creating a subarray view per message. */
-function copySlot(memory: Uint8Array, slotStart: number, copy: Uint8Array): void {
-  for (let offset = 0; offset < copy.length; offset += 1) copy[offset] = memory[slotStart + offset] ?? 0;
-}
-
 class RingWatch {
   readonly table: OutstandingRequestTable;
   readonly indexWords: Int32Array;
@@ -76,6 +71,8 @@ class RingWatch {
   faulted = false;
   readonly requesterIndex: number;
   readonly responderIndex: number;
+  /** One preallocated view per slot, so copying a message creates no view per message. */
+  readonly slotViews: Uint8Array[] = [];
 
   constructor(readonly channel: MonitorRingChannel, readonly memory: Uint8Array, requesterIndex: number, responderIndex: number) {
     if (memory.byteOffset % 4 !== 0) throw new RangeError(`ring ${channel.name}: memory must be 4-aligned`);
@@ -92,6 +89,16 @@ class RingWatch {
     this.responderIndex = responderIndex;
     this.seenRequestProducer = Atomics.load(this.indexWords, 0) >>> 0;
     this.seenResponseProducer = Atomics.load(this.indexWords, 2) >>> 0;
+    for (let slot = 0; slot < channel.entries; slot += 1) {
+      const start = ringSlotsOffset + slot * channel.slotBytes;
+      this.slotViews.push(memory.subarray(start, start + channel.slotBytes));
+    }
+  }
+
+  /** Copies the slot of ring index `index` into `copy` (the monitor's private buffer). */
+  copySlot(index: number, copy: Uint8Array): void {
+    const view = this.slotViews[index & (this.channel.entries - 1)];
+    if (view !== undefined) copy.set(view);
   }
 
   slotOffset(index: number): number {
@@ -366,7 +373,7 @@ export class ConnectionMonitor {
   private checkRequest(ring: RingWatch, index: number): void {
     const channel = ring.channel;
     const slotStart = ring.slotOffset(index);
-    copySlot(ring.memory, slotStart, ring.requestCopy);
+    ring.copySlot(index, ring.requestCopy);
     const requester = ring.requesterIndex;
     const allowed = channel.messagesAllowedInRequesterStates;
     if (allowed !== undefined && !allowed.states.includes(this.states[requester] ?? 0)) {
@@ -418,8 +425,7 @@ export class ConnectionMonitor {
 
   private checkResponse(ring: RingWatch, index: number): void {
     const channel = ring.channel;
-    const slotStart = ring.slotOffset(index);
-    copySlot(ring.memory, slotStart, ring.responseCopy);
+    ring.copySlot(index, ring.responseCopy);
     const responder = ring.responderIndex;
     const validatorClause = channel.responseValidator?.(ring.responseCopy) ?? null;
     if (validatorClause !== null) {
