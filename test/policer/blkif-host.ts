@@ -10,7 +10,7 @@ import type { MonitorSpec } from "../../runtime/monitor/index.js";
 import { Policer, type PeerResetNotice, type PolicerVerdict } from "../../runtime/policer/index.js";
 import { SharedRingBackend, SharedRingFrontend } from "../../runtime/ring/index.js";
 import type { StoreClient } from "../../runtime/store/store-client.js";
-import type { XenStoreOptions } from "../../runtime/store/store.js";
+import type { XenStore, XenStoreOptions } from "../../runtime/store/store.js";
 import { VirtualClock } from "../../runtime/time/index.js";
 import { createStoreFixture, expectOk } from "../store/store-fixture.js";
 
@@ -154,6 +154,7 @@ export interface BlkifHost {
   readonly hypervisor: Hypervisor;
   readonly audit: MemoryAuditSink;
   readonly policer: Policer;
+  readonly store: XenStore;
   readonly toolstack: StoreClient;
   readonly frontendStore: StoreClient;
   readonly backendStore: StoreClient;
@@ -176,10 +177,12 @@ export interface BlkifHostOptions {
   readonly quarantine?: boolean;
   /** Stop before the handshake (states stay Initialising). */
   readonly skipHandshake?: boolean;
+  /** The clock to run on (a seeded scheduler's, to test the policer's own audit schedule). */
+  readonly clock?: VirtualClock;
 }
 
 export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
-  const clock = new VirtualClock();
+  const clock = options.clock ?? new VirtualClock();
   const hypervisor = new Hypervisor();
   hypervisor.createDomain({ id: 0, privileged: true });
   hypervisor.createDomain({ id: frontendId });
@@ -215,6 +218,7 @@ export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
     policer,
     frontendStore,
     backendStore,
+    store: fixture.store,
     toolstack,
     ...ring,
     verdicts,
