@@ -14,6 +14,7 @@ interface CommandEntry {
 /** One line per command; each module lives in commands/<name>.ts. */
 const commands: Readonly<Record<string, CommandEntry>> = {
   audit: { summary: "read and validate a policy audit log", load: () => import("./commands/audit.js") },
+  demo: { summary: "run a whole host and show the policer catching a malicious frontend and backend", load: () => import("./commands/demo.js") },
 };
 
 export const cliVersion = "0.1.0";
