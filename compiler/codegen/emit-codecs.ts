@@ -196,8 +196,9 @@ function writeDiscriminantCase(context: EmitContext, record: IrRecord, union: Ir
 
 function writeUnionDecode(context: EmitContext, record: IrRecord, field: IrField, union: IrUnionType, abi: IrLayoutAbi, layout: IrFieldLayout): string {
   const holder = writeFieldAccess("into", [field.name]);
+  const defaultArm = union.arms.find((arm) => arm.isDefault);
   const cases = union.arms.map((arm) => {
-    const labels = arm.discriminantValues.map((value) => `case ${writeDiscriminantCase(context, record, union, value)}:`).join("\n");
+    const labels = arm.isDefault ? "default:" : arm.discriminantValues.map((value) => `case ${writeDiscriminantCase(context, record, union, value)}:`).join("\n");
     const armProperty = propertyNameOf(arm.armName);
     return [
       labels + " {",
@@ -209,7 +210,8 @@ function writeUnionDecode(context: EmitContext, record: IrRecord, field: IrField
   });
   const discriminantPath = JSON.stringify(union.discriminantField);
   const discriminant = writeFieldAccess("into", [union.discriminantField]);
-  return `switch (${discriminant}) {\n${cases.join("\n")}\ndefault:\nreturn new CodecError("discriminant-unknown", ${discriminantPath}, ${discriminant});\n}`;
+  const fallback = defaultArm === undefined ? `default:\nreturn new CodecError("discriminant-unknown", ${discriminantPath}, ${discriminant});` : "";
+  return `switch (${discriminant}) {\n${cases.join("\n")}\n${fallback}\n}`;
 }
 
 function emitEncoder(context: EmitContext, record: IrRecord, abi: IrLayoutAbi): FunctionDeclarationStructure {
@@ -348,12 +350,17 @@ function writeUnionEncode(context: EmitContext, record: IrRecord, field: IrField
   const cases = union.arms.map((arm) => {
     const armProperty = propertyNameOf(arm.armName);
     const armSize = context.record(arm.recordName).layouts[abi].size;
-    const matches = arm.discriminantValues.map((value) => `${discriminant} === ${writeDiscriminantCase(context, record, union, value)}`).join(" || ");
-    const lines = [
-      `case ${JSON.stringify(armProperty)}: {`,
-      `if (!(${matches || "false"})) return new CodecError("discriminant-mismatch", ${JSON.stringify(union.discriminantField)}, ${discriminant});`,
+    // The default arm is right for every value the other arms do not claim.
+    const claimedValues = arm.isDefault ? union.arms.filter((other) => !other.isDefault).flatMap((other) => other.discriminantValues) : arm.discriminantValues;
+    const comparisons = claimedValues.map((value) => `${discriminant} === ${writeDiscriminantCase(context, record, union, value)}`).join(" || ");
+    const mismatch = arm.isDefault ? comparisons : comparisons === "" ? "true" : `!(${comparisons})`;
+    const lines = [`case ${JSON.stringify(armProperty)}: {`];
+    if (mismatch !== "") {
+      lines.push(`if (${mismatch}) return new CodecError("discriminant-mismatch", ${JSON.stringify(union.discriminantField)}, ${discriminant});`);
+    }
+    lines.push(
       writeNestedEncode(arm.recordName, abi, `${holder}.${armProperty}`, at(layout.offset), JSON.stringify(`${field.name}.${arm.armName}`)),
-    ];
+    );
     if (layout.size > armSize) {
       context.imports.useValue("zeroBytes");
       lines.push(`zeroBytes(view, ${at(layout.offset + armSize)}, ${layout.size - armSize});`);

@@ -63,10 +63,16 @@ export interface IrArrayType {
   readonly countField?: string;
 }
 
-/** One arm of a union: the discriminant values that select it and the record it holds. */
+/**
+ * One arm of a union: the discriminant values that select it and the record it holds. The arm
+ * record's offsets are relative to the union's offset; its size is where its last member ends,
+ * and the bytes from there to the union's end are zeroed by encoders.
+ */
 export interface IrUnionArm {
   readonly armName: string;
   readonly discriminantValues: readonly number[];
+  /** The arm taken for every discriminant value no other arm lists (a `default` case). */
+  readonly isDefault: boolean;
   readonly recordName: string;
 }
 

@@ -119,8 +119,8 @@ export const protocol = buildProtocol({
             kind: "union",
             discriminantField: "kind",
             arms: [
-              { armName: "rw", discriminantValues: [0, 1], recordName: "command_rw" },
-              { armName: "discard", discriminantValues: [5], recordName: "command_discard" },
+              { armName: "rw", discriminantValues: [0, 1], isDefault: false, recordName: "command_rw" },
+              { armName: "discard", discriminantValues: [5], isDefault: false, recordName: "command_discard" },
             ],
           },
         },
