@@ -6,9 +6,11 @@ import { StructureKind, type FunctionDeclarationStructure, type StatementStructu
 import { assertNever } from "../ir/expression.js";
 import type { IrField, IrFieldLayout, IrLayoutAbi, IrRecord, IrScalarType, IrUnionType } from "../ir/protocol.js";
 import { enumMemberNameForValue, type EmitContext } from "./emit-context.js";
+import { appendToPathExpression, isScalarOnlyRecord, writeClauseChecks } from "./emit-checks.js";
 import { writeFieldAccess } from "./emit-expression.js";
 import {
   decodeFunctionNameOf,
+  decodeValidatedFunctionNameOf,
   encodeFunctionNameOf,
   enumGuardNameOf,
   propertyNameOf,
@@ -34,7 +36,7 @@ export function emitCodecs(context: EmitContext): StatementStructures[] {
   const statements: StatementStructures[] = [];
   for (const abi of context.layoutAbis) {
     for (const record of context.protocol.records) {
-      statements.push(emitDecoder(context, record, abi), emitEncoder(context, record, abi));
+      statements.push(emitDecoder(context, record, abi, "decode"), emitDecoder(context, record, abi, "decode-validated"), emitEncoder(context, record, abi));
     }
   }
   return statements;
@@ -63,7 +65,18 @@ function at(offset: number, extra = ""): string {
   return `offset + ${offset}${extra}`;
 }
 
-function emitDecoder(context: EmitContext, record: IrRecord, abi: IrLayoutAbi): FunctionDeclarationStructure {
+/**
+ * `decode` only refuses what cannot be represented; `decode-validated` also checks every
+ * `where` clause while the bytes are read (one pass, which is what keeps it as fast as a
+ * hand-written decoder), returning the first CodecError or ValidationError.
+ */
+type DecoderMode = "decode" | "decode-validated";
+
+function decoderNameOf(recordName: string, abi: IrLayoutAbi, mode: DecoderMode): string {
+  return mode === "decode" ? decodeFunctionNameOf(recordName, abi) : decodeValidatedFunctionNameOf(recordName, abi);
+}
+
+function emitDecoder(context: EmitContext, record: IrRecord, abi: IrLayoutAbi, mode: DecoderMode): FunctionDeclarationStructure {
   const locals = new LocalNames();
   const body: string[] = [writeSizeGuard(context, record.layouts[abi].size)];
   for (const { field, index } of fieldsInCodecOrder(record)) {
@@ -79,7 +92,7 @@ function emitDecoder(context: EmitContext, record: IrRecord, abi: IrLayoutAbi): 
         body.push(writeScalarDecode(context, locals, type, at(layout.offset), target, path));
         break;
       case "record":
-        body.push(writeNestedDecode(context, type.recordName, abi, at(layout.offset), target, path));
+        body.push(writeNestedDecode(context, locals, mode, type.recordName, abi, at(layout.offset), target, path));
         break;
       case "array": {
         const count = locals.fresh("count");
@@ -88,7 +101,7 @@ function emitDecoder(context: EmitContext, record: IrRecord, abi: IrLayoutAbi): 
         const elementPath = `\`${field.name}[\${index}]\``;
         const element =
           type.element.kind === "record"
-            ? writeNestedDecode(context, type.element.recordName, abi, elementAt, `${elements}[index]!`, elementPath)
+            ? writeNestedDecode(context, locals, mode, type.element.recordName, abi, elementAt, `${elements}[index]!`, elementPath)
             : writeScalarDecode(context, locals, type.element, elementAt, `${elements}[index]`, elementPath);
         body.push(
           [
@@ -105,26 +118,29 @@ function emitDecoder(context: EmitContext, record: IrRecord, abi: IrLayoutAbi): 
         break;
       }
       case "union":
-        body.push(writeUnionDecode(context, record, field, type, abi, layout));
+        body.push(writeUnionDecode(context, locals, mode, record, field, type, abi, layout));
         break;
       default:
         assertNever(type);
     }
   }
+  if (mode === "decode-validated") body.push(...writeClauseChecks(context, record, "into", undefined));
   body.push("return undefined;");
+  if (mode === "decode-validated") context.imports.useType("ValidationError");
+  const purpose = mode === "decode" ? "Decodes" : "Decodes and checks every `where` clause of";
   return {
     kind: StructureKind.Function,
-    name: decodeFunctionNameOf(record.name, abi),
+    name: decoderNameOf(record.name, abi, mode),
     isExported: true,
     docs: [
-      `Decodes \`${record.name}\` (${abi} layout, ${record.layouts[abi].size} bytes) from \`view\` at \`offset\` into \`into\`; returns why it was refused, if it was.`,
+      `${purpose} \`${record.name}\` (${abi} layout, ${record.layouts[abi].size} bytes) from \`view\` at \`offset\` into \`into\`; returns why it was refused, if it was.`,
     ],
     parameters: [
       { name: "view", type: "DataView" },
       { name: "offset", type: "number" },
       { name: "into", type: typeNameOf(record.name) },
     ],
-    returnType: "CodecError | undefined",
+    returnType: mode === "decode" ? "CodecError | undefined" : "CodecError | ValidationError | undefined",
     statements: [body.join("\n")],
   };
 }
@@ -180,8 +196,26 @@ function writeWideRead(context: EmitContext, local: string, signed: boolean, off
   ].join("\n");
 }
 
-function writeNestedDecode(context: EmitContext, recordName: string, abi: IrLayoutAbi, offset: string, target: string, path: string): string {
-  const decoder = decodeFunctionNameOf(recordName, abi);
+/**
+ * Decodes a nested record. A record of scalars only is decoded inline: V8 does not reliably
+ * inline the call, and the enclosing record's size guard already covers the nested bytes.
+ */
+function writeNestedDecode(context: EmitContext, locals: LocalNames, mode: DecoderMode, recordName: string, abi: IrLayoutAbi, offset: string, target: string, path: string): string {
+  const record = context.record(recordName);
+  if (isScalarOnlyRecord(record)) {
+    const base = locals.fresh("base");
+    const nested = locals.fresh("nested");
+    const lines = [`const ${base} = ${offset};`, `const ${nested} = ${target};`];
+    record.fields.forEach((field, index) => {
+      const fieldOffset = fieldLayoutOf(record, abi, index).offset;
+      lines.push(
+        writeScalarDecode(context, locals, field.type as IrScalarType, `${base} + ${fieldOffset}`, writeFieldAccess(nested, [field.name]), appendToPathExpression(path, field.name)),
+      );
+    });
+    if (mode === "decode-validated") lines.push(...writeClauseChecks(context, record, nested, path));
+    return `{\n${lines.join("\n")}\n}`;
+  }
+  const decoder = decoderNameOf(recordName, abi, mode);
   return `{\nconst error = ${decoder}(view, ${offset}, ${target});\nif (error !== undefined) return error.withPathPrefix(${path});\n}`;
 }
 
@@ -194,7 +228,7 @@ function writeDiscriminantCase(context: EmitContext, record: IrRecord, union: Ir
   return String(value);
 }
 
-function writeUnionDecode(context: EmitContext, record: IrRecord, field: IrField, union: IrUnionType, abi: IrLayoutAbi, layout: IrFieldLayout): string {
+function writeUnionDecode(context: EmitContext, locals: LocalNames, mode: DecoderMode, record: IrRecord, field: IrField, union: IrUnionType, abi: IrLayoutAbi, layout: IrFieldLayout): string {
   const holder = writeFieldAccess("into", [field.name]);
   const defaultArm = union.arms.find((arm) => arm.isDefault);
   const cases = union.arms.map((arm) => {
@@ -203,7 +237,7 @@ function writeUnionDecode(context: EmitContext, record: IrRecord, field: IrField
     return [
       labels + " {",
       `${holder}.${unionArmTagProperty} = ${JSON.stringify(armProperty)};`,
-      writeNestedDecode(context, arm.recordName, abi, at(layout.offset), `${holder}.${armProperty}`, JSON.stringify(`${field.name}.${arm.armName}`)),
+      writeNestedDecode(context, locals, mode, arm.recordName, abi, at(layout.offset), `${holder}.${armProperty}`, JSON.stringify(`${field.name}.${arm.armName}`)),
       "break;",
       "}",
     ].join("\n");

@@ -8,6 +8,7 @@ import {
   codecTableNameOf,
   createFunctionNameOf,
   decodeFunctionNameOf,
+  decodeValidatedFunctionNameOf,
   encodeFunctionNameOf,
   typeNameOf,
   validateFunctionNameOf,
@@ -45,6 +46,7 @@ export function emitCodecTables(context: EmitContext): StatementStructures[] {
       const name = typeNameOf(record.name);
       return (
         `${name}: { size: ${record.layouts[abi].size}, create: ${createFunctionNameOf(record.name)}, decode: ${decodeFunctionNameOf(record.name, abi)}, ` +
+        `decodeValidated: ${decodeValidatedFunctionNameOf(record.name, abi)}, ` +
         `encode: ${encodeFunctionNameOf(record.name, abi)}, validate: ${validateFunctionNameOf(record.name)} } satisfies RecordCodec<${name}>,`
       );
     });

@@ -54,6 +54,10 @@ export function decodeFunctionNameOf(recordName: string, abi: IrLayoutAbi): stri
   return `decode${typeNameOf(recordName)}${abiSuffixOf(abi)}`;
 }
 
+export function decodeValidatedFunctionNameOf(recordName: string, abi: IrLayoutAbi): string {
+  return `decodeValidated${typeNameOf(recordName)}${abiSuffixOf(abi)}`;
+}
+
 export function encodeFunctionNameOf(recordName: string, abi: IrLayoutAbi): string {
   return `encode${typeNameOf(recordName)}${abiSuffixOf(abi)}`;
 }
@@ -214,6 +218,7 @@ export function checkGeneratedNames(protocol: IrProtocol): readonly Diagnostic[]
     moduleScope.claim({ generatedName: validateFunctionNameOf(record.name), specName: record.name, what: `the validator of ${record.role}`, span: record.span });
     for (const abi of abis) {
       moduleScope.claim({ generatedName: decodeFunctionNameOf(record.name, abi), specName: record.name, what: `the ${abi} decoder of ${record.role}`, span: record.span });
+      moduleScope.claim({ generatedName: decodeValidatedFunctionNameOf(record.name, abi), specName: record.name, what: `the ${abi} validating decoder of ${record.role}`, span: record.span });
       moduleScope.claim({ generatedName: encodeFunctionNameOf(record.name, abi), specName: record.name, what: `the ${abi} encoder of ${record.role}`, span: record.span });
     }
     const fieldScope = new NameScope(`among the fields of '${record.name}'`, new Set(), diagnostics);

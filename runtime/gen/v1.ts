@@ -195,6 +195,8 @@ export interface RecordCodec<T> {
   readonly size: number;
   create(): T;
   decode(view: DataView, offset: number, into: T): CodecError | undefined;
+  /** Decodes and checks every `where` clause in one pass: what a consumer runs on its private copy. */
+  decodeValidated(view: DataView, offset: number, into: T): CodecError | ValidationError | undefined;
   encode(value: T, view: DataView, offset: number): CodecError | undefined;
   validate(value: T): ValidationError | undefined;
 }

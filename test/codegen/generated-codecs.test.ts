@@ -189,6 +189,35 @@ describe("generated codecs: hostile bytes", () => {
     );
   });
 
+  it("decodeValidated accepts exactly what decode then validate accept, with the same value", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 112, maxLength: 112 }), fc.nat({ max: 11 }), fc.constantFrom(...Object.values(blockLike.Op)), (bytes, count, operation) => {
+        bytes[0] = operation;
+        bytes[1] = count;
+        bytes[13] = bytes[13]! & 0x1f;
+        bytes[12] = 0;
+        bytes[14] = 0;
+        bytes[15] = 0;
+        bytes[21] = bytes[21]! & 0x1f;
+        bytes[22] = 0;
+        bytes[23] = 0;
+        const view = new DataView(bytes.buffer);
+        for (const abi of layoutAbis) {
+          const codecs = blockLike.codecsByAbi[abi];
+          const twoPass = codecs.Request.create();
+          const decodeError = codecs.Request.decode(view, 0, twoPass);
+          const separate = decodeError ?? codecs.Request.validate(twoPass);
+          const onePass = codecs.Request.create();
+          const fused = codecs.Request.decodeValidated(view, 0, onePass);
+          expect(fused === undefined).toBe(separate === undefined);
+          if (fused === undefined) expect(liveRequest(onePass)).toEqual(liveRequest(twoPass));
+          else expect(fused.constructor).toBe(separate?.constructor);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("reports a u64 above 2^53 with its exact value instead of rounding it", () => {
     const view = new DataView(new ArrayBuffer(112));
     view.setBigUint64(8, 2n ** 60n + 1n, true);

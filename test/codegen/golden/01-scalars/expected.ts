@@ -115,6 +115,44 @@ export function decodeEveryScalarX86_64(view: DataView, offset: number, into: Ev
   return undefined;
 }
 
+/** Decodes and checks every `where` clause of `every_scalar` (x86_64 layout, 56 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedEveryScalarX86_64(
+  view: DataView,
+  offset: number,
+  into: EveryScalar,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 56 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  into.small = view.getUint8(offset + 0);
+  into.signedSmall = view.getInt8(offset + 1);
+  into.medium = view.getUint16(offset + 2, true);
+  into.signedMedium = view.getInt16(offset + 4, true);
+  const raw4 = view.getUint8(offset + 6);
+  if (raw4 > 1) return new CodecError("bool-not-zero-or-one", "flag", raw4);
+  into.flag = raw4 === 1;
+  into.large = view.getUint32(offset + 8, true);
+  into.signedLarge = view.getInt32(offset + 12, true);
+  const raw7 = readUnsigned64(view, offset + 16);
+  if (Number.isNaN(raw7))
+    return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  into.huge = raw7;
+  const raw8 = readSigned64(view, offset + 24);
+  if (Number.isNaN(raw8))
+    return new CodecError("u64-above-safe-integer", "signed_huge", describeSigned64(view, offset + 24));
+  into.signedHuge = raw8;
+  const raw9 = view.getUint16(offset + 32, true);
+  if (!isColour(raw9)) return new CodecError("enum-value-unknown", "colour", raw9);
+  into.colour = raw9;
+  into.page = view.getUint32(offset + 36, true);
+  into.port = view.getUint32(offset + 40, true);
+  const count12 = 3;
+  const elements13 = into.history;
+  for (let index = 0; index < count12; index++) {
+    elements13[index] = view.getUint16(offset + 44 + index * 2, true);
+  }
+  return undefined;
+}
+
 /** Encodes `every_scalar` (x86_64 layout, 56 bytes) into `view` at `offset`, padding zeroed; returns why it was refused, if it was. */
 export function encodeEveryScalarX86_64(value: EveryScalar, view: DataView, offset: number): CodecError | undefined {
   if (offset < 0 || offset + 56 > view.byteLength)
@@ -160,6 +198,44 @@ export function encodeEveryScalarX86_64(value: EveryScalar, view: DataView, offs
 
 /** Decodes `every_scalar` (x86_32 layout, 52 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
 export function decodeEveryScalarX86_32(view: DataView, offset: number, into: EveryScalar): CodecError | undefined {
+  if (offset < 0 || offset + 52 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  into.small = view.getUint8(offset + 0);
+  into.signedSmall = view.getInt8(offset + 1);
+  into.medium = view.getUint16(offset + 2, true);
+  into.signedMedium = view.getInt16(offset + 4, true);
+  const raw4 = view.getUint8(offset + 6);
+  if (raw4 > 1) return new CodecError("bool-not-zero-or-one", "flag", raw4);
+  into.flag = raw4 === 1;
+  into.large = view.getUint32(offset + 8, true);
+  into.signedLarge = view.getInt32(offset + 12, true);
+  const raw7 = readUnsigned64(view, offset + 16);
+  if (Number.isNaN(raw7))
+    return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  into.huge = raw7;
+  const raw8 = readSigned64(view, offset + 24);
+  if (Number.isNaN(raw8))
+    return new CodecError("u64-above-safe-integer", "signed_huge", describeSigned64(view, offset + 24));
+  into.signedHuge = raw8;
+  const raw9 = view.getUint16(offset + 32, true);
+  if (!isColour(raw9)) return new CodecError("enum-value-unknown", "colour", raw9);
+  into.colour = raw9;
+  into.page = view.getUint32(offset + 36, true);
+  into.port = view.getUint32(offset + 40, true);
+  const count12 = 3;
+  const elements13 = into.history;
+  for (let index = 0; index < count12; index++) {
+    elements13[index] = view.getUint16(offset + 44 + index * 2, true);
+  }
+  return undefined;
+}
+
+/** Decodes and checks every `where` clause of `every_scalar` (x86_32 layout, 52 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedEveryScalarX86_32(
+  view: DataView,
+  offset: number,
+  into: EveryScalar,
+): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 52 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   into.small = view.getUint8(offset + 0);
@@ -296,6 +372,7 @@ export const codecsForX86_64 = {
     size: 56,
     create: createEveryScalar,
     decode: decodeEveryScalarX86_64,
+    decodeValidated: decodeValidatedEveryScalarX86_64,
     encode: encodeEveryScalarX86_64,
     validate: validateEveryScalar,
   } satisfies RecordCodec<EveryScalar>,
@@ -306,6 +383,7 @@ export const codecsForX86_32 = {
     size: 52,
     create: createEveryScalar,
     decode: decodeEveryScalarX86_32,
+    decodeValidated: decodeValidatedEveryScalarX86_32,
     encode: encodeEveryScalarX86_32,
     validate: validateEveryScalar,
   } satisfies RecordCodec<EveryScalar>,

@@ -199,8 +199,21 @@ export function validateRequest(value: Request): ValidationError | undefined {
     });
   }
   for (let index = 0; index < Math.min(value.nrSegments, 11); index++) {
-    const error = validateSegment(value.seg[index]!);
-    if (error !== undefined) return error.withPathPrefix(`seg[${index}]`);
+    const element0 = value.seg[index]!;
+    if (!(element0.firstSect <= element0.lastSect)) {
+      return new ValidationError("segment.first-sect-le-last-sect", `seg[${index}].first_sect`, element0.firstSect, {
+        file: "fixture.proto-desc",
+        start: 100,
+        end: 130,
+      });
+    }
+    if (!(element0.lastSect <= 7)) {
+      return new ValidationError("segment.last-sect-le-7", `seg[${index}].last_sect`, element0.lastSect, {
+        file: "fixture.proto-desc",
+        start: 131,
+        end: 150,
+      });
+    }
   }
   return undefined;
 }
@@ -232,14 +245,14 @@ export function validateCommand(value: Command): ValidationError | undefined {
   switch (value.body.arm) {
     case "rw":
       {
-        const error = validateCommandRw(value.body.rw);
-        if (error !== undefined) return error.withPathPrefix("body.rw");
-      }
-      break;
-    case "discard":
-      {
-        const error = validateCommandDiscard(value.body.discard);
-        if (error !== undefined) return error.withPathPrefix("body.discard");
+        const element0 = value.body.rw;
+        if (!(bitwiseAnd(element0.count, 7) === 0)) {
+          return new ValidationError("command-rw.count-aligned", "body.rw.count", element0.count, {
+            file: "fixture.proto-desc",
+            start: 300,
+            end: 330,
+          });
+        }
       }
       break;
   }
@@ -252,6 +265,33 @@ export function decodeSegmentX86_64(view: DataView, offset: number, into: Segmen
   into.gref = view.getUint32(offset + 0, true);
   into.firstSect = view.getUint8(offset + 4);
   into.lastSect = view.getUint8(offset + 5);
+  return undefined;
+}
+
+/** Decodes and checks every `where` clause of `segment` (x86_64 layout, 8 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedSegmentX86_64(
+  view: DataView,
+  offset: number,
+  into: Segment,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
+  into.gref = view.getUint32(offset + 0, true);
+  into.firstSect = view.getUint8(offset + 4);
+  into.lastSect = view.getUint8(offset + 5);
+  if (!(into.firstSect <= into.lastSect)) {
+    return new ValidationError("segment.first-sect-le-last-sect", "first_sect", into.firstSect, {
+      file: "fixture.proto-desc",
+      start: 100,
+      end: 130,
+    });
+  }
+  if (!(into.lastSect <= 7)) {
+    return new ValidationError("segment.last-sect-le-7", "last_sect", into.lastSect, {
+      file: "fixture.proto-desc",
+      start: 131,
+      end: 150,
+    });
+  }
   return undefined;
 }
 
@@ -288,8 +328,65 @@ export function decodeRequestX86_64(view: DataView, offset: number, into: Reques
   if (count5 > 11) return new CodecError("count-exceeds-capacity", "seg", count5);
   const elements6 = into.seg;
   for (let index = 0; index < count5; index++) {
-    const error = decodeSegmentX86_64(view, offset + 24 + index * 8, elements6[index]!);
-    if (error !== undefined) return error.withPathPrefix(`seg[${index}]`);
+    const base7 = offset + 24 + index * 8;
+    const nested8 = elements6[index]!;
+    nested8.gref = view.getUint32(base7 + 0, true);
+    nested8.firstSect = view.getUint8(base7 + 4);
+    nested8.lastSect = view.getUint8(base7 + 5);
+  }
+  return undefined;
+}
+
+/** Decodes and checks every `where` clause of `request` (x86_64 layout, 112 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedRequestX86_64(
+  view: DataView,
+  offset: number,
+  into: Request,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 112 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = view.getUint8(offset + 0);
+  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0;
+  into.nrSegments = view.getUint8(offset + 1);
+  into.handle = view.getUint16(offset + 2, true);
+  const raw3 = readUnsigned64(view, offset + 8);
+  if (Number.isNaN(raw3)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 8));
+  into.id = raw3;
+  const raw4 = readUnsigned64(view, offset + 16);
+  if (Number.isNaN(raw4))
+    return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 16));
+  into.sectorNumber = raw4;
+  const count5 = into.nrSegments;
+  if (count5 > 11) return new CodecError("count-exceeds-capacity", "seg", count5);
+  const elements6 = into.seg;
+  for (let index = 0; index < count5; index++) {
+    const base7 = offset + 24 + index * 8;
+    const nested8 = elements6[index]!;
+    nested8.gref = view.getUint32(base7 + 0, true);
+    nested8.firstSect = view.getUint8(base7 + 4);
+    nested8.lastSect = view.getUint8(base7 + 5);
+    if (!(nested8.firstSect <= nested8.lastSect)) {
+      return new ValidationError("segment.first-sect-le-last-sect", `seg[${index}].first_sect`, nested8.firstSect, {
+        file: "fixture.proto-desc",
+        start: 100,
+        end: 130,
+      });
+    }
+    if (!(nested8.lastSect <= 7)) {
+      return new ValidationError("segment.last-sect-le-7", `seg[${index}].last_sect`, nested8.lastSect, {
+        file: "fixture.proto-desc",
+        start: 131,
+        end: 150,
+      });
+    }
+  }
+  if (!(into.nrSegments <= MAX_SEGMENTS)) {
+    return new ValidationError("request.nr-segments-bounded", "nr_segments", into.nrSegments, {
+      file: "fixture.proto-desc",
+      start: 200,
+      end: 240,
+    });
   }
   return undefined;
 }
@@ -338,6 +435,26 @@ export function decodeResponseX86_64(view: DataView, offset: number, into: Respo
   return undefined;
 }
 
+/** Decodes and checks every `where` clause of `response` (x86_64 layout, 16 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedResponseX86_64(
+  view: DataView,
+  offset: number,
+  into: Response,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 16 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = readUnsigned64(view, offset + 0);
+  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  into.id = raw0;
+  const raw1 = view.getUint8(offset + 8);
+  if (!isOp(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
+  into.operation = raw1;
+  const raw2 = view.getInt16(offset + 10, true);
+  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
+  into.status = raw2;
+  return undefined;
+}
+
 /** Encodes `response` (x86_64 layout, 16 bytes) into `view` at `offset`, padding zeroed; returns why it was refused, if it was. */
 export function encodeResponseX86_64(value: Response, view: DataView, offset: number): CodecError | undefined {
   if (offset < 0 || offset + 16 > view.byteLength)
@@ -365,6 +482,29 @@ export function decodeCommandRwX86_64(view: DataView, offset: number, into: Comm
   return undefined;
 }
 
+/** Decodes and checks every `where` clause of `command_rw` (x86_64 layout, 16 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedCommandRwX86_64(
+  view: DataView,
+  offset: number,
+  into: CommandRw,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 16 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = readUnsigned64(view, offset + 0);
+  if (Number.isNaN(raw0))
+    return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset + 0));
+  into.sector = raw0;
+  into.count = view.getUint32(offset + 8, true);
+  if (!(bitwiseAnd(into.count, 7) === 0)) {
+    return new ValidationError("command-rw.count-aligned", "count", into.count, {
+      file: "fixture.proto-desc",
+      start: 300,
+      end: 330,
+    });
+  }
+  return undefined;
+}
+
 /** Encodes `command_rw` (x86_64 layout, 16 bytes) into `view` at `offset`, padding zeroed; returns why it was refused, if it was. */
 export function encodeCommandRwX86_64(value: CommandRw, view: DataView, offset: number): CodecError | undefined {
   if (offset < 0 || offset + 16 > view.byteLength)
@@ -383,6 +523,28 @@ export function decodeCommandDiscardX86_64(
   offset: number,
   into: CommandDiscard,
 ): CodecError | undefined {
+  if (offset < 0 || offset + 32 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = view.getUint8(offset + 0);
+  if (raw0 > 1) return new CodecError("bool-not-zero-or-one", "secure", raw0);
+  into.secure = raw0 === 1;
+  const raw1 = readSigned64(view, offset + 8);
+  if (Number.isNaN(raw1)) return new CodecError("u64-above-safe-integer", "offset", describeSigned64(view, offset + 8));
+  into.offset = raw1;
+  const count2 = 4;
+  const elements3 = into.grefs;
+  for (let index = 0; index < count2; index++) {
+    elements3[index] = view.getUint32(offset + 16 + index * 4, true);
+  }
+  return undefined;
+}
+
+/** Decodes and checks every `where` clause of `command_discard` (x86_64 layout, 32 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedCommandDiscardX86_64(
+  view: DataView,
+  offset: number,
+  into: CommandDiscard,
+): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 32 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const raw0 = view.getUint8(offset + 0);
@@ -434,8 +596,13 @@ export function decodeCommandX86_64(view: DataView, offset: number, into: Comman
     case Op.write: {
       into.body.arm = "rw";
       {
-        const error = decodeCommandRwX86_64(view, offset + 8, into.body.rw);
-        if (error !== undefined) return error.withPathPrefix("body.rw");
+        const base2 = offset + 8;
+        const nested3 = into.body.rw;
+        const raw4 = readUnsigned64(view, base2 + 0);
+        if (Number.isNaN(raw4))
+          return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, base2 + 0));
+        nested3.sector = raw4;
+        nested3.count = view.getUint32(base2 + 8, true);
       }
       break;
     }
@@ -443,6 +610,54 @@ export function decodeCommandX86_64(view: DataView, offset: number, into: Comman
       into.body.arm = "discard";
       {
         const error = decodeCommandDiscardX86_64(view, offset + 8, into.body.discard);
+        if (error !== undefined) return error.withPathPrefix("body.discard");
+      }
+      break;
+    }
+    default:
+      return new CodecError("discriminant-unknown", "kind", into.kind);
+  }
+  return undefined;
+}
+
+/** Decodes and checks every `where` clause of `command` (x86_64 layout, 48 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedCommandX86_64(
+  view: DataView,
+  offset: number,
+  into: Command,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 48 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = view.getUint8(offset + 0);
+  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "kind", raw0);
+  into.kind = raw0;
+  into.tag = view.getUint8(offset + 40);
+  switch (into.kind) {
+    case Op.read:
+    case Op.write: {
+      into.body.arm = "rw";
+      {
+        const base2 = offset + 8;
+        const nested3 = into.body.rw;
+        const raw4 = readUnsigned64(view, base2 + 0);
+        if (Number.isNaN(raw4))
+          return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, base2 + 0));
+        nested3.sector = raw4;
+        nested3.count = view.getUint32(base2 + 8, true);
+        if (!(bitwiseAnd(nested3.count, 7) === 0)) {
+          return new ValidationError("command-rw.count-aligned", "body.rw.count", nested3.count, {
+            file: "fixture.proto-desc",
+            start: 300,
+            end: 330,
+          });
+        }
+      }
+      break;
+    }
+    case Op.discard: {
+      into.body.arm = "discard";
+      {
+        const error = decodeValidatedCommandDiscardX86_64(view, offset + 8, into.body.discard);
         if (error !== undefined) return error.withPathPrefix("body.discard");
       }
       break;
@@ -497,6 +712,33 @@ export function decodeSegmentX86_32(view: DataView, offset: number, into: Segmen
   return undefined;
 }
 
+/** Decodes and checks every `where` clause of `segment` (x86_32 layout, 8 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedSegmentX86_32(
+  view: DataView,
+  offset: number,
+  into: Segment,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
+  into.gref = view.getUint32(offset + 0, true);
+  into.firstSect = view.getUint8(offset + 4);
+  into.lastSect = view.getUint8(offset + 5);
+  if (!(into.firstSect <= into.lastSect)) {
+    return new ValidationError("segment.first-sect-le-last-sect", "first_sect", into.firstSect, {
+      file: "fixture.proto-desc",
+      start: 100,
+      end: 130,
+    });
+  }
+  if (!(into.lastSect <= 7)) {
+    return new ValidationError("segment.last-sect-le-7", "last_sect", into.lastSect, {
+      file: "fixture.proto-desc",
+      start: 131,
+      end: 150,
+    });
+  }
+  return undefined;
+}
+
 /** Encodes `segment` (x86_32 layout, 8 bytes) into `view` at `offset`, padding zeroed; returns why it was refused, if it was. */
 export function encodeSegmentX86_32(value: Segment, view: DataView, offset: number): CodecError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
@@ -530,8 +772,65 @@ export function decodeRequestX86_32(view: DataView, offset: number, into: Reques
   if (count5 > 11) return new CodecError("count-exceeds-capacity", "seg", count5);
   const elements6 = into.seg;
   for (let index = 0; index < count5; index++) {
-    const error = decodeSegmentX86_32(view, offset + 20 + index * 8, elements6[index]!);
-    if (error !== undefined) return error.withPathPrefix(`seg[${index}]`);
+    const base7 = offset + 20 + index * 8;
+    const nested8 = elements6[index]!;
+    nested8.gref = view.getUint32(base7 + 0, true);
+    nested8.firstSect = view.getUint8(base7 + 4);
+    nested8.lastSect = view.getUint8(base7 + 5);
+  }
+  return undefined;
+}
+
+/** Decodes and checks every `where` clause of `request` (x86_32 layout, 108 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedRequestX86_32(
+  view: DataView,
+  offset: number,
+  into: Request,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 108 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = view.getUint8(offset + 0);
+  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0;
+  into.nrSegments = view.getUint8(offset + 1);
+  into.handle = view.getUint16(offset + 2, true);
+  const raw3 = readUnsigned64(view, offset + 4);
+  if (Number.isNaN(raw3)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 4));
+  into.id = raw3;
+  const raw4 = readUnsigned64(view, offset + 12);
+  if (Number.isNaN(raw4))
+    return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 12));
+  into.sectorNumber = raw4;
+  const count5 = into.nrSegments;
+  if (count5 > 11) return new CodecError("count-exceeds-capacity", "seg", count5);
+  const elements6 = into.seg;
+  for (let index = 0; index < count5; index++) {
+    const base7 = offset + 20 + index * 8;
+    const nested8 = elements6[index]!;
+    nested8.gref = view.getUint32(base7 + 0, true);
+    nested8.firstSect = view.getUint8(base7 + 4);
+    nested8.lastSect = view.getUint8(base7 + 5);
+    if (!(nested8.firstSect <= nested8.lastSect)) {
+      return new ValidationError("segment.first-sect-le-last-sect", `seg[${index}].first_sect`, nested8.firstSect, {
+        file: "fixture.proto-desc",
+        start: 100,
+        end: 130,
+      });
+    }
+    if (!(nested8.lastSect <= 7)) {
+      return new ValidationError("segment.last-sect-le-7", `seg[${index}].last_sect`, nested8.lastSect, {
+        file: "fixture.proto-desc",
+        start: 131,
+        end: 150,
+      });
+    }
+  }
+  if (!(into.nrSegments <= MAX_SEGMENTS)) {
+    return new ValidationError("request.nr-segments-bounded", "nr_segments", into.nrSegments, {
+      file: "fixture.proto-desc",
+      start: 200,
+      end: 240,
+    });
   }
   return undefined;
 }
@@ -579,6 +878,26 @@ export function decodeResponseX86_32(view: DataView, offset: number, into: Respo
   return undefined;
 }
 
+/** Decodes and checks every `where` clause of `response` (x86_32 layout, 12 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedResponseX86_32(
+  view: DataView,
+  offset: number,
+  into: Response,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 12 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = readUnsigned64(view, offset + 0);
+  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  into.id = raw0;
+  const raw1 = view.getUint8(offset + 8);
+  if (!isOp(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
+  into.operation = raw1;
+  const raw2 = view.getInt16(offset + 10, true);
+  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
+  into.status = raw2;
+  return undefined;
+}
+
 /** Encodes `response` (x86_32 layout, 12 bytes) into `view` at `offset`, padding zeroed; returns why it was refused, if it was. */
 export function encodeResponseX86_32(value: Response, view: DataView, offset: number): CodecError | undefined {
   if (offset < 0 || offset + 12 > view.byteLength)
@@ -605,6 +924,29 @@ export function decodeCommandRwX86_32(view: DataView, offset: number, into: Comm
   return undefined;
 }
 
+/** Decodes and checks every `where` clause of `command_rw` (x86_32 layout, 12 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedCommandRwX86_32(
+  view: DataView,
+  offset: number,
+  into: CommandRw,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 12 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = readUnsigned64(view, offset + 0);
+  if (Number.isNaN(raw0))
+    return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset + 0));
+  into.sector = raw0;
+  into.count = view.getUint32(offset + 8, true);
+  if (!(bitwiseAnd(into.count, 7) === 0)) {
+    return new ValidationError("command-rw.count-aligned", "count", into.count, {
+      file: "fixture.proto-desc",
+      start: 300,
+      end: 330,
+    });
+  }
+  return undefined;
+}
+
 /** Encodes `command_rw` (x86_32 layout, 12 bytes) into `view` at `offset`, padding zeroed; returns why it was refused, if it was. */
 export function encodeCommandRwX86_32(value: CommandRw, view: DataView, offset: number): CodecError | undefined {
   if (offset < 0 || offset + 12 > view.byteLength)
@@ -622,6 +964,28 @@ export function decodeCommandDiscardX86_32(
   offset: number,
   into: CommandDiscard,
 ): CodecError | undefined {
+  if (offset < 0 || offset + 28 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = view.getUint8(offset + 0);
+  if (raw0 > 1) return new CodecError("bool-not-zero-or-one", "secure", raw0);
+  into.secure = raw0 === 1;
+  const raw1 = readSigned64(view, offset + 4);
+  if (Number.isNaN(raw1)) return new CodecError("u64-above-safe-integer", "offset", describeSigned64(view, offset + 4));
+  into.offset = raw1;
+  const count2 = 4;
+  const elements3 = into.grefs;
+  for (let index = 0; index < count2; index++) {
+    elements3[index] = view.getUint32(offset + 12 + index * 4, true);
+  }
+  return undefined;
+}
+
+/** Decodes and checks every `where` clause of `command_discard` (x86_32 layout, 28 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedCommandDiscardX86_32(
+  view: DataView,
+  offset: number,
+  into: CommandDiscard,
+): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 28 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const raw0 = view.getUint8(offset + 0);
@@ -673,8 +1037,13 @@ export function decodeCommandX86_32(view: DataView, offset: number, into: Comman
     case Op.write: {
       into.body.arm = "rw";
       {
-        const error = decodeCommandRwX86_32(view, offset + 4, into.body.rw);
-        if (error !== undefined) return error.withPathPrefix("body.rw");
+        const base2 = offset + 4;
+        const nested3 = into.body.rw;
+        const raw4 = readUnsigned64(view, base2 + 0);
+        if (Number.isNaN(raw4))
+          return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, base2 + 0));
+        nested3.sector = raw4;
+        nested3.count = view.getUint32(base2 + 8, true);
       }
       break;
     }
@@ -682,6 +1051,54 @@ export function decodeCommandX86_32(view: DataView, offset: number, into: Comman
       into.body.arm = "discard";
       {
         const error = decodeCommandDiscardX86_32(view, offset + 4, into.body.discard);
+        if (error !== undefined) return error.withPathPrefix("body.discard");
+      }
+      break;
+    }
+    default:
+      return new CodecError("discriminant-unknown", "kind", into.kind);
+  }
+  return undefined;
+}
+
+/** Decodes and checks every `where` clause of `command` (x86_32 layout, 36 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
+export function decodeValidatedCommandX86_32(
+  view: DataView,
+  offset: number,
+  into: Command,
+): CodecError | ValidationError | undefined {
+  if (offset < 0 || offset + 36 > view.byteLength)
+    return new CodecError("slot-too-small", "", view.byteLength - offset);
+  const raw0 = view.getUint8(offset + 0);
+  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "kind", raw0);
+  into.kind = raw0;
+  into.tag = view.getUint8(offset + 32);
+  switch (into.kind) {
+    case Op.read:
+    case Op.write: {
+      into.body.arm = "rw";
+      {
+        const base2 = offset + 4;
+        const nested3 = into.body.rw;
+        const raw4 = readUnsigned64(view, base2 + 0);
+        if (Number.isNaN(raw4))
+          return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, base2 + 0));
+        nested3.sector = raw4;
+        nested3.count = view.getUint32(base2 + 8, true);
+        if (!(bitwiseAnd(nested3.count, 7) === 0)) {
+          return new ValidationError("command-rw.count-aligned", "body.rw.count", nested3.count, {
+            file: "fixture.proto-desc",
+            start: 300,
+            end: 330,
+          });
+        }
+      }
+      break;
+    }
+    case Op.discard: {
+      into.body.arm = "discard";
+      {
+        const error = decodeValidatedCommandDiscardX86_32(view, offset + 4, into.body.discard);
         if (error !== undefined) return error.withPathPrefix("body.discard");
       }
       break;
@@ -873,6 +1290,7 @@ export const codecsForX86_64 = {
     size: 8,
     create: createSegment,
     decode: decodeSegmentX86_64,
+    decodeValidated: decodeValidatedSegmentX86_64,
     encode: encodeSegmentX86_64,
     validate: validateSegment,
   } satisfies RecordCodec<Segment>,
@@ -880,6 +1298,7 @@ export const codecsForX86_64 = {
     size: 112,
     create: createRequest,
     decode: decodeRequestX86_64,
+    decodeValidated: decodeValidatedRequestX86_64,
     encode: encodeRequestX86_64,
     validate: validateRequest,
   } satisfies RecordCodec<Request>,
@@ -887,6 +1306,7 @@ export const codecsForX86_64 = {
     size: 16,
     create: createResponse,
     decode: decodeResponseX86_64,
+    decodeValidated: decodeValidatedResponseX86_64,
     encode: encodeResponseX86_64,
     validate: validateResponse,
   } satisfies RecordCodec<Response>,
@@ -894,6 +1314,7 @@ export const codecsForX86_64 = {
     size: 16,
     create: createCommandRw,
     decode: decodeCommandRwX86_64,
+    decodeValidated: decodeValidatedCommandRwX86_64,
     encode: encodeCommandRwX86_64,
     validate: validateCommandRw,
   } satisfies RecordCodec<CommandRw>,
@@ -901,6 +1322,7 @@ export const codecsForX86_64 = {
     size: 32,
     create: createCommandDiscard,
     decode: decodeCommandDiscardX86_64,
+    decodeValidated: decodeValidatedCommandDiscardX86_64,
     encode: encodeCommandDiscardX86_64,
     validate: validateCommandDiscard,
   } satisfies RecordCodec<CommandDiscard>,
@@ -908,6 +1330,7 @@ export const codecsForX86_64 = {
     size: 48,
     create: createCommand,
     decode: decodeCommandX86_64,
+    decodeValidated: decodeValidatedCommandX86_64,
     encode: encodeCommandX86_64,
     validate: validateCommand,
   } satisfies RecordCodec<Command>,
@@ -918,6 +1341,7 @@ export const codecsForX86_32 = {
     size: 8,
     create: createSegment,
     decode: decodeSegmentX86_32,
+    decodeValidated: decodeValidatedSegmentX86_32,
     encode: encodeSegmentX86_32,
     validate: validateSegment,
   } satisfies RecordCodec<Segment>,
@@ -925,6 +1349,7 @@ export const codecsForX86_32 = {
     size: 108,
     create: createRequest,
     decode: decodeRequestX86_32,
+    decodeValidated: decodeValidatedRequestX86_32,
     encode: encodeRequestX86_32,
     validate: validateRequest,
   } satisfies RecordCodec<Request>,
@@ -932,6 +1357,7 @@ export const codecsForX86_32 = {
     size: 12,
     create: createResponse,
     decode: decodeResponseX86_32,
+    decodeValidated: decodeValidatedResponseX86_32,
     encode: encodeResponseX86_32,
     validate: validateResponse,
   } satisfies RecordCodec<Response>,
@@ -939,6 +1365,7 @@ export const codecsForX86_32 = {
     size: 12,
     create: createCommandRw,
     decode: decodeCommandRwX86_32,
+    decodeValidated: decodeValidatedCommandRwX86_32,
     encode: encodeCommandRwX86_32,
     validate: validateCommandRw,
   } satisfies RecordCodec<CommandRw>,
@@ -946,6 +1373,7 @@ export const codecsForX86_32 = {
     size: 28,
     create: createCommandDiscard,
     decode: decodeCommandDiscardX86_32,
+    decodeValidated: decodeValidatedCommandDiscardX86_32,
     encode: encodeCommandDiscardX86_32,
     validate: validateCommandDiscard,
   } satisfies RecordCodec<CommandDiscard>,
@@ -953,6 +1381,7 @@ export const codecsForX86_32 = {
     size: 36,
     create: createCommand,
     decode: decodeCommandX86_32,
+    decodeValidated: decodeValidatedCommandX86_32,
     encode: encodeCommandX86_32,
     validate: validateCommand,
   } satisfies RecordCodec<Command>,
