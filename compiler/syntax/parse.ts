@@ -38,7 +38,32 @@ export function parse(file: string, text: string): PhaseResult<SourceFileAst> {
       }),
     );
   }
-  return { value, diagnostics: sortDiagnostics(diagnostics) };
+  return { value, diagnostics: sortDiagnostics(dropCascadingSyntaxErrors(text, diagnostics)) };
+}
+
+/**
+ * One mistake, one error: keeps only the first syntax error (PD11xx) at any offset, and drops
+ * a syntax error right after an unexpected character, which is only the parser tripping over
+ * the gap the lexer left.
+ */
+function dropCascadingSyntaxErrors(text: string, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const lexicalEnds = new Set<number>();
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.code === syntaxDiagnostics.PD1001.code) lexicalEnds.add(skipWhitespace(text, diagnostic.span.end));
+  }
+  const seenSyntaxOffsets = new Set<number>();
+  return diagnostics.filter((diagnostic) => {
+    if (!diagnostic.code.startsWith("PD11")) return true;
+    if (lexicalEnds.has(diagnostic.span.start) || seenSyntaxOffsets.has(diagnostic.span.start)) return false;
+    seenSyntaxOffsets.add(diagnostic.span.start);
+    return true;
+  });
+}
+
+function skipWhitespace(text: string, offset: number): number {
+  let position = offset;
+  while (position < text.length && /[ \t\r\n]/.test(text[position] ?? "")) position++;
+  return position;
 }
 
 function lexingDiagnostic(file: string, text: string, error: ILexingError): Diagnostic {
