@@ -81,7 +81,10 @@ export function emitCodecTables(context: EmitContext): StatementStructures[] {
     ],
     returnType: "AbiName | undefined",
     statements: [
-      `switch (protocolKeyValue) {\ncase undefined:\nreturn nativeAbi;\n${abis.map((abi) => `case ${JSON.stringify(abi.protocolKeyValue)}:\nreturn ${JSON.stringify(abi.name)};`).join("\n")}\ndefault:\nreturn undefined;\n}`,
+      `switch (protocolKeyValue) {\ncase undefined:\nreturn nativeAbi;\n${abis
+        .filter((abi) => abi.protocolKeyValue !== undefined)
+        .map((abi) => `case ${JSON.stringify(abi.protocolKeyValue)}:\nreturn ${JSON.stringify(abi.name)};`)
+        .join("\n")}\ndefault:\nreturn undefined;\n}`,
     ],
   };
   statements.push(select);

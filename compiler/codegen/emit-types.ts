@@ -36,10 +36,11 @@ export function emitConstants(context: EmitContext): StatementStructures[] {
 }
 
 export function emitEnums(context: EmitContext): StatementStructures[] {
-  return context.protocol.enums.flatMap((enumeration) => emitEnum(enumeration));
+  return context.protocol.enums.flatMap((enumeration) => emitEnum(context, enumeration));
 }
 
-function emitEnum(enumeration: IrEnum): StatementStructures[] {
+function emitEnum(context: EmitContext, enumeration: IrEnum): StatementStructures[] {
+  if (enumeration.isFlags) context.imports.useValue("bitwiseAnd");
   const name = typeNameOf(enumeration.name);
   const members = enumeration.members.map((member) => `${propertyNameOf(member.name)}: ${member.value},`).join("\n");
   const object = exportedConstant(name, `{\n${members}\n} as const`);
@@ -47,8 +48,22 @@ function emitEnum(enumeration: IrEnum): StatementStructures[] {
     kind: StructureKind.TypeAlias,
     name,
     isExported: true,
-    type: enumeration.members.length === 0 ? "never" : `(typeof ${name})[keyof typeof ${name}]`,
+    // A flags value is any combination of member bits, so it is a number, not a union of members.
+    type: enumeration.isFlags ? "number" : enumeration.members.length === 0 ? "never" : `(typeof ${name})[keyof typeof ${name}]`,
   };
+  if (enumeration.isFlags) {
+    const mask = enumeration.members.reduce((combined, member) => combined | BigInt(member.value), 0n);
+    const flagsGuard: FunctionDeclarationStructure = {
+      kind: StructureKind.Function,
+      name: enumGuardNameOf(enumeration.name),
+      isExported: true,
+      docs: [`Whether \`value\` sets no bits outside the members of ${enumeration.name}.`],
+      parameters: [{ name: "value", type: "number" }],
+      returnType: `value is ${name}`,
+      statements: [`return bitwiseAnd(value, ${mask.toString()}) === value;`],
+    };
+    return [object, type, flagsGuard];
+  }
   // A switch over literal cases compiles to a jump table, so decoders check membership in fixed time.
   const distinctValues = [...new Set(enumeration.members.map((member) => member.value))].sort((left, right) => left - right);
   const guard: FunctionDeclarationStructure = {
@@ -178,6 +193,7 @@ function writeZeroValue(context: EmitContext, type: Exclude<IrFieldType, { kind:
       return "false";
     case "enum": {
       const enumeration = context.enumeration(type.enumName);
+      if (enumeration.isFlags) return "0";
       const zero = enumeration.members.find((member) => member.value === 0) ?? enumeration.members[0];
       return zero === undefined ? "undefined as never" : `${typeNameOf(type.enumName)}.${propertyNameOf(zero.name)}`;
     }

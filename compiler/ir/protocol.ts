@@ -18,7 +18,7 @@ export type IrLayoutAbi = "x86_64" | "x86_32";
 export interface IrAbi {
   readonly name: string;
   /** The value of the frontend's `protocol` key that selects this ABI, e.g. "x86_32-abi". */
-  readonly protocolKeyValue: string;
+  readonly protocolKeyValue: string | undefined;
   readonly layout: IrLayoutAbi;
 }
 
@@ -132,6 +132,18 @@ export interface IrRecord {
   readonly fields: readonly IrField[];
   readonly layouts: Readonly<Record<IrLayoutAbi, IrRecordLayout>>;
   readonly clauses: readonly IrValidationClause[];
+  /**
+   * `where` clauses that read more than the message (store keys, other messages): validators
+   * cannot check them, so they are kept here for the monitor, which sees the store.
+   */
+  readonly contextualClauses: readonly IrContextualClause[];
+  readonly span: IrSpan;
+}
+
+export interface IrContextualClause {
+  readonly clauseId: string;
+  /** Why the clause needs context, e.g. "reads store key backend.feature-max-indirect-segments". */
+  readonly reason: string;
   readonly span: IrSpan;
 }
 
@@ -142,6 +154,8 @@ export interface IrEnumMember {
 
 export interface IrEnum {
   readonly name: string;
+  /** A flags enum: any combination of its members' bits is a valid value. */
+  readonly isFlags: boolean;
   readonly width: IrIntegerWidth;
   readonly signed: boolean;
   readonly members: readonly IrEnumMember[];

@@ -13,6 +13,7 @@ export const protocol = buildProtocol({
         { name: "green", value: 2 },
         { name: "deep_blue", value: 40000 },
       ],
+      isFlags: false,
       span: { file: "fixture.proto-desc", start: 0, end: 1 },
     },
   ],

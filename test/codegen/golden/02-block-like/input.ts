@@ -23,6 +23,7 @@ export const protocol = buildProtocol({
         { name: "discard", value: 5 },
         { name: "indirect", value: 6 },
       ],
+      isFlags: false,
       span: spanAt(3, 4),
     },
     {
@@ -34,6 +35,7 @@ export const protocol = buildProtocol({
         { name: "error", value: -1 },
         { name: "eopnotsupp", value: -2 },
       ],
+      isFlags: false,
       span: spanAt(5, 6),
     },
   ],
