@@ -112,6 +112,7 @@ export function buildProtocol(declaration: {
       fields,
       layouts: { x86_64: layoutFor("x86_64"), x86_32: layoutFor("x86_32") },
       clauses: record.clauses ?? [],
+      contextualClauses: [],
       span: fixtureSpan,
     };
     built.set(record.name, irRecord);

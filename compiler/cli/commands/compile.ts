@@ -7,11 +7,9 @@ import { dirname, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareGeneratedFiles, hasDrift, type ExistingFile } from "../../codegen/drift.js";
 import type { SpecInput } from "../../codegen/header.js";
-import { compileSpecs } from "../../compile-pipeline.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { hasErrors } from "../../diagnostics/diagnostic.js";
-import { resolveImportPath } from "../../semantic/analyze.js";
-import { parse } from "../../syntax/parse.js";
+import type { parse as parseFunction } from "../../syntax/parse.js";
 import { parseArguments } from "../arguments.js";
 import { CliUsageError, ExitCode, type CliIo } from "../io.js";
 
@@ -40,7 +38,12 @@ function readSpec(cwd: string, path: string): string {
 }
 
 /** The named specs and, transitively, every file they import that exists. */
-function loadSpecsWithImports(cwd: string, named: readonly string[]): SpecInput[] {
+function loadSpecsWithImports(
+  cwd: string,
+  named: readonly string[],
+  parse: typeof parseFunction,
+  resolveImportPath: (importingFile: string, importPath: string) => string,
+): SpecInput[] {
   const loaded = new Map<string, string>();
   const pending = [...named];
   for (const path of named) loaded.set(path, readSpec(cwd, path));
@@ -117,7 +120,13 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(explicitRuntimeImport === undefined ? [] : ["--runtime-import", explicitRuntimeImport]),
   ].join(" ");
 
-  const inputs = loadSpecsWithImports(io.cwd, specs);
+  // The front end is loaded only now, so that usage errors are reported without building the parser.
+  const [{ compileSpecs }, { parse }, { resolveImportPath }] = await Promise.all([
+    import("../../compile-pipeline.js"),
+    import("../../syntax/parse.js"),
+    import("../../semantic/analyze.js"),
+  ]);
+  const inputs = loadSpecsWithImports(io.cwd, specs, parse, resolveImportPath);
   const result = await compileSpecs(inputs, { namedSpecs: specs, runtimeImportSpecifier, regenerateCommand });
   for (const diagnostic of result.diagnostics) io.stderr(renderDiagnostic(diagnostic, inputs));
   if (hasErrors(result.diagnostics)) {
