@@ -13,6 +13,7 @@ interface CommandEntry {
 
 /** One line per command; each module lives in commands/<name>.ts. */
 const commands: Readonly<Record<string, CommandEntry>> = {
+  check: { summary: "parse and check .proto-desc specifications", load: () => import("./commands/check.js") },
   compile: { summary: "generate TypeScript types, codecs and validators from specs (--check: report drift)", load: () => import("./commands/compile.js") },
 };
 

@@ -45,8 +45,18 @@ export class CstLowerer {
     return (children[key] ?? []).filter((element): element is CstNode => !isToken(element));
   }
 
+  // The accessors below walk the child list instead of filtering it: lowering calls them
+  // for every node, and allocating a filtered array each time dominated its cost.
   private node(children: Children, key: string, index = 0): CstNode | undefined {
-    return this.nodes(children, key)[index];
+    const list = children[key];
+    if (list === undefined) return undefined;
+    let seen = 0;
+    for (const element of list) {
+      if (isToken(element)) continue;
+      if (seen === index) return element;
+      seen++;
+    }
+    return undefined;
   }
 
   private tokens(children: Children, key: string): IToken[] {
@@ -54,11 +64,19 @@ export class CstLowerer {
   }
 
   private token(children: Children, key: string, index = 0): IToken | undefined {
-    return this.tokens(children, key)[index];
+    const list = children[key];
+    if (list === undefined) return undefined;
+    let seen = 0;
+    for (const element of list) {
+      if (!isToken(element) || !isRealToken(element)) continue;
+      if (seen === index) return element;
+      seen++;
+    }
+    return undefined;
   }
 
   private has(children: Children, key: string): boolean {
-    return this.tokens(children, key).length > 0;
+    return this.token(children, key) !== undefined;
   }
 
   private tokenSpan(token: IToken): Span {
@@ -198,7 +216,9 @@ export class CstLowerer {
         this.report(
           syntaxDiagnostics.PD1102,
           this.spanFrom(this.tokenSpan(first), this.tokenSpan(last)),
-          `expected ${describeRule(expectedRule)} but found ${describeFoundToken(first)}`,
+          expectedRule === "topLevelDeclaration" && first.image === "import"
+            ? "imports must come before the first declaration of the file"
+            : `expected ${describeRule(expectedRule)} but found ${describeFoundToken(first)}`,
           run.length > 1 ? [`the next ${run.length - 1} token${run.length > 2 ? "s were" : " was"} skipped as well`] : [],
         );
       }

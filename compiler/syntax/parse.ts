@@ -43,13 +43,14 @@ export function parse(file: string, text: string): PhaseResult<SourceFileAst> {
 
 /**
  * One mistake, one error: keeps only the first syntax error (PD11xx) at any offset, and drops
- * a syntax error right after an unexpected character, which is only the parser tripping over
- * the gap the lexer left.
+ * a syntax error right after an unexpected character or an unterminated string, which is only
+ * the parser tripping over the gap the lexer left.
  */
 function dropCascadingSyntaxErrors(text: string, diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const lexicalEnds = new Set<number>();
   for (const diagnostic of diagnostics) {
-    if (diagnostic.code === syntaxDiagnostics.PD1001.code) lexicalEnds.add(skipWhitespace(text, diagnostic.span.end));
+    const isLexical = diagnostic.code === syntaxDiagnostics.PD1001.code || diagnostic.code === syntaxDiagnostics.PD1002.code;
+    if (isLexical) lexicalEnds.add(skipWhitespace(text, diagnostic.span.end));
   }
   const seenSyntaxOffsets = new Set<number>();
   return diagnostics.filter((diagnostic) => {
@@ -60,25 +61,34 @@ function dropCascadingSyntaxErrors(text: string, diagnostics: readonly Diagnosti
   });
 }
 
+/** The offset of the next token after `offset`, skipping whitespace and comments. */
 function skipWhitespace(text: string, offset: number): number {
   let position = offset;
-  while (position < text.length && /[ \t\r\n]/.test(text[position] ?? "")) position++;
-  return position;
+  for (;;) {
+    while (position < text.length && /[ \t\r\n]/.test(text[position] ?? "")) position++;
+    if (text.startsWith("//", position)) {
+      const lineEnd = text.indexOf("\n", position);
+      position = lineEnd < 0 ? text.length : lineEnd;
+    } else if (text.startsWith("/*", position)) {
+      const commentEnd = text.indexOf("*/", position + 2);
+      position = commentEnd < 0 ? text.length : commentEnd + 2;
+    } else return position;
+  }
 }
 
 function lexingDiagnostic(file: string, text: string, error: ILexingError): Diagnostic {
   const length = Math.max(1, error.length);
   const span: Span = { file, start: error.offset, end: Math.min(text.length, error.offset + length) };
-  const characters = text.slice(span.start, span.end);
-  const shown = [...characters].map((character) => describeCharacter(character)).join("");
-  const message = length === 1 ? `unexpected character ${shown}` : `unexpected characters ${shown}`;
+  const characters = [...text.slice(span.start, span.end)];
+  const shown = `'${characters.map((character) => describeCharacter(character)).join("")}'`;
+  const message = characters.length === 1 ? `unexpected character ${shown}` : `unexpected characters ${shown}`;
   return createDiagnostic(syntaxDiagnostics.PD1001, span, message);
 }
 
 function describeCharacter(character: string): string {
   const code = character.codePointAt(0) ?? 0;
-  if (code < 0x20 || code === 0x7f || (code >= 0x80 && code <= 0x9f) || code === 0xfeff) return `'\\u{${code.toString(16)}}'`;
-  return `'${character}'`;
+  if (code < 0x20 || code === 0x7f || (code >= 0x80 && code <= 0x9f) || code === 0xfeff) return `\\u{${code.toString(16)}}`;
+  return character;
 }
 
 /** Reports an unterminated string and hands the parser an ordinary string token instead. */
@@ -97,7 +107,7 @@ function collectComments(file: string, commentTokens: readonly IToken[], diagnos
     const span: Span = { file, start: token.startOffset, end: token.startOffset + token.image.length };
     if (tokenMatcher(token, tokens.UnterminatedBlockComment)) {
       diagnostics.push(
-        createDiagnostic(syntaxDiagnostics.PD1003, { file, start: span.start, end: span.start + 2 }, "this block comment has no closing '*/'", {
+        createDiagnostic(syntaxDiagnostics.PD1003, { file, start: span.start, end: span.start + 2 }, "this block comment is never closed", {
           notes: ["everything up to the end of the file is inside the comment"],
         }),
       );
@@ -111,7 +121,6 @@ const recognitionCodes: Readonly<Record<string, DiagnosticDefinition>> = {
   MismatchedTokenException: syntaxDiagnostics.PD1101,
   NoViableAltException: syntaxDiagnostics.PD1102,
   EarlyExitException: syntaxDiagnostics.PD1103,
-  NotAllInputParsedException: syntaxDiagnostics.PD1104,
 };
 
 /** Turns chevrotain's recognition errors into diagnostics, one per offending position. */

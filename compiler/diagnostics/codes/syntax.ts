@@ -15,7 +15,6 @@ export const syntaxDiagnostics = defineDiagnostics({
   PD1101: { slug: "expected-token", severity: "error", summary: "A specific token (such as ';' or a name) was required here." },
   PD1102: { slug: "unexpected-token", severity: "error", summary: "No construct of the language starts with this token here." },
   PD1103: { slug: "missing-list-element", severity: "error", summary: "A list that needs at least one element is empty." },
-  PD1104: { slug: "unexpected-trailing-input", severity: "error", summary: "Input after the last declaration that is not a declaration." },
   PD1201: {
     slug: "non-associative-operator-chain",
     severity: "error",
