@@ -15,6 +15,7 @@ interface CommandEntry {
 const commands: Readonly<Record<string, CommandEntry>> = {
   check: { summary: "parse and check .proto-desc specifications", load: () => import("./commands/check.js") },
   compile: { summary: "generate TypeScript types, codecs and validators from specs (--check: report drift)", load: () => import("./commands/compile.js") },
+  layout: { summary: "print C layouts and ring geometry for one ABI", load: () => import("./commands/layout.js") },
 };
 
 export const cliVersion = "0.1.0";

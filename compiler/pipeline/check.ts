@@ -8,6 +8,8 @@ import type { Diagnostic, PhaseResult } from "../diagnostics/diagnostic.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import type { SourceFileAst } from "../syntax/ast.js";
 import { parse } from "../syntax/parse.js";
+import { analyze } from "../semantic/analyze.js";
+import type { SemanticModel } from "../semantic/model.js";
 
 export interface SourceText {
   /** The path as the user (or an import) named it; spans and messages use it verbatim. */
@@ -27,6 +29,8 @@ export interface CheckedProgram {
   readonly sources: ReadonlyMap<string, string>;
   /** No file has a syntax error: the precondition for semantic analysis. */
   readonly syntaxClean: boolean;
+  /** The semantic model, when the syntax was clean (it may still carry semantic errors). */
+  readonly model: SemanticModel | undefined;
 }
 
 /** Resolves an import path against the importing file, in the `/`-separated form users write. */
@@ -66,10 +70,15 @@ export function checkSources(roots: readonly SourceText[], loadImport: ImportLoa
     }
   }
 
-  // Phase 2 — semantic analysis (compiler/semantic) plugs in here: it runs over `files` only
-  // when the syntax is clean, because recovery leaves placeholder nodes in a broken tree, and
-  // appends its diagnostics. Code generation is never part of `check`.
+  // Phase 2 — semantic analysis: only when the syntax is clean, because recovery leaves
+  // placeholder nodes in a broken tree. Code generation is never part of `check`.
   const syntaxClean = !hasErrors(diagnostics);
+  let model: SemanticModel | undefined;
+  if (syntaxClean) {
+    const analyzed = analyze(files);
+    model = analyzed.value;
+    diagnostics.push(...analyzed.diagnostics);
+  }
 
-  return { value: { files, sources, syntaxClean }, diagnostics };
+  return { value: { files, sources, syntaxClean, model }, diagnostics };
 }

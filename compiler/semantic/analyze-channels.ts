@@ -43,33 +43,54 @@ function analyzeRing(context: ProtocolContext, ring: RingDeclaration): void {
   const responses = ring.members.filter((member) => member.kind === "RingMessageMember" && member.direction === "response");
   const orders = ring.members.filter((member) => member.kind === "RingOrderMember");
   let complete = true;
-  for (const [list, what] of [[requests, "request"], [responses, "response"], [orders, "order"]] as const) {
-    if (list.length !== 1) {
-      context.sink.report("PD3010", list[1]?.span ?? ring.name.span, `ring ${ring.name.text} needs exactly one \`${what}\` member, but has ${list.length}`);
-      complete = false;
-    }
-  }
-  const request = requests[0]?.kind === "RingMessageMember" ? requests[0] : undefined;
-  const response = responses[0]?.kind === "RingMessageMember" ? responses[0] : undefined;
-  const order = orders[0]?.kind === "RingOrderMember" ? orders[0] : undefined;
-  const requestRecord = request === undefined ? undefined : resolveRecordName(context, request.messageType, "request message");
-  const responseRecord = response === undefined ? undefined : resolveRecordName(context, response.messageType, "response message");
-  for (const [record, member] of [[requestRecord, request], [responseRecord, response]] as const) {
-    if (record !== undefined && member !== undefined && !record.isMessage) {
-      context.sink.report("PD3011", member.messageType.span, `${record.name} is a struct; a ring carries messages (declare it \`message ${record.name} from ROLE\`)`);
-      complete = false;
-    }
-  }
-  if (requestRecord?.sender !== undefined && requestRecord.sender === responseRecord?.sender && response !== undefined) {
-    context.sink.report("PD3012", response.messageType.span, `both ${requestRecord.name} and ${responseRecord.name} are sent by ${requestRecord.sender}; requests and responses come from different roles`);
+  if (requests.length === 0 || responses.length === 0) {
+    context.sink.report("PD3010", ring.name.span, `ring ${ring.name.text} needs at least one \`request\` and one \`response\` message`);
     complete = false;
   }
-  const orderRange = order === undefined ? undefined : resolvePageOrders(context, order.range);
-  if (!complete || requestRecord === undefined || responseRecord === undefined || orderRange === undefined || !requestRecord.isMessage || !responseRecord.isMessage) return;
+  if (orders.length !== 1) {
+    context.sink.report("PD3010", orders[1]?.span ?? ring.name.span, `ring ${ring.name.text} needs exactly one \`order\` member, but has ${orders.length}`);
+    complete = false;
+  }
+  // Every message a slot may hold, per direction; the first of each is the one exchanges correlate.
+  const resolveDirection = (members: typeof requests, what: "request" | "response"): RecordModel[] => {
+    const records: RecordModel[] = [];
+    for (const member of members) {
+      if (member.kind !== "RingMessageMember") continue;
+      const record = resolveRecordName(context, member.messageType, `${what} message`);
+      if (record === undefined) {
+        complete = false;
+        continue;
+      }
+      if (!record.isMessage) {
+        context.sink.report("PD3011", member.messageType.span, `${record.name} is a struct; a ring carries messages (declare it \`message ${record.name} from ROLE\`)`);
+        complete = false;
+        continue;
+      }
+      const first = records[0];
+      if (first !== undefined && first.sender !== record.sender) {
+        context.sink.report("PD3012", member.messageType.span, `${record.name} is sent by ${record.sender ?? "?"} but ${first.name} by ${first.sender ?? "?"}; one role produces all ${what}s of a ring`);
+        complete = false;
+        continue;
+      }
+      records.push(record);
+    }
+    return records;
+  };
+  const requestRecords = resolveDirection(requests, "request");
+  const responseRecords = resolveDirection(responses, "response");
+  const requestRecord = requestRecords[0];
+  const responseRecord = responseRecords[0];
+  const firstResponse = responses[0];
+  if (requestRecord?.sender !== undefined && requestRecord.sender === responseRecord?.sender && firstResponse?.kind === "RingMessageMember") {
+    context.sink.report("PD3012", firstResponse.messageType.span, `both ${requestRecord.name} and ${responseRecord.name} are sent by ${requestRecord.sender}; requests and responses come from different roles`);
+    complete = false;
+  }
+  const order = orders[0];
+  const orderRange = order?.kind === "RingOrderMember" ? resolvePageOrders(context, order.range) : undefined;
+  if (!complete || requestRecord === undefined || responseRecord === undefined || orderRange === undefined) return;
   const geometry = new Map(context.targetAbis.map((abi) => {
-    const requestSize = requestRecord.layouts.get(abi)?.size ?? 0;
-    const responseSize = responseRecord.layouts.get(abi)?.size ?? 0;
-    return [abi, computeRingGeometry(requestSize, responseSize, orderRange.orders)] as const;
+    const largest = (records: readonly RecordModel[]): number => Math.max(...records.map((record) => record.layouts.get(abi)?.size ?? 0));
+    return [abi, computeRingGeometry(largest(requestRecords), largest(responseRecords), orderRange.orders)] as const;
   }));
   for (const [abi, entry] of geometry) {
     const empty = entry.byOrder.find((candidate) => candidate.entries === 0);
@@ -83,6 +104,8 @@ function analyzeRing(context: ProtocolContext, ring: RingDeclaration): void {
     span: ring.name.span,
     requestMessage: requestRecord.name,
     responseMessage: responseRecord.name,
+    requestMessages: requestRecords.map((record) => record.name),
+    responseMessages: responseRecords.map((record) => record.name),
     requestProducer: requestRecord.sender ?? "",
     responseProducer: responseRecord.sender ?? "",
     pageOrders: orderRange.orders,
@@ -112,9 +135,9 @@ function resolvePageOrders(context: ProtocolContext, range: Expression): { order
   const bound = range.end;
   if (bound.kind === "MemberExpression" && bound.object.kind === "NameExpression" && context.roles.has(bound.object.name.text)) {
     const role = bound.object.name.text;
-    const keyModel = context.storeKeys.get(role)?.get(bound.member.text);
+    const keyModel = context.findStoreKey(role, bound.member.text);
     if (keyModel === undefined) {
-      context.sink.report("PD2032", bound.member.span, `role ${role} declares no store key '${bound.member.text}'${didYouMean(bound.member.text, context.storeKeys.get(role)?.keys() ?? [])}`);
+      context.sink.report("PD2032", bound.member.span, `role ${role} declares no store key '${bound.member.text}'${didYouMean(bound.member.text, context.storeKeyNames(role))}`);
       return undefined;
     }
     const upper = storeKeyUpperBound(context, keyModel);
@@ -193,7 +216,7 @@ function analyzePacket(context: ProtocolContext, packet: PacketDeclaration): voi
   const checker = new ExpressionChecker(context, { allowStates: false });
   const entries = new Map<string, ScopeEntry>();
   const parts: PacketPartModel[] = [];
-  const slotLimit = Math.min(...[...ring.geometry.values()].map((geometry) => geometry.slotSize));
+
   const smallestRing = Math.min(...[...ring.geometry.values()].flatMap((geometry) => geometry.byOrder.map((order) => order.entries)));
   for (const member of packet.members) {
     if (member.kind !== "PacketPart") continue;
@@ -203,9 +226,9 @@ function analyzePacket(context: ProtocolContext, packet: PacketDeclaration): voi
       context.sink.report("PD3016", member.slotType.span, `part '${member.name.text}' must be a message sent by ${producer} (the ${packet.direction} producer of ring ${ring.name})`);
       continue;
     }
-    const tooLarge = [...record.layouts.values()].some((layout) => layout.size > slotLimit);
-    if (tooLarge) {
-      context.sink.report("PD3016", member.slotType.span, `${record.name} does not fit a ${slotLimit}-byte slot of ring ${ring.name}`);
+    const tooLarge = [...record.layouts].find(([abi, layout]) => layout.size > (ring.geometry.get(abi)?.slotSize ?? 0));
+    if (tooLarge !== undefined) {
+      context.sink.report("PD3016", member.slotType.span, `${record.name} (${tooLarge[1].size} bytes on ${tooLarge[0]}) does not fit a ${ring.geometry.get(tooLarge[0])?.slotSize ?? 0}-byte slot of ring ${ring.name}`);
       continue;
     }
     const partScope = createScope(entries);

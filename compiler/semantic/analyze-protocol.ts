@@ -22,12 +22,12 @@ export function analyzeProtocol(declaration: ProtocolDeclaration, file: string, 
   collectAbis(context);
   foldAllConstants(context);
   analyzeAllEnums(context);
-  analyzeAllRecords(context);
+  // Record constraints may read store keys (`nr_segments <= backend.feature-max-indirect-segments`).
   collectStoreKeys(context);
-  checkStoreSchemas(context);
+  analyzeAllRecords(context);
   if (context.abiSelector !== undefined) {
     const keys = context.storeKeys.get(context.abiSelector.role);
-    if (keys !== undefined && !keys.has(context.abiSelector.key)) {
+    if (keys !== undefined && context.findStoreKey(context.abiSelector.role, context.abiSelector.key) === undefined) {
       const selector = declaration.members.find((member) => member.kind === "AbiDeclaration")?.selector;
       sink.report("PD2032", selector?.span ?? declaration.name.span, `role ${context.abiSelector.role} declares no store key '${context.abiSelector.key}' to select the ABI${didYouMean(context.abiSelector.key, keys.keys())}`);
     }
@@ -35,6 +35,8 @@ export function analyzeProtocol(declaration: ProtocolDeclaration, file: string, 
   analyzeRings(context);
   analyzeStreams(context);
   analyzePackets(context);
+  // Feature keys may enable packet parts, so the store's details come after the packets.
+  checkStoreSchemas(context);
   const lifecycle = checkLifecycle(context);
   const exchanges = checkExchanges(context);
   const guarantees = checkGuarantees(context);

@@ -213,7 +213,7 @@ function resolveFieldType(context: ProtocolContext, record: StructDeclaration, t
         const enumModel = analyzeEnum(context, declaration);
         if (enumModel === undefined) return undefined;
         return {
-          shape: { kind: "scalar", scalar: enumModel.baseType },
+          shape: { kind: "scalar", scalar: enumModel.baseType, displayName: enumModel.name },
           model: { kind: "enum", enumName: enumModel.name, scalar: enumModel.baseType },
           value: { kind: "integer", scalar: enumModel.baseType, enumName: enumModel.name },
         };

@@ -52,14 +52,16 @@ export function collectStoreKeys(context: ProtocolContext): void {
     context.storeKeys.set(role, keys);
     for (const entry of member.members) {
       if (entry.kind !== "StoreKeyDeclaration") continue;
-      const existing = keys.get(entry.name.text);
+      // A key family (`ring-ref[0 .. n]`, keys ring-ref0 ..) and a single key may share a base name.
+      const keyName = entry.indexRange === undefined ? entry.name.text : `${entry.name.text}[]`;
+      const existing = keys.get(keyName);
       if (existing !== undefined) {
         context.sink.report("PD2002", entry.name.span, `role ${role} already declares store key '${entry.name.text}'`, { related: [{ span: existing.span, message: "first declared here" }] });
         continue;
       }
       const type = resolveStoreValueType(context, entry);
       if (type === undefined) continue;
-      keys.set(entry.name.text, {
+      keys.set(keyName, {
         name: entry.name.text,
         span: entry.name.span,
         type,
@@ -83,7 +85,13 @@ export function checkStoreSchemas(context: ProtocolContext): void {
 function checkStoreSchema(context: ProtocolContext, role: string, declaration: StoreDeclaration): void {
   const keys = context.storeKeys.get(role) ?? new Map<string, StoreKeyModel>();
   const checker = new ExpressionChecker(context, { allowStates: false });
-  const roleScope = createScope(new Map<string, ScopeEntry>([...keys.values()].map((key) => [key.name, { type: storeKeyValueType(key.type), upperBound: storeKeyUpperBound(context, key) }])));
+  const scopeEntries = new Map<string, ScopeEntry>();
+  for (const key of keys.values()) {
+    const single = keys.get(key.name);
+    const chosen = single ?? key;
+    scopeEntries.set(key.name, { type: storeKeyValueType(chosen.type), upperBound: storeKeyUpperBound(context, chosen) });
+  }
+  const roleScope = createScope(scopeEntries);
   const constraints: ConstraintModel[] = [];
   let whereIndex = 0;
   for (const entry of declaration.members) {
@@ -93,7 +101,7 @@ function checkStoreSchema(context: ProtocolContext, role: string, declaration: S
       constraints.push({ label: entry.label?.text ?? `where_${whereIndex}`, hasExplicitLabel: entry.label !== undefined, span: entry.span, condition: entry.condition });
       continue;
     }
-    const key = keys.get(entry.name.text);
+    const key = keys.get(entry.indexRange === undefined ? entry.name.text : `${entry.name.text}[]`);
     if (key === undefined || key.span !== entry.name.span) continue;
     const valueType = storeKeyValueType(key.type);
     if (entry.indexRange !== undefined) checker.check(entry.indexRange, roleScope);
@@ -123,9 +131,15 @@ function checkStoreSchema(context: ProtocolContext, role: string, declaration: S
         continue;
       }
       const record = context.recordModels.get(messageName.text);
+      const packet = context.packetModels.get(messageName.text);
+      if (packet !== undefined) {
+        const parts = packet.parts.map((part) => part.name);
+        if (!parts.includes(caseName.text)) context.sink.report("PD2032", caseName.span, `packet ${packet.name} has no part '${caseName.text}'${didYouMean(caseName.text, parts)}`);
+        continue;
+      }
       if (record === undefined) {
-        const messages = [...context.recordModels.values()].filter((candidate) => candidate.isMessage).map((candidate) => candidate.name);
-        if (!context.declarations.has(messageName.text)) context.sink.report("PD2001", messageName.span, `unknown message '${messageName.text}'${didYouMean(messageName.text, messages)}`);
+        const targets = [...context.declarations.values()].filter((candidate) => candidate.kind === "StructDeclaration" || candidate.kind === "PacketDeclaration").map((candidate) => candidate.name.text);
+        if (!context.declarations.has(messageName.text)) context.sink.report("PD2001", messageName.span, `unknown message '${messageName.text}'${didYouMean(messageName.text, targets)}`);
         continue;
       }
       const labels = record.switches.flatMap((entry) => entry.cases.flatMap((item) => item.labels));

@@ -52,7 +52,7 @@ function buildImportGraph(files: readonly SourceFileAst[], sink: DiagnosticSink)
       const targetState = state.get(target);
       if (targetState === "active") {
         const cycle = [...stack.slice(stack.indexOf(target)), target].map((entry) => entry.file);
-        sink.report("PD2003", declaration.span, `this import closes a cycle: ${cycle.join(" -> ")}`, { notes: ["move the shared declarations into a file both can import"] });
+        sink.report("PD2003", declaration.path.span, `this import closes a cycle: ${cycle.join(" -> ")}`, { notes: ["move the shared declarations into a file both can import"] });
         continue;
       }
       if (targetState === undefined) visit(target);

@@ -75,11 +75,11 @@ export function checkExchanges(context: ProtocolContext): ExchangeModel[] {
 function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, ring: RingModel): ExchangeModel | undefined {
   let typesMatch = true;
   if (!matchesRecord(exchange.requestType, ring.requestMessage)) {
-    context.sink.report("PD4021", exchange.requestType.span, `ring ${ring.name} carries requests of type ${ring.requestMessage}`);
+    context.sink.report("PD4021", exchange.requestType.span, `the exchange's request type must be ${ring.requestMessage}, the request ring ${ring.name} carries`);
     typesMatch = false;
   }
   if (!matchesRecord(exchange.responseType, ring.responseMessage)) {
-    context.sink.report("PD4021", exchange.responseType.span, `ring ${ring.name} carries responses of type ${ring.responseMessage}`);
+    context.sink.report("PD4021", exchange.responseType.span, `the exchange's response type must be ${ring.responseMessage}, the response ring ${ring.name} carries`);
     typesMatch = false;
   }
   const request = context.recordModels.get(ring.requestMessage);
@@ -105,6 +105,7 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
   let ordered: boolean | undefined;
   let deadlineNanoseconds: bigint | undefined;
   let outstandingLimit: bigint | undefined;
+  let outstandingIsRingCapacity = false;
   for (const member of exchange.members) {
     switch (member.kind) {
       case "CorrelateMember": {
@@ -134,6 +135,17 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
       }
       case "OutstandingMember": {
         if (!once("outstanding bound", member.span)) break;
+        const limit = unwrap(member.limit);
+        if (limit.kind === "CallExpression" && limit.callee.text === "entries") {
+          // `entries(ring)`: as many as the ring holds at its negotiated order, the natural bound.
+          const argument = limit.arguments[0];
+          if (limit.arguments.length !== 1 || argument?.kind !== "NameExpression" || argument.name.text !== ring.name) {
+            context.sink.report("PD4025", member.limit.span, `write the ring's own capacity as entries(${ring.name})`);
+            break;
+          }
+          outstandingIsRingCapacity = true;
+          break;
+        }
         const folded = constantFolderFor(context).fold(member.limit);
         if (folded === undefined) break;
         const capacity = Math.max(...[...ring.geometry.values()].flatMap((geometry) => geometry.byOrder.map((order) => order.entries)));
@@ -146,7 +158,7 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
       }
     }
   }
-  return { ring: ring.name, span: exchange.span, requestMessage: request.name, responseMessage: response.name, correlation, exactlyOnce, ordered, deadlineNanoseconds, outstandingLimit };
+  return { ring: ring.name, span: exchange.span, requestMessage: request.name, responseMessage: response.name, correlation, exactlyOnce, ordered, deadlineNanoseconds, outstandingLimit, outstandingIsRingCapacity };
 }
 
 function collectCorrelation(context: ProtocolContext, condition: Expression, request: RecordModel, response: RecordModel, into: { responseField: string; requestField: string }[]): void {

@@ -5,6 +5,7 @@
 import type { CallExpression, Expression, Identifier, QuantifiedExpression } from "../syntax/ast.js";
 import { DiagnosticSink } from "./diagnostic-sink.js";
 import { constantFolderFor } from "./analyze-declarations.js";
+import { storeKeyUpperBound } from "./analyze-store.js";
 import { describeDeclarationKind, type ProtocolContext } from "./protocol-context.js";
 import { didYouMean } from "./suggest-names.js";
 import {
@@ -22,6 +23,9 @@ import {
   type ValueType,
 } from "./value-types.js";
 import { xenbusStates } from "./xenbus-states.js";
+
+/** The shared ring header's indices a guarantee may read (Xen io/ring.h). */
+export const ringIndexNames = ["req_prod", "req_event", "rsp_prod", "rsp_event"] as const;
 
 export interface ScopeEntry {
   readonly type: ValueType;
@@ -76,6 +80,11 @@ export const builtinFunctions: ReadonlyMap<string, BuiltinSignature> = new Map<s
   ["present", { parameters: ["any"], result: booleanType, summary: "the store key exists" }],
   ["answered", { parameters: ["record"], result: eventType, summary: "the response to this request was produced" }],
   ["unmapped", { parameters: ["grant"], result: eventType, summary: "the peer unmapped the grant" }],
+  ["unmapped_all", { parameters: ["record"], result: eventType, summary: "the peer unmapped every grant the request names" }],
+  ["consumed", { parameters: ["record"], result: eventType, summary: "the peer consumed (copied) the request's slot" }],
+  ["unchanged", { parameters: ["record"], result: booleanType, summary: "the message's slot still holds the bytes first published" }],
+  ["entries", { parameters: ["channel"], result: untypedInteger, summary: "number of entries of the ring at its negotiated page order" }],
+  ["dropped_as_malformed", { parameters: ["packet"], result: eventType, summary: "the receiver dropped the packet as malformed" }],
   ["count", { parameters: ["collection"], result: untypedInteger, summary: "number of slots of a repeated packet part (or elements of an array)" }],
   ["sum", { parameters: ["collection"], result: untypedInteger, summary: "sum of an integer field across a repeated packet part" }],
 ]);
@@ -91,14 +100,18 @@ export class ExpressionChecker {
   /** Checks a condition: it must be boolean. Returns the work bound of evaluating it. */
   checkCondition(expression: Expression, scope: Scope | undefined, what: string): WorkBound {
     const type = this.check(expression, scope);
-    if (type.kind !== "boolean" && type.kind !== "error") {
+    if (type.kind !== "boolean" && type.kind !== "event" && type.kind !== "error") {
       this.context.sink.report("PD2031", expression.span, `${what} must be a boolean condition, but this is ${describeValueType(type)}`);
     }
     return this.workOf(expression);
   }
 
-  check(expression: Expression, scope: Scope | undefined): ValueType {
-    const type = this.infer(expression, scope);
+  /**
+   * `enumHint` names the enum of the other operand of a comparison: there, bare member names
+   * of that enum resolve (`operation == read`, `op in {read, write}`).
+   */
+  check(expression: Expression, scope: Scope | undefined, enumHint?: string): ValueType {
+    const type = this.infer(expression, scope, enumHint);
     this.context.expressionTypes.set(expression, type);
     return type;
   }
@@ -108,14 +121,14 @@ export class ExpressionChecker {
     return errorType;
   }
 
-  private infer(expression: Expression, scope: Scope | undefined): ValueType {
+  private infer(expression: Expression, scope: Scope | undefined, enumHint: string | undefined): ValueType {
     switch (expression.kind) {
       case "IntegerLiteral": return untypedInteger;
       case "DurationLiteral": return durationType;
       case "StringLiteral": return stringType;
       case "BooleanLiteral": return booleanType;
-      case "ParenthesizedExpression": return this.check(expression.expression, scope);
-      case "NameExpression": return this.resolveName(expression.name, scope);
+      case "ParenthesizedExpression": return this.check(expression.expression, scope, enumHint);
+      case "NameExpression": return this.resolveName(expression.name, scope, enumHint);
       case "MemberExpression": return this.inferMember(expression, scope);
       case "IndexExpression": {
         const object = this.check(expression.object, scope);
@@ -130,7 +143,7 @@ export class ExpressionChecker {
         const operand = this.check(expression.operand, scope);
         if (operand.kind === "error") return errorType;
         if (expression.operator === "!") {
-          if (operand.kind !== "boolean") return this.report("PD2030", expression.span, `'!' needs a boolean, not ${describeValueType(operand)}`);
+          if (operand.kind !== "boolean" && operand.kind !== "event") return this.report("PD2030", expression.span, `'!' needs a boolean, not ${describeValueType(operand)}`);
           return booleanType;
         }
         if (operand.kind !== "integer" && !(expression.operator === "-" && operand.kind === "duration")) {
@@ -149,7 +162,7 @@ export class ExpressionChecker {
       case "SetExpression": {
         let element: ValueType | undefined;
         for (const item of expression.elements) {
-          const type = this.check(item, scope);
+          const type = this.check(item, scope, enumHint);
           if (element === undefined || element.kind === "error") element = type;
           else if (!areComparable(element, type)) this.report("PD2030", item.span, `set elements must have one type: ${describeValueType(element)} and ${describeValueType(type)} mix`);
         }
@@ -163,10 +176,14 @@ export class ExpressionChecker {
     }
   }
 
-  private resolveName(name: Identifier, scope: Scope | undefined): ValueType {
+  private resolveName(name: Identifier, scope: Scope | undefined, enumHint: string | undefined): ValueType {
     const entry = lookUp(scope, name.text);
     if (entry !== undefined) return entry.type;
     const context = this.context;
+    if (enumHint !== undefined) {
+      const hinted = context.enumModels.get(enumHint);
+      if (hinted?.members.some((member) => member.name === name.text) === true) return { kind: "integer", scalar: hinted.baseType, enumName: enumHint };
+    }
     if (context.roles.has(name.text)) return { kind: "role", role: name.text };
     if (this.options.allowStates && xenbusStates.some((state) => state.name === name.text)) return stateType;
     const declaration = context.declarations.get(name.text);
@@ -179,6 +196,7 @@ export class ExpressionChecker {
         case "EnumDeclaration": return { kind: "enum-type", enumName: name.text };
         case "RingDeclaration":
         case "StreamDeclaration": return { kind: "channel", channel: name.text };
+        case "PacketDeclaration": return { kind: "packet", packet: name.text };
         default:
           return this.report("PD2036", name.span, `'${name.text}' is a ${describeDeclarationKind(declaration)} type, not a value here`);
       }
@@ -209,12 +227,30 @@ export class ExpressionChecker {
         return { kind: "sequence", element: field.type, maximumLength: object.maximumLength };
       }
       case "role": {
-        const keys = this.context.storeKeys.get(object.role);
-        const key = keys?.get(member.text);
+        const key = this.context.findStoreKey(object.role, member.text);
         if (key === undefined) {
-          return this.report("PD2032", member.span, `role ${object.role} declares no store key '${member.text}'${didYouMean(member.text, keys?.keys() ?? [])}`);
+          return this.report("PD2032", member.span, `role ${object.role} declares no store key '${member.text}'${didYouMean(member.text, this.context.storeKeyNames(object.role))}`);
         }
         return storeKeyValueType(key.type);
+      }
+      case "channel": {
+        const ring = this.context.declarations.get(object.channel);
+        if (ring?.kind === "RingDeclaration") {
+          if ((ringIndexNames as readonly string[]).includes(member.text)) return { kind: "integer", scalar: "u32", enumName: undefined };
+          return this.report("PD2032", member.span, `ring ${object.channel} has no member '${member.text}'; its shared indices are ${ringIndexNames.join(", ")}${didYouMean(member.text, ringIndexNames)}`);
+        }
+        const stream = this.context.streamModels.get(object.channel);
+        const fields = stream === undefined ? undefined : this.context.recordFields.get(stream.layoutRecord);
+        const field = fields?.get(member.text);
+        if (field !== undefined) return field.type;
+        return this.report("PD2032", member.span, `stream ${object.channel} has no field '${member.text}'${didYouMean(member.text, fields?.keys() ?? [])}`);
+      }
+      case "packet": {
+        const packet = this.context.packetModels.get(object.packet);
+        const part = packet?.parts.find((candidate) => candidate.name === member.text);
+        if (part === undefined) return this.report("PD2032", member.span, `packet ${object.packet} has no part '${member.text}'${didYouMean(member.text, packet?.parts.map((entry) => entry.name) ?? [])}`);
+        const element: ValueType = { kind: "record", recordName: part.slotMessage };
+        return part.repeated ? { kind: "sequence", element, maximumLength: packetPartMaximum(this.context, object.packet) } : element;
       }
       case "enum-type": {
         const enumModel = this.context.enumModels.get(object.enumName);
@@ -230,6 +266,12 @@ export class ExpressionChecker {
   private inferCall(expression: CallExpression, scope: Scope | undefined): ValueType {
     const signature = builtinFunctions.get(expression.callee.text);
     const argumentTypes = expression.arguments.map((argument) => this.check(argument, scope));
+    if (expression.callee.text === "old") {
+      // old(x): the value x had at the previous observation of the same subject; same type as x.
+      const [argument] = argumentTypes;
+      if (argumentTypes.length !== 1 || argument === undefined) return this.report("PD2035", expression.span, "old takes one argument: a field of the guarantee's subject");
+      return argument;
+    }
     if (signature === undefined) {
       return this.report("PD2034", expression.callee.span, `unknown function '${expression.callee.text}'${didYouMean(expression.callee.text, builtinFunctions.keys())}`);
     }
@@ -255,9 +297,10 @@ export class ExpressionChecker {
   }
 
   private inferBinary(expression: Extract<Expression, { kind: "BinaryExpression" }>, scope: Scope | undefined): ValueType {
-    const left = this.check(expression.left, scope);
-    const right = this.check(expression.right, scope);
     const operator = expression.operator;
+    const comparison = operator === "==" || operator === "!=" || operator === "in";
+    const left = this.check(expression.left, scope);
+    const right = this.check(expression.right, scope, comparison && left.kind === "integer" ? left.enumName : undefined);
     const mismatch = (requirement: string): ValueType =>
       this.report("PD2030", expression.span, `'${operator}' ${requirement}, but got ${describeValueType(left)} and ${describeValueType(right)}`);
     if (left.kind === "error" || right.kind === "error") {
@@ -266,9 +309,12 @@ export class ExpressionChecker {
     switch (operator) {
       case "&&":
       case "||":
-      case "==>":
-        if (left.kind !== "boolean" || right.kind !== "boolean") return mismatch("needs two booleans");
-        return booleanType;
+      case "==>": {
+        // An event in a condition means "has happened"; two events joined by && or || are an event.
+        const truthy = (type: ValueType): boolean => type.kind === "boolean" || type.kind === "event";
+        if (!truthy(left) || !truthy(right)) return mismatch("needs two booleans");
+        return left.kind === "event" && right.kind === "event" && operator !== "==>" ? eventType : booleanType;
+      }
       case "==":
       case "!=":
         if (!areComparable(left, right)) return mismatch("compares values of one type");
@@ -333,6 +379,10 @@ export class ExpressionChecker {
       case "MemberExpression": {
         const objectType = this.context.expressionTypes.get(expression.object) ?? this.check(expression.object, scope);
         if (objectType.kind === "record") return this.context.recordFields.get(objectType.recordName)?.get(expression.member.text)?.upperBound;
+        if (objectType.kind === "role") {
+          const key = this.context.findStoreKey(objectType.role, expression.member.text);
+          return key === undefined ? undefined : storeKeyUpperBound(this.context, key);
+        }
         return this.foldSilently(expression);
       }
       case "CallExpression": {
@@ -381,6 +431,14 @@ export class ExpressionChecker {
       default: return 1;
     }
   }
+}
+
+/** The most slots a repeated part can span: the entries of the smallest ring it travels on. */
+export function packetPartMaximum(context: ProtocolContext, packetName: string): number {
+  const packet = context.packetModels.get(packetName);
+  const ring = packet === undefined ? undefined : context.ringModels.get(packet.ring);
+  if (ring === undefined) return 1;
+  return Math.min(...[...ring.geometry.values()].flatMap((geometry) => geometry.byOrder.map((order) => order.entries)));
 }
 
 export function storeKeyValueType(type: import("./model.js").StoreValueTypeModel): ValueType {

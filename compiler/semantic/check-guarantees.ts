@@ -7,7 +7,7 @@ import { createScope, ExpressionChecker, type ScopeEntry } from "./check-express
 import type { GuaranteeModel, GuaranteeStatementModel, GuaranteeSubjectModel } from "./model.js";
 import type { ProtocolContext } from "./protocol-context.js";
 import { didYouMean } from "./suggest-names.js";
-import { describeValueType, eventType } from "./value-types.js";
+import { describeValueType, errorType, eventType } from "./value-types.js";
 
 export function checkGuarantees(context: ProtocolContext): GuaranteeModel[] {
   const models: GuaranteeModel[] = [];
@@ -36,13 +36,15 @@ function checkGuarantee(context: ProtocolContext, guarantee: GuaranteeDeclaratio
   for (const subject of guarantee.subjects) {
     const [name, ...rest] = subject.subjectType.parts;
     if (name === undefined) continue;
-    if (entries.has(subject.binder.text) && subject.binder.text !== "notify") {
+    if (entries.has(subject.binder.text) && subject.binder.text !== "notify" && guarantee.subjects.find((other) => other.binder.text === subject.binder.text) !== subject) {
       context.sink.report("PD2002", subject.binder.span, `'${subject.binder.text}' is already bound in this guarantee`);
       continue;
     }
+    // Until proven otherwise the binder has the error type, so its uses add no follow-on findings.
+    entries.set(subject.binder.text, { type: errorType });
     const declaration = rest.length > 0 ? undefined : context.declarations.get(name.text);
     if (declaration === undefined) {
-      const candidates = [...context.declarations.values()].filter((entry) => entry.kind === "StructDeclaration" || entry.kind === "RingDeclaration" || entry.kind === "StreamDeclaration").map((entry) => entry.name.text);
+      const candidates = [...context.declarations.values()].filter((entry) => entry.kind === "StructDeclaration" || entry.kind === "RingDeclaration" || entry.kind === "StreamDeclaration" || entry.kind === "PacketDeclaration").map((entry) => entry.name.text);
       context.sink.report("PD2001", subject.subjectType.span, `unknown subject '${subject.subjectType.parts.map((part) => part.text).join(".")}'${didYouMean(name.text, candidates)}`);
       continue;
     }
@@ -52,11 +54,14 @@ function checkGuarantee(context: ProtocolContext, guarantee: GuaranteeDeclaratio
     } else if (declaration.kind === "RingDeclaration") {
       entries.set(subject.binder.text, { type: { kind: "channel", channel: name.text } });
       subjects.push({ kind: "ring", binder: subject.binder.text, ring: name.text });
+    } else if (declaration.kind === "PacketDeclaration") {
+      entries.set(subject.binder.text, { type: { kind: "packet", packet: name.text } });
+      subjects.push({ kind: "packet", binder: subject.binder.text, packet: name.text });
     } else if (declaration.kind === "StreamDeclaration") {
       entries.set(subject.binder.text, { type: { kind: "channel", channel: name.text } });
       subjects.push({ kind: "stream", binder: subject.binder.text, stream: name.text });
     } else {
-      context.sink.report("PD4032", subject.subjectType.span, `a guarantee is about a message, a ring or a stream; '${name.text}' is none of these`);
+      context.sink.report("PD4032", subject.subjectType.span, `a guarantee is about a message, a packet, a ring or a stream; '${name.text}' is none of these`);
     }
   }
   const scope = createScope(entries);

@@ -111,8 +111,8 @@ interface BuiltMachine {
 
 function buildMachine(context: ProtocolContext, machine: RoleStateMachine, role: string, peer: string): BuiltMachine {
   const checker = new ExpressionChecker(context, { allowStates: true });
-  const ownKeys = context.storeKeys.get(role);
-  const peerKeys = context.storeKeys.get(peer);
+  const ownKeys = { has: (name: string) => context.findStoreKey(role, name) !== undefined, keys: () => context.storeKeyNames(role) };
+  const peerKeys = { has: (name: string) => context.findStoreKey(peer, name) !== undefined, get: (name: string) => context.findStoreKey(peer, name), keys: () => context.storeKeyNames(peer) };
   const mentioned = new Set<string>([initialXenbusState, closedXenbusState]);
   for (const transition of machine.transitions) {
     for (const state of [...transition.from, transition.to]) if (xenbusStateValue(state.text) !== undefined) mentioned.add(state.text);
@@ -125,8 +125,8 @@ function buildMachine(context: ProtocolContext, machine: RoleStateMachine, role:
     const fromValid = transition.from.map((state) => checkStateName(context, state)).every(Boolean);
     const toValid = checkStateName(context, transition.to);
     for (const key of transition.publishes) {
-      if (ownKeys?.has(key.text) !== true) {
-        context.sink.report("PD4007", key.span, `${role} publishes '${key.text}', which its store schema does not declare${didYouMean(key.text, ownKeys?.keys() ?? [])}`);
+      if (ownKeys.has(key.text) !== true) {
+        context.sink.report("PD4007", key.span, `${role} publishes '${key.text}', which its store schema does not declare${didYouMean(key.text, ownKeys.keys() ?? [])}`);
       }
     }
     const readKeys = new Set<string>();
@@ -136,8 +136,8 @@ function buildMachine(context: ProtocolContext, machine: RoleStateMachine, role:
         context.sink.report("PD4008", read.span, `a transition of ${role} reads the peer's keys, written \`${peer}.key\``);
         continue;
       }
-      if (peerKeys?.has(keyName.text) !== true) {
-        context.sink.report("PD4008", keyName.span, `${role} reads '${peer}.${keyName.text}', but ${peer}'s store schema does not declare it${didYouMean(keyName.text, peerKeys?.keys() ?? [])}`);
+      if (peerKeys.has(keyName.text) !== true) {
+        context.sink.report("PD4008", keyName.span, `${role} reads '${peer}.${keyName.text}', but ${peer}'s store schema does not declare it${didYouMean(keyName.text, peerKeys.keys() ?? [])}`);
         continue;
       }
       readKeys.add(keyName.text);
@@ -151,14 +151,14 @@ function buildMachine(context: ProtocolContext, machine: RoleStateMachine, role:
         const guardKeys = new Set<string>();
         guard = convertGuard(context, transition.guard, role, peer, guardKeys);
         for (const key of guardKeys) {
-          if (peerKeys?.has(key) !== true) context.sink.report("PD4008", transition.guard.span, `the guard reads '${peer}.${key}', which ${peer}'s store schema does not declare`);
+          if (peerKeys.has(key) !== true) context.sink.report("PD4008", transition.guard.span, `the guard reads '${peer}.${key}', which ${peer}'s store schema does not declare`);
           else readKeys.add(key);
         }
       }
       guardOk = guard !== undefined;
     }
     const required = [...readKeys].filter((key) => {
-      const model = peerKeys?.get(key);
+      const model = peerKeys.get(key);
       return model !== undefined && !model.optional && model.defaultValue === undefined;
     });
     const sources = transition.fromAnyState ? states.filter((state) => state !== transition.to.text && state !== closedXenbusState) : transition.from.map((state) => state.text);
@@ -194,6 +194,7 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
     if (!machines.has(role)) context.sink.report("PD4010", lifecycle.span, `the lifecycle gives no state machine to role ${role}`);
   }
   const built: BuiltMachine[] = [];
+  const errorsBeforeMachines = context.sink.errorCount;
   for (const [role, machine] of machines) {
     const peer = context.peerOf(role);
     if (peer === undefined) continue;
@@ -203,6 +204,12 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
   if (dataPhase !== undefined) new ExpressionChecker(context, { allowStates: true }).checkCondition(dataPhase.condition, undefined, "the data-phase condition");
 
   let explored = 0;
+  // A machine with a broken transition would produce follow-on reachability findings; its own
+  // diagnostics say what to fix first.
+  if (context.sink.errorCount > errorsBeforeMachines) {
+    return { span: lifecycle.span, states: xenbusStates, roles: built.map((machine) => machine.model), dataCondition: dataPhase?.kind === "DataPhaseDeclaration" ? dataPhase.condition : undefined, exploredJointStates: 0 };
+  }
+  let someStateCannotClose = false;
   for (const machine of built) {
     const source = machines.get(machine.model.role);
     const anchor = source?.role.span ?? lifecycle.span;
@@ -215,6 +222,7 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
       context.sink.report("PD4002", where === undefined ? anchor : (machine.shapeSource.get(where)?.span ?? anchor), `${machine.model.role} can never reach state ${state} from ${initialXenbusState}`);
     }
     for (const state of findStatesThatCannotClose(machine.model.machine)) {
+      someStateCannotClose = true;
       const where = machine.shapes.find((shape) => shape.to === state);
       context.sink.report("PD4003", where === undefined ? anchor : (machine.shapeSource.get(where)?.span ?? anchor), `once ${machine.model.role} is in ${state}, no transitions lead to ${closedXenbusState}`, {
         notes: ["add a teardown transition, e.g. `teardown: * -> Closing;` and `Closing -> Closed;`"],
@@ -232,7 +240,8 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
     }
   }
   const [first, second] = built;
-  if (first !== undefined && second !== undefined) {
+  // A state that cannot close already makes the pair stuck; the deadlock search would only repeat it.
+  if (first !== undefined && second !== undefined && !someStateCannotClose) {
     const pair = [first.model.machine, second.model.machine] as const;
     const exploration = exploreLifecycleProduct(pair);
     explored = exploration.exploredStates;

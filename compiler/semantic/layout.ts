@@ -5,11 +5,16 @@ import { layOutScalar, type ScalarTypeName, type TargetAbi } from "./layout-abi.
 
 /** What the engine needs to know about a type, independent of the syntax tree. */
 export type LayoutTypeShape =
-  | { readonly kind: "scalar"; readonly scalar: ScalarTypeName }
+  /** `displayName` names an enum whose base type this is, for reports. */
+  | { readonly kind: "scalar"; readonly scalar: ScalarTypeName; readonly displayName?: string }
   | { readonly kind: "array"; readonly element: LayoutTypeShape; readonly length: number }
   | RecordShape
-  /** Explicit padding written in the spec: `bytes` bytes with alignment 1 (a C `uint8_t pad[n]`). */
-  | { readonly kind: "padding"; readonly bytes: number };
+  /**
+   * Explicit padding written in the spec: `bytes` bytes with alignment 1 (a C `uint8_t pad[n]`).
+   * `onlyOnAbis` limits it to some ABIs, as Xen's headers do with `#ifdef` (blkif's x86_32
+   * indirect request ends in a u64 pad that x86_64 lacks); absent means every ABI.
+   */
+  | { readonly kind: "padding"; readonly bytes: number; readonly onlyOnAbis?: readonly TargetAbi[] };
 
 /**
  * A struct (members placed one after another) or a C union (every member at offset 0).
@@ -151,7 +156,7 @@ export class LayoutEngine {
     switch (shape.kind) {
       case "scalar": {
         const scalar = layOutScalar(shape.scalar, this.abi);
-        return { size: scalar.size, align: scalar.align, typeText: shape.scalar, nested: undefined };
+        return { size: scalar.size, align: scalar.align, typeText: shape.displayName ?? shape.scalar, nested: undefined };
       }
       case "array": {
         const element = this.layOutType(shape.element);
@@ -203,6 +208,7 @@ export class LayoutEngine {
         align = Math.max(align, laidOut.align);
         continue;
       }
+      if (member.type.kind === "padding" && member.type.onlyOnAbis !== undefined && !member.type.onlyOnAbis.includes(this.abi)) continue;
       const type = this.layOutType(member.type);
       const aligned = roundUp(offset, type.align);
       if (aligned > offset) entries.push(implicitPadding(offset, aligned - offset));

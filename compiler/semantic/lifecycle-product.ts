@@ -2,6 +2,7 @@
 // roles' current states plus the keys each has published. A breadth-first search finds every
 // reachable joint state where neither role can move although the connection is not closed (a
 // deadlock) and returns the shortest sequence of moves that leads there, for diagnostic notes.
+// Published keys are bit masks internally, so the search stays cheap on large state spaces.
 import { describePeerGuard, evaluatePeerGuard, type LifecycleMachineShape, type LifecycleTransitionShape } from "./lifecycle-shapes.js";
 
 export interface JointState {
@@ -39,46 +40,77 @@ export interface ProductExploration {
 }
 
 interface SearchNode {
-  readonly state: JointState;
+  readonly states: readonly [string, string];
+  readonly masks: readonly [bigint, bigint];
   readonly parent: SearchNode | undefined;
   readonly move: ProductMove | undefined;
 }
 
-function keyOf(state: JointState): string {
-  const keys = (set: ReadonlySet<string>): string => [...set].sort().join(",");
-  return `${state.states[0]}|${state.states[1]}|${keys(state.publishedKeys[0])}|${keys(state.publishedKeys[1])}`;
-}
+/** Bit positions for every key either machine publishes or reads. */
+class KeyIndex {
+  private readonly bits = new Map<string, bigint>();
 
-function enabledMoves(machines: readonly [LifecycleMachineShape, LifecycleMachineShape], state: JointState): ProductMove[] {
-  const moves: ProductMove[] = [];
-  for (const side of [0, 1] as const) {
-    const machine = machines[side];
-    const peer = side === 0 ? 1 : 0;
-    const peerView = { state: state.states[peer], publishedKeys: state.publishedKeys[peer] };
-    for (const transition of machine.transitions) {
-      if (transition.from !== state.states[side]) continue;
-      if (transition.guard !== undefined && !evaluatePeerGuard(transition.guard, peerView)) continue;
-      moves.push({ side, role: machine.role, transition });
+  bitOf(key: string): bigint {
+    let bit = this.bits.get(key);
+    if (bit === undefined) {
+      bit = 1n << BigInt(this.bits.size);
+      this.bits.set(key, bit);
     }
+    return bit;
   }
-  return moves;
+
+  maskOf(keys: readonly string[]): bigint {
+    let mask = 0n;
+    for (const key of keys) mask |= this.bitOf(key);
+    return mask;
+  }
+
+  keysOf(mask: bigint): Set<string> {
+    const keys = new Set<string>();
+    for (const [key, bit] of this.bits) if ((mask & bit) !== 0n) keys.add(key);
+    return keys;
+  }
 }
 
-function applyMove(state: JointState, move: ProductMove): JointState {
-  const states: [string, string] = [state.states[0], state.states[1]];
-  const published: [ReadonlySet<string>, ReadonlySet<string>] = [state.publishedKeys[0], state.publishedKeys[1]];
-  states[move.side] = move.transition.to;
-  if (move.transition.publishes.length > 0) published[move.side] = new Set([...published[move.side], ...move.transition.publishes]);
-  return { states, publishedKeys: published };
+interface CompiledTransition {
+  readonly transition: LifecycleTransitionShape;
+  readonly publishesMask: bigint;
+  readonly requiredKeys: readonly { readonly key: string; readonly bit: bigint }[];
 }
 
 export function exploreLifecycleProduct(
   machines: readonly [LifecycleMachineShape, LifecycleMachineShape],
-  maximumStates = 50_000,
+  maximumStates = 10_000,
 ): ProductExploration {
-  const initial: JointState = { states: [machines[0].initialState, machines[1].initialState], publishedKeys: [new Set(), new Set()] };
-  const seen = new Set<string>([keyOf(initial)]);
-  const queue: SearchNode[] = [{ state: initial, parent: undefined, move: undefined }];
+  const index = new KeyIndex();
+  const compiled = machines.map((machine) => {
+    const byState = new Map<string, CompiledTransition[]>();
+    for (const transition of machine.transitions) {
+      const list = byState.get(transition.from) ?? [];
+      list.push({
+        transition,
+        publishesMask: index.maskOf(transition.publishes),
+        requiredKeys: (transition.requiredPeerKeys ?? []).map((key) => ({ key, bit: index.bitOf(key) })),
+      });
+      byState.set(transition.from, list);
+    }
+    return byState;
+  }) as [Map<string, CompiledTransition[]>, Map<string, CompiledTransition[]>];
+  // Guards see published keys as a set; the set of a mask is built once per distinct mask.
+  const keySets = new Map<bigint, Set<string>>();
+  const keysOf = (mask: bigint): Set<string> => {
+    let keys = keySets.get(mask);
+    if (keys === undefined) {
+      keys = index.keysOf(mask);
+      keySets.set(mask, keys);
+    }
+    return keys;
+  };
+  const identity = (states: readonly [string, string], masks: readonly [bigint, bigint]): string => `${states[0]}|${states[1]}|${masks[0]}|${masks[1]}`;
+
+  const initial: SearchNode = { states: [machines[0].initialState, machines[1].initialState], masks: [0n, 0n], parent: undefined, move: undefined };
+  const seen = new Set<string>([identity(initial.states, initial.masks)]);
+  const queue: SearchNode[] = [initial];
   const deadlocks: Deadlock[] = [];
   const unpublishedReads: UnpublishedRead[] = [];
   const reportedReads = new Set<string>();
@@ -86,26 +118,39 @@ export function exploreLifecycleProduct(
   for (let head = 0; head < queue.length; head++) {
     const node = queue[head];
     if (node === undefined) break;
-    const moves = enabledMoves(machines, node.state);
-    const closed = node.state.states[0] === machines[0].closedState && node.state.states[1] === machines[1].closedState;
-    if (moves.length === 0 && !closed) deadlocks.push({ state: node.state, path: pathTo(node) });
-    for (const move of moves) {
-      const peerKeys = node.state.publishedKeys[move.side === 0 ? 1 : 0];
-      for (const key of move.transition.requiredPeerKeys ?? []) {
-        const identity = `${move.side}|${move.transition.from}|${move.transition.to}|${key}`;
-        if (peerKeys.has(key) || reportedReads.has(identity)) continue;
-        reportedReads.add(identity);
-        unpublishedReads.push({ move, key, path: pathTo(node) });
+    let moved = false;
+    for (const side of [0, 1] as const) {
+      const peer = side === 0 ? 1 : 0;
+      const peerView = { state: node.states[peer], publishedKeys: keysOf(node.masks[peer]) };
+      for (const candidate of compiled[side].get(node.states[side]) ?? []) {
+        const transition = candidate.transition;
+        if (transition.guard !== undefined && !evaluatePeerGuard(transition.guard, peerView)) continue;
+        moved = true;
+        const move: ProductMove = { side, role: machines[side].role, transition };
+        for (const required of candidate.requiredKeys) {
+          if ((node.masks[peer] & required.bit) !== 0n) continue;
+          const key = `${side}|${transition.from}|${transition.to}|${required.key}`;
+          if (reportedReads.has(key)) continue;
+          reportedReads.add(key);
+          unpublishedReads.push({ move, key: required.key, path: pathTo(node) });
+        }
+        const states: [string, string] = [node.states[0], node.states[1]];
+        const masks: [bigint, bigint] = [node.masks[0], node.masks[1]];
+        states[side] = transition.to;
+        masks[side] |= candidate.publishesMask;
+        const key = identity(states, masks);
+        if (seen.has(key)) continue;
+        if (seen.size >= maximumStates) {
+          truncated = true;
+          continue;
+        }
+        seen.add(key);
+        queue.push({ states, masks, parent: node, move });
       }
-      const next = applyMove(node.state, move);
-      const key = keyOf(next);
-      if (seen.has(key)) continue;
-      if (seen.size >= maximumStates) {
-        truncated = true;
-        continue;
-      }
-      seen.add(key);
-      queue.push({ state: next, parent: node, move });
+    }
+    const closed = node.states[0] === machines[0].closedState && node.states[1] === machines[1].closedState;
+    if (!moved && !closed) {
+      deadlocks.push({ state: { states: node.states, publishedKeys: [keysOf(node.masks[0]), keysOf(node.masks[1])] }, path: pathTo(node) });
     }
   }
   return { deadlocks, unpublishedReads, exploredStates: seen.size, truncated };

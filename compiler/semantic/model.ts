@@ -142,8 +142,12 @@ export interface RecordModel {
 export interface RingModel {
   readonly name: string;
   readonly span: Span;
+  /** The first request and response message: the ones exchanges correlate. */
   readonly requestMessage: string;
   readonly responseMessage: string;
+  /** Every message a request or response slot may hold (netif's extra-info slots share the ring). */
+  readonly requestMessages: readonly string[];
+  readonly responseMessages: readonly string[];
   readonly requestProducer: string;
   readonly responseProducer: string;
   /** The allowed page orders, ascending (ring bytes = 4096 << order). */
@@ -208,6 +212,7 @@ export interface StoreKeyModel {
   readonly forChannels: readonly string[];
   readonly constraint: Expression | undefined;
   /** Message variants this feature key enables: message name and case label. */
+  /** Message variants (`Message.case`) or packet parts (`Packet.part`) this feature key enables. */
   readonly enables: readonly { readonly message: string; readonly caseLabel: string }[];
   readonly doc: string | undefined;
 }
@@ -260,12 +265,15 @@ export interface ExchangeModel {
   readonly ordered: boolean | undefined;
   readonly deadlineNanoseconds: bigint | undefined;
   readonly outstandingLimit: bigint | undefined;
+  /** `outstanding at most entries(ring)`: bounded by the ring's entries at the negotiated order. */
+  readonly outstandingIsRingCapacity: boolean;
 }
 
 export type GuaranteeSubjectModel =
   | { readonly kind: "message"; readonly binder: string; readonly message: string }
   | { readonly kind: "ring"; readonly binder: string; readonly ring: string }
-  | { readonly kind: "stream"; readonly binder: string; readonly stream: string };
+  | { readonly kind: "stream"; readonly binder: string; readonly stream: string }
+  | { readonly kind: "packet"; readonly binder: string; readonly packet: string };
 
 export type GuaranteeStatementModel =
   | { readonly kind: "invariant"; readonly span: Span; readonly condition: Expression }

@@ -103,6 +103,17 @@ export class ProtocolContext {
     return undefined;
   }
 
+  /** A role's store key by name: a single key, or else a key family of that base name. */
+  findStoreKey(role: string, name: string): StoreKeyModel | undefined {
+    const keys = this.storeKeys.get(role);
+    return keys?.get(name) ?? keys?.get(`${name}[]`);
+  }
+
+  /** Every key name of a role, for suggestions. */
+  storeKeyNames(role: string): string[] {
+    return [...(this.storeKeys.get(role)?.values() ?? [])].map((key) => key.name);
+  }
+
   declarationSpan(name: string): Span | undefined {
     return this.declarations.get(name)?.name.span;
   }

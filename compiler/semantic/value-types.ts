@@ -22,6 +22,8 @@ export type ValueType =
   | { readonly kind: "set"; readonly element: ValueType }
   | { readonly kind: "enum-type"; readonly enumName: string }
   | { readonly kind: "channel"; readonly channel: string }
+  /** A multi-slot packet (its parts are members). */
+  | { readonly kind: "packet"; readonly packet: string }
   /** Something that happens: answered(request), unmapped(g), notify. */
   | { readonly kind: "event" }
   /** The type of an expression that already produced a diagnostic; accepted everywhere. */
@@ -67,6 +69,8 @@ export function describeValueType(type: ValueType): string {
       return `enum type ${type.enumName}`;
     case "channel":
       return `channel ${type.channel}`;
+    case "packet":
+      return `packet ${type.packet}`;
     default:
       return type.kind;
   }
