@@ -127,3 +127,35 @@ describe("code generated from a real spec", () => {
     expect(generated.isDiscardFlags(2)).toBe(false);
   });
 });
+
+describe("lowering of cases, ranges and implications", () => {
+  const tinySpec = `protocol tiny version 1 {
+  roles frontend, backend;
+  enum Kind : u8 { a = 0, b = 1, c = 2 }
+  message M from frontend {
+    kind: Kind;
+    switch kind {
+      case a {
+        class: u32;
+        where class_small: class in 0 .. 10;
+      }
+      default {
+        y: u16;
+        where y_odd: (y & 1) == 1 ==> kind == Kind.b;
+      }
+    }
+    tail: u8;
+  }
+}
+`;
+
+  it("lowers a default case, a range membership and an implication, and allows keyword-named fields and arms", async () => {
+    const result = await compileSpecs([{ path: "tiny.proto-desc", text: tinySpec }], { ...compileOptions, namedSpecs: ["tiny.proto-desc"] });
+    expect(result.diagnostics).toEqual([]);
+    const text = result.value[0]?.text ?? "";
+    expect(text).toContain('into.kindVariant.arm = "default";');
+    expect(text).toContain("!(into.kind === Kind.a) || (0 <= into.kindVariant.a.class && into.kindVariant.a.class < 10)");
+    expect(text).toContain("into.kind === Kind.a || !(bitwiseAnd(into.kindVariant.default.y, 1) === 1) || into.kind === Kind.b");
+    expect(text).not.toContain("default:\n      return new CodecError(\"discriminant-unknown\"");
+  });
+});
