@@ -77,7 +77,7 @@ export const suite: BenchSuite = {
     const layoutRate = measure(() => { new LayoutEngine("x86_32").layOutRecord(record); }, 1000);
     report("lay out a 256-field struct", layoutRate * 256, "fields", "naive loop over the same fields", naiveRate * 256);
 
-    const machines = keyHeavyMachines(10);
+    const machines = keyHeavyMachines(8);
     let explored = 0;
     const productRate = measure(() => { explored = exploreLifecycleProduct(machines).exploredStates; }, 2000);
     const singleRate = measure(() => { findUnreachableStates(machines[0]); }, 500);
