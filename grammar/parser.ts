@@ -298,7 +298,14 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Identifier);
     this.CONSUME(t.Colon);
     this.SUBRULE(this.typeExpression);
+    this.OPTION(() => this.SUBRULE(this.abiRestriction));
     this.CONSUME(t.Semicolon);
+  });
+
+  // `on x86_32, arm`: the member exists only on these ABIs (Xen headers' `#ifdef` padding).
+  private readonly abiRestriction = this.RULE("abiRestriction", () => {
+    this.CONSUME(t.On);
+    this.SUBRULE(this.identifierList);
   });
 
   private readonly switchDeclaration = this.RULE("switchDeclaration", () => {

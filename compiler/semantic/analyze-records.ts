@@ -1,11 +1,11 @@
 // Structs and messages: resolves field types (enums, nested structs, arrays with count
 // fields, explicit padding, switch variant parts), finds recursive records, computes the C
 // layout on every target ABI and types the `where` constraints with the fields in scope.
-import type { Expression, Identifier, StructDeclaration, StructMember, TypeExpression } from "../syntax/ast.js";
+import type { Expression, FieldDeclaration, Identifier, StructDeclaration, StructMember, TypeExpression } from "../syntax/ast.js";
 import { analyzeEnum, constantFolderFor, scalarOfType } from "./analyze-declarations.js";
 import { DiagnosticSink } from "./diagnostic-sink.js";
 import { createScope, ExpressionChecker, type ScopeEntry } from "./check-expressions.js";
-import { isScalarTypeName } from "./layout-abi.js";
+import { isScalarTypeName, type TargetAbi } from "./layout-abi.js";
 import { LayoutEngine, type LayoutMemberShape, type LayoutTypeShape, type RecordShape } from "./layout.js";
 import type { ConstraintModel, FieldModel, FieldTypeModel, RecordModel, SwitchModel, VariantStep } from "./model.js";
 import type { FieldFacts, ProtocolContext } from "./protocol-context.js";
@@ -94,10 +94,12 @@ function buildMembers(
           break;
         }
         if (resolved === undefined) break;
-        visible.set(member.name.text, resolved);
-        shapes.push({ name: member.name.text, type: resolved.shape });
-        build.fields.push({ name: member.name.text, span: member.name.span, type: resolved.model, variantPath, doc: member.doc?.text });
-        if (!build.facts.has(member.name.text)) build.facts.set(member.name.text, { type: resolved.value, upperBound: undefined });
+        const restricted = restrictToAbis(context, member, resolved);
+        if (restricted === undefined) break;
+        visible.set(member.name.text, restricted);
+        shapes.push({ name: member.name.text, type: restricted.shape });
+        build.fields.push({ name: member.name.text, span: member.name.span, type: restricted.model, variantPath, doc: member.doc?.text });
+        if (!build.facts.has(member.name.text)) build.facts.set(member.name.text, { type: restricted.value, upperBound: undefined });
         if (resolved.model.kind === "array" && resolved.model.countField !== undefined) {
           const counted = build.facts.get(resolved.model.countField);
           if (counted !== undefined) counted.upperBound = Math.min(counted.upperBound ?? Infinity, resolved.model.capacity);
@@ -182,6 +184,41 @@ function resolveCaseLabel(context: ProtocolContext, label: Expression, enumName:
     return undefined;
   }
   return folded.value;
+}
+
+/**
+ * Applies a member's `on abi, ...` restriction: only explicit padding may carry one, and every
+ * ABI named must be one the protocol supports, once. Returns the type with the restriction in
+ * its layout shape and model, the type unchanged when there is none, or undefined after an error.
+ */
+function restrictToAbis(context: ProtocolContext, member: FieldDeclaration, resolved: ResolvedFieldType): ResolvedFieldType | undefined {
+  const restriction = member.abiRestriction;
+  if (restriction === undefined) return resolved;
+  if (resolved.shape.kind !== "padding" || resolved.model.kind !== "padding") {
+    context.sink.report("PD2045", restriction.span, `'${member.name.text}' carries data, so it cannot be limited to some ABIs; only pad[N] members can`);
+    return undefined;
+  }
+  const supported = context.targetAbis;
+  const onlyOnAbis: TargetAbi[] = [];
+  let failed = false;
+  for (const abi of restriction.abis) {
+    if (!(supported as readonly string[]).includes(abi.text)) {
+      context.sink.report("PD2040", abi.span, `unknown ABI '${abi.text}'; this protocol supports ${supported.join(", ")}${didYouMean(abi.text, supported)}`);
+      failed = true;
+    } else if ((onlyOnAbis as readonly string[]).includes(abi.text)) {
+      context.sink.report("PD2040", abi.span, `ABI '${abi.text}' is listed twice`);
+      failed = true;
+    } else {
+      onlyOnAbis.push(abi.text as TargetAbi);
+    }
+  }
+  if (failed) return undefined;
+  const frozenAbis = Object.freeze(onlyOnAbis);
+  return {
+    shape: { ...resolved.shape, onlyOnAbis: frozenAbis },
+    model: { ...resolved.model, onlyOnAbis: frozenAbis },
+    value: resolved.value,
+  };
 }
 
 function resolveFieldType(context: ProtocolContext, record: StructDeclaration, type: TypeExpression, visible: ReadonlyMap<string, ResolvedFieldType>): ResolvedFieldType | undefined {

@@ -90,7 +90,8 @@ export type FieldTypeModel =
   | { readonly kind: "enum"; readonly enumName: string; readonly scalar: ScalarTypeName }
   | { readonly kind: "record"; readonly recordName: string }
   | { readonly kind: "array"; readonly element: FieldTypeModel; readonly capacity: number; readonly countField: string | undefined }
-  | { readonly kind: "padding"; readonly bytes: number };
+  /** `onlyOnAbis` (from `on abi, ...`) limits explicit padding to some ABIs; absent means every ABI. */
+  | { readonly kind: "padding"; readonly bytes: number; readonly onlyOnAbis?: readonly TargetAbi[] };
 
 export interface FieldModel {
   readonly name: string;

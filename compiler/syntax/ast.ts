@@ -386,6 +386,15 @@ export interface FieldDeclaration {
   readonly doc: DocComment | undefined;
   readonly name: Identifier;
   readonly type: TypeExpression;
+  /** `on x86_32, ...`: the member exists only on these ABIs; absent means on every ABI. */
+  readonly abiRestriction?: AbiRestriction | undefined;
+}
+
+/** `on abi, abi`: the ABIs a struct member is limited to, as written (checked by semantics). */
+export interface AbiRestriction {
+  readonly kind: "AbiRestriction";
+  readonly span: Span;
+  readonly abis: readonly Identifier[];
 }
 
 /**

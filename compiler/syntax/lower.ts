@@ -456,7 +456,14 @@ export class CstLowerer {
       doc,
       name: this.identifierAt(node.children, "Identifier", span),
       type: this.requiredType(this.node(node.children, "typeExpression"), span),
+      abiRestriction: this.abiRestriction(this.node(node.children, "abiRestriction")),
     };
+  }
+
+  private abiRestriction(node: CstNode | undefined): ast.AbiRestriction | undefined {
+    if (node === undefined) return undefined;
+    const span = this.span(node);
+    return { kind: "AbiRestriction", span, abis: this.identifierList(this.node(node.children, "identifierList"), span) };
   }
 
   private switchDeclaration(node: CstNode): ast.SwitchDeclaration {

@@ -51,6 +51,15 @@ describe("proto-desc layout", () => {
     expect(run.stdout).toContain("page order 0: 4096 bytes, 32 entries");
   });
 
+  it("shows blkif's indirect request as 64 bytes on x86_32, with its trailing x86_32-only pad", () => {
+    const run = runBinary(["layout", "protocols/blkif.proto-desc", "--abi", "x86_32"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("case indirect (variant size 64, align 4)");
+    expect(run.stdout).toMatch(/^\s+24\s+32\s+indirect_grefs: grant\[8\]$/m);
+    expect(run.stdout).toMatch(/^\s+56\s+8\s+_pad3_x86_32: padding$/m);
+    expect(run.stdout).not.toContain("_pad1: padding");
+  });
+
   it("exits 1 with the diagnostics when the specification has errors", () => {
     const broken = join(scratch, "broken.proto-desc");
     writeFileSync(broken, "protocol broken version 1 {\n  roles frontend, backend;\n  struct S { a: Missing; }\n}\n");

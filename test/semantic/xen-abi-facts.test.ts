@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { TargetAbi } from "../../compiler/semantic/layout-abi.js";
-import { LayoutEngine, type LaidOutSwitch, type LayoutEntry, type RecordLayout, type RecordShape } from "../../compiler/semantic/layout.js";
+import type { LaidOutSwitch, LayoutEntry, RecordLayout } from "../../compiler/semantic/layout.js";
 import type { ProtocolModel } from "../../compiler/semantic/model.js";
 import { repositoryRoot } from "../support/run-cli.js";
 import { analyzeSources } from "./support/analyze-sources.js";
@@ -134,28 +134,31 @@ describe("console (xen-abi.md §4) and the xenstore interface page (§8)", () =>
   });
 });
 
-describe("ABI-specific padding (model side of blkif's x86_32 indirect request)", () => {
-  // Xen's x86_32 indirect request ends with an explicit u64 pad that x86_64 does not have, so
-  // both are 64 bytes. The language has no syntax for ABI-specific padding yet; the layout
-  // engine supports it, and this reproduces the fact from the engine's shapes directly.
-  const scalar = (name: "u8" | "u16" | "u64" | "grant") => ({ kind: "scalar" as const, scalar: name });
-  const indirect: RecordShape = {
-    kind: "record",
-    name: "IndirectRequest",
-    isUnion: false,
-    fields: [
-      { name: "operation", type: scalar("u8") },
-      { name: "indirect_op", type: scalar("u8") },
-      { name: "nr_segments", type: scalar("u16") },
-      { name: "id", type: scalar("u64") },
-      { name: "sector_number", type: scalar("u64") },
-      { name: "handle", type: scalar("u16") },
-      { name: "_pad1", type: { kind: "padding", bytes: 2 } },
-      { name: "indirect_grefs", type: { kind: "array", element: scalar("grant"), length: 8 } },
-      { name: "_pad2", type: { kind: "padding", bytes: 8, onlyOnAbis: ["x86_32"] } },
-    ],
+describe("blkif indirect request: ABI-specific padding (xen-abi.md §2)", () => {
+  // Xen's header pads the x86_64 struct explicitly and ends the x86_32 one with a u64 pad, so
+  // both are 64 bytes; the spec says so with `pad[N] on abi` members.
+  const expected: Record<"x86_64" | "x86_32", Record<string, number>> = {
+    x86_64: { operation: 0, indirect_op: 1, nr_segments: 2, _pad1: 4, id: 8, sector_number: 16, handle: 24, _pad2: 26, indirect_grefs: 28, _pad3: 60 },
+    x86_32: { operation: 0, indirect_op: 1, nr_segments: 2, id: 4, sector_number: 12, handle: 20, indirect_grefs: 24, _pad3_x86_32: 56 },
   };
-  it.each<[TargetAbi, number]>([["x86_64", 64], ["x86_32", 64]])("is 64 bytes on %s", (abi, size) => {
-    expect(new LayoutEngine(abi).layOutRecord(indirect).size).toBe(size);
+  function explicitOffsets(entries: readonly LayoutEntry[]): Record<string, number> {
+    const result: Record<string, number> = {};
+    for (const entry of entries) if (entry.kind === "field" || (entry.kind === "padding" && entry.origin === "explicit")) result[entry.name] = entry.offset;
+    return result;
+  }
+  it.each<"x86_64" | "x86_32">(["x86_64", "x86_32"])("is 64 bytes on %s with Xen's offsets", (abi) => {
+    const request = layout("blkif", "Request", abi);
+    const indirect = variant(request, "indirect");
+    expect(indirect.end).toBe(64);
+    expect(indirect.variantSize).toBe(64);
+    const prefix = request.entries.filter((entry) => entry.kind !== "switch");
+    expect({ ...explicitOffsets(prefix), ...explicitOffsets(indirect.entries) }).toEqual(expected[abi]);
+  });
+  it("lays out arm like x86_64", () => {
+    expect(explicitOffsets(variant(layout("blkif", "Request", "arm"), "indirect").entries)).toEqual(explicitOffsets(variant(layout("blkif", "Request", "x86_64"), "indirect").entries));
+  });
+  it("keeps the restriction in the field model", () => {
+    const pad = protocol("blkif").records.find((record) => record.name === "Request")?.fields.find((field) => field.name === "_pad3_x86_32");
+    expect(pad?.type).toEqual({ kind: "padding", bytes: 8, onlyOnAbis: ["x86_32"] });
   });
 });

@@ -32,10 +32,12 @@ export const semanticDiagnostics = defineDiagnostics({
   PD2037: { slug: "recursive-record", severity: "error", summary: "A struct contains itself, directly or through other structs, so it has no finite size." },
   PD2038: { slug: "type-not-allowed-in-record", severity: "error", summary: "The `string` and `abi` types are store value types with no C layout, so records cannot use them." },
   PD2039: { slug: "unknown-abi", severity: "error", summary: "An `abi` entry names an ABI other than x86_64, x86_32 and arm, or names one twice." },
+  PD2040: { slug: "unknown-member-abi", severity: "error", summary: "A member's `on` restriction names an ABI the protocol does not support, or names one twice." },
   PD2041: { slug: "invalid-count-field", severity: "error", summary: "An array's `count` field must be an earlier integer field of the same record." },
   PD2042: { slug: "invalid-discriminant", severity: "error", summary: "A switch's discriminant must be an earlier integer or enum field of the same record." },
   PD2043: { slug: "invalid-case-label", severity: "error", summary: "A case label is not a value of the discriminant's type, or is used twice." },
   PD2044: { slug: "duplicate-field", severity: "error", summary: "Two fields of one record (on one variant path) share a name." },
+  PD2045: { slug: "abi-restricted-field", severity: "error", summary: "Only explicit padding can be limited to some ABIs with `on`; a field with data exists on every ABI." },
   // Layout, rings and streams.
   PD3001: { slug: "invalid-array-length", severity: "error", summary: "An array's capacity must be a constant between 1 and 65536." },
   PD3002: { slug: "invalid-padding-size", severity: "error", summary: "Explicit padding must be a constant between 1 and 4096 bytes." },
