@@ -12,7 +12,13 @@ import type { ConnectionStore } from "./connection-store.js";
 import type { PeerKeyReader } from "./split-connection-frontend.js";
 import { XenbusState, isXenbusClosingOrClosed, parseXenbusState } from "./xenbus-state.js";
 
-export type BackendSessionOutcome = { readonly ok: true; readonly keys: Readonly<Record<string, string>> } | { readonly ok: false; readonly problem: ConnectionProblem };
+/**
+ * What the backend decides once the frontend is Initialised: the device keys to publish, and
+ * optionally the layout for this session when the frontend's keys choose it (e.g. the ABI).
+ */
+export type BackendSessionOutcome =
+  | { readonly ok: true; readonly keys: Readonly<Record<string, string>>; readonly description?: SplitConnectionDescription }
+  | { readonly ok: false; readonly problem: ConnectionProblem };
 
 export interface SplitConnectionBackendOptions<TResponse> {
   readonly description: SplitConnectionDescription;
@@ -164,6 +170,12 @@ export class SplitConnectionBackend<TResponse> {
       this.report(outcome.problem);
       return this.refuseFrontend();
     }
+    const sessionDescription = outcome.description ?? description;
+    const descriptionProblem = findConnectionDescriptionProblem(sessionDescription);
+    if (descriptionProblem !== undefined) {
+      this.report({ code: "connection-bad-peer-key", message: `the session layout is unusable: ${descriptionProblem}` });
+      return this.refuseFrontend();
+    }
     const hypercalls = this.context.hypercalls;
     const mapped = await hypercalls.mapGrants(frontendDomainId, transportKeys.references, true);
     if (!mapped.ok) {
@@ -176,8 +188,8 @@ export class SplitConnectionBackend<TResponse> {
       for (const handle of mapped.handles) await hypercalls.unmapGrant(handle);
       return this.refuseFrontend();
     }
-    const ring = SharedRingBackend.attach(mapped.view, description.slotBytes);
-    const entries = computeSharedRingEntryCount(mapped.view.byteLength, description.slotBytes);
+    const ring = SharedRingBackend.attach(mapped.view, sessionDescription.slotBytes);
+    const entries = computeSharedRingEntryCount(mapped.view.byteLength, sessionDescription.slotBytes);
     const freeCopies = new Int32Array(entries);
     for (let copy = 0; copy < entries; copy++) freeCopies[copy] = copy;
     this.transport = {
@@ -185,7 +197,7 @@ export class SplitConnectionBackend<TResponse> {
       mappingHandles: mapped.handles,
       port: bound.port,
       entries,
-      copies: Array.from({ length: entries }, () => new Uint8Array(description.slotBytes)),
+      copies: Array.from({ length: entries }, () => new Uint8Array(sessionDescription.slotBytes)),
       freeCopies,
       freeCopyCount: entries,
     };

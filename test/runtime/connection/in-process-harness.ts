@@ -24,8 +24,8 @@ export function createInProcessSplitHarness(seed: number, deviceKind = "vdev", d
   const execution = new InProcessExecution({ seed });
   const hypervisor = execution.hypervisor;
   hypervisor.createDomain({ id: 0, privileged: true, memoryFrames: 16 });
-  const backend = hypervisor.createDomain({ memoryFrames: 64 });
-  const frontend = hypervisor.createDomain({ memoryFrames: 64 });
+  const backend = hypervisor.createDomain({ memoryFrames: 256 });
+  const frontend = hypervisor.createDomain({ memoryFrames: 256 });
   const store = XenStore.open();
   const toolstack = StoreClient.connect(store, { domainId: 0, privileged: true });
   const frontendPath = `/local/domain/${frontend.id}/device/${deviceKind}/${deviceId}`;
