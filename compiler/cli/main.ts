@@ -13,6 +13,9 @@ interface CommandEntry {
 
 /** One line per command; each module lives in commands/<name>.ts. */
 const commands: Readonly<Record<string, CommandEntry>> = {
+  check: { summary: "parse and check .proto-desc specifications", load: () => import("./commands/check.js") },
+  compile: { summary: "generate TypeScript types, codecs and validators from specs (--check: report drift)", load: () => import("./commands/compile.js") },
+  layout: { summary: "print C layouts and ring geometry for one ABI", load: () => import("./commands/layout.js") },
   store: { summary: "run the xenstore++ daemon on a Unix socket", load: () => import("./commands/store.js") },
 };
 
