@@ -3,7 +3,7 @@
 // deadlines and resource clauses. Each obligation carries the clause id and the role blamed
 // when it is broken. This is the design the monitor emitter is written against.
 import type { IrExpression } from "./expression.js";
-import type { IrSpan } from "./protocol.js";
+import type { IrLayoutAbi, IrSpan } from "./protocol.js";
 
 /** One allowed xenbus transition of one role, guarded by the peer's state. */
 export interface IrLifecycleTransition {
@@ -20,7 +20,12 @@ export interface IrLifecycleTransition {
 export interface IrLifecycleObligation {
   readonly kind: "lifecycle";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly transitions: readonly IrLifecycleTransition[];
+  /** XenBus numbers of the initial and closed states (Initialising = 1, Closed = 6). */
+  readonly initialState: number;
+  readonly closedState: number;
   /** A transition not listed here is blamed on the role that wrote its `state` key. */
   readonly span: IrSpan;
 }
@@ -33,6 +38,8 @@ export interface IrLifecycleObligation {
 export interface IrCorrelationObligation {
   readonly kind: "correlation";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly channel: string;
   readonly requestRecord: string;
   readonly responseRecord: string;
@@ -41,6 +48,11 @@ export interface IrCorrelationObligation {
   readonly outstandingBound: number;
   readonly requesterRole: string;
   readonly responderRole: string;
+  /** Slot size and entries of the ring at its smallest page order, per layout (xen-abi.md §1). */
+  readonly slotBytes: Readonly<Record<IrLayoutAbi, number>>;
+  readonly entries: Readonly<Record<IrLayoutAbi, number>>;
+  /** The guarantee that a published request is not rewritten (`unchanged(...)`), when the spec states one. */
+  readonly slotUnchanged?: { readonly clauseId: string; readonly location: string; readonly ownerRole: string };
   readonly span: IrSpan;
 }
 
@@ -48,6 +60,8 @@ export interface IrCorrelationObligation {
 export interface IrRingIndexObligation {
   readonly kind: "ring-index";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly channel: string;
   /** Which side's producer index is checked; that role is blamed when it overruns. */
   readonly producerRole: string;
@@ -59,6 +73,8 @@ export interface IrRingIndexObligation {
 export interface IrDeadlineObligation {
   readonly kind: "deadline";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly channel: string;
   readonly milliseconds: number;
   readonly blamedRole: string;
@@ -73,6 +89,8 @@ export interface IrDeadlineObligation {
 export interface IrGrantObligation {
   readonly kind: "grant";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly channel: string;
   readonly requestRecord: string;
   /** Path to the grant reference; a `[]` component means every live element of that array. */
@@ -87,6 +105,8 @@ export interface IrGrantObligation {
 export interface IrMessageObligation {
   readonly kind: "message";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly recordName: string;
   readonly expression: IrExpression;
   readonly blamedRole: string;
