@@ -15,7 +15,7 @@ import type {
   IrMonitorObligations,
   IrRingIndexObligation,
 } from "./monitor.js";
-import type { IrLayoutAbi } from "./protocol.js";
+import type { IrLayoutAbi, IrRecord } from "./protocol.js";
 
 /** Spec texts by path, so spans can be written as "file:line:col" in generated code. */
 export type SpecSources = ReadonlyMap<string, string>;
@@ -108,7 +108,7 @@ function geometryByLayout(ring: RingModel): { slotBytes: Record<IrLayoutAbi, num
 }
 
 /** Lowers the monitor obligations of one protocol; an empty list when it declares nothing a monitor checks. */
-export function lowerMonitorObligations(protocol: ProtocolModel, sources: SpecSources): IrMonitorObligations {
+export function lowerMonitorObligations(protocol: ProtocolModel, records: readonly IrRecord[], sources: SpecSources): IrMonitorObligations {
   const obligations: IrMonitorObligation[] = [];
   if (protocol.lifecycle !== undefined) obligations.push(lowerLifecycle(protocol, protocol.lifecycle, sources));
   for (const ring of protocol.rings) {
@@ -174,5 +174,7 @@ export function lowerMonitorObligations(protocol: ProtocolModel, sources: SpecSo
       obligations.push(deadline);
     }
   }
-  return { obligations };
+  const clauseLocations: Record<string, string> = {};
+  for (const record of records) for (const clause of record.clauses) clauseLocations[clause.clauseId] = describeSpanLocation(clause.span, sources);
+  return { obligations, clauseLocations };
 }

@@ -501,7 +501,7 @@ function lowerProtocol(model: SemanticModel, protocol: ProtocolModel, sources: S
     constants,
     enums,
     records,
-    monitor: lowerMonitorObligations(protocol, sources),
+    monitor: lowerMonitorObligations(protocol, records, sources),
     span: protocol.span,
   };
 }

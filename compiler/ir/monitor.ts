@@ -123,4 +123,6 @@ export type IrMonitorObligation =
 
 export interface IrMonitorObligations {
   readonly obligations: readonly IrMonitorObligation[];
+  /** "file:line:col" of every `where` clause of the protocol's records, by clause id, for validator violations. */
+  readonly clauseLocations: Readonly<Record<string, string>>;
 }

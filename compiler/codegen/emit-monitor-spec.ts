@@ -1,0 +1,246 @@
+// Emits the `monitorSpec*` constants (one per layout ABI) that runtime/monitor's engine is built
+// from: clauses with owners and "file:line:col" locations, each ring with its geometry, id
+// fields and clause ids, validators wired to the generated decoders, and the lifecycle.
+import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
+import type { IrCorrelationObligation, IrDeadlineObligation, IrLifecycleObligation, IrMonitorObligation, IrRingIndexObligation } from "../ir/monitor.js";
+import type { IrLayoutAbi, IrRecord } from "../ir/protocol.js";
+import type { EmitContext } from "./emit-context.js";
+import { abiSuffixOf, createFunctionNameOf, decodeValidatedFunctionNameOf } from "./names.js";
+
+interface EmittedClause {
+  readonly id: string;
+  readonly ownerRole: string;
+  readonly location: string;
+  readonly summary: string;
+}
+
+/** Where an id field lives in one layout: directly in the record, or at the same place in every union arm. */
+function resolveIdField(context: EmitContext, record: IrRecord, path: readonly string[], abi: IrLayoutAbi): { offset: number; widthBytes: 4 | 8 } | undefined {
+  const [name, ...rest] = path;
+  if (name === undefined) return undefined;
+  const layout = record.layouts[abi];
+  for (const [index, field] of record.fields.entries()) {
+    const fieldLayout = layout.fields[index];
+    if (fieldLayout === undefined) continue;
+    const type = field.type;
+    if (field.name === name) {
+      if (rest.length === 0) {
+        if (type.kind !== "integer" || (type.width !== 4 && type.width !== 8)) return undefined;
+        return { offset: fieldLayout.offset, widthBytes: type.width };
+      }
+      if (type.kind !== "record") return undefined;
+      const nested = resolveIdField(context, context.record(type.recordName), rest, abi);
+      return nested === undefined ? undefined : { offset: fieldLayout.offset + nested.offset, widthBytes: nested.widthBytes };
+    }
+    if (type.kind === "union") {
+      // Message variants repeat the id in each arm; the monitor reads it without decoding, so every arm must agree.
+      const placements = type.arms.map((arm) => resolveIdField(context, context.record(arm.recordName), path, abi));
+      const first = placements[0];
+      if (first !== undefined && placements.every((placement) => placement?.offset === first.offset && placement.widthBytes === first.widthBytes)) {
+        return { offset: fieldLayout.offset + first.offset, widthBytes: first.widthBytes };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Clause ids the generated validator of a record (and of what it contains) may return. */
+function collectValidationClauses(context: EmitContext, record: IrRecord, into: Map<string, string>): Map<string, string> {
+  for (const clause of record.clauses) into.set(clause.clauseId, clause.span.file);
+  for (const field of record.fields) {
+    const type = field.type;
+    if (type.kind === "record") collectValidationClauses(context, context.record(type.recordName), into);
+    else if (type.kind === "array" && type.element.kind === "record") collectValidationClauses(context, context.record(type.element.recordName), into);
+    else if (type.kind === "union") for (const arm of type.arms) collectValidationClauses(context, context.record(arm.recordName), into);
+  }
+  return into;
+}
+
+const malformedClauseIdOf = (protocolName: string, recordName: string): string => `${protocolName}.${recordName}.well_formed`;
+const slotValidatorNameOf = (recordName: string, abi: IrLayoutAbi): string => `monitorValidate${recordName}Slot${abiSuffixOf(abi)}`;
+const scratchNameOf = (recordName: string): string => `monitorScratch${recordName}`;
+export const monitorSpecNameOf = (abi: IrLayoutAbi): string => `monitorSpec${abiSuffixOf(abi)}`;
+
+function ofKind<K extends IrMonitorObligation["kind"]>(obligations: readonly IrMonitorObligation[], kind: K): (IrMonitorObligation & { kind: K })[] {
+  return obligations.filter((obligation): obligation is IrMonitorObligation & { kind: K } => obligation.kind === kind);
+}
+
+function writeLifecycle(lifecycle: IrLifecycleObligation | undefined, clauses: Map<string, EmittedClause>, protocolName: string, firstRole: string): string {
+  const illegal = lifecycle?.clauseId ?? `${protocolName}.lifecycle`;
+  const missingKeys = `${illegal}_keys_published`;
+  const location = lifecycle?.location ?? "";
+  // A lifecycle violation is blamed on whichever role wrote the state; the owner only orders the clause table.
+  clauses.set(illegal, { id: illegal, ownerRole: firstRole, location, summary: "every xenbus state change is a transition the lifecycle allows, with its peer guard" });
+  clauses.set(missingKeys, { id: missingKeys, ownerRole: firstRole, location, summary: "the keys a transition publishes exist before its state is written" });
+  const transitions = (lifecycle?.transitions ?? []).map(
+    (transition) =>
+      `{ role: ${JSON.stringify(transition.role)}, from: ${transition.from}, to: ${transition.to}, peerStates: ${JSON.stringify(transition.peerStates)}, requiredKeys: ${JSON.stringify(transition.requiredKeys)} }`,
+  );
+  return `{
+    illegalTransitionClauseId: ${JSON.stringify(illegal)},
+    missingKeysClauseId: ${JSON.stringify(missingKeys)},
+    initialState: ${lifecycle?.initialState ?? 1},
+    connectedState: 4,
+    closedState: ${lifecycle?.closedState ?? 6},
+    transitions: [${transitions.join(",\n")}],
+  }`;
+}
+
+function writeRing(
+  context: EmitContext,
+  correlation: IrCorrelationObligation,
+  indices: readonly IrRingIndexObligation[],
+  deadline: IrDeadlineObligation | undefined,
+  abi: IrLayoutAbi,
+  clauses: Map<string, EmittedClause>,
+): string | undefined {
+  const protocolName = context.protocol.name;
+  const request = context.record(correlation.requestRecord);
+  const response = context.record(correlation.responseRecord);
+  const requestId = resolveIdField(context, request, correlation.requestIdField, abi);
+  const responseId = resolveIdField(context, response, correlation.responseIdField, abi);
+  // Without a fixed id place per layout the engine cannot correlate; the ring is left out rather than guessed.
+  if (requestId === undefined || responseId === undefined) return undefined;
+  const requester = correlation.requesterRole;
+  const responder = correlation.responderRole;
+  const add = (id: string, ownerRole: string, location: string, summary: string): string => {
+    if (!clauses.has(id)) clauses.set(id, { id, ownerRole, location, summary });
+    return id;
+  };
+  const indexFor = (direction: "requests" | "responses"): string => {
+    const stated = indices.find((index) => index.direction === direction);
+    const fallback = `${correlation.clauseId}.${direction === "requests" ? "request_index" : "response_index"}`;
+    const producer = direction === "requests" ? requester : responder;
+    return add(stated?.clauseId ?? fallback, stated?.producerRole ?? producer, stated?.location ?? correlation.location, `the ${direction === "requests" ? "request" : "response"} producer index of ring ${correlation.channel} stays within the ring`);
+  };
+  const requestIndex = indexFor("requests");
+  const responseIndex = indexFor("responses");
+  const base = correlation.clauseId;
+  const duplicateRequestId = add(`${base}.request_id_unique`, requester, correlation.location, "no two outstanding requests share an id");
+  const outstandingBound = add(`${base}.outstanding_bound`, requester, correlation.location, `at most ${correlation.outstandingBound} requests in flight`);
+  const unknownResponseId = add(`${base}.response_id_known`, responder, correlation.location, "every response answers an outstanding request");
+  const duplicateResponseId = add(`${base}.response_exactly_once`, responder, correlation.location, "no request is answered twice");
+  const slotRewritten =
+    correlation.slotUnchanged === undefined
+      ? add(`${base}.slot_unchanged`, requester, correlation.location, "a published request is not rewritten while outstanding")
+      : add(correlation.slotUnchanged.clauseId, correlation.slotUnchanged.ownerRole, correlation.slotUnchanged.location, "a published request is not rewritten while outstanding");
+  for (const [record, owner] of [
+    [request, requester],
+    [response, responder],
+  ] as const) {
+    add(malformedClauseIdOf(protocolName, record.name), owner, correlation.location, `every ${record.name} decodes under the ${abi} layout`);
+    for (const clauseId of collectValidationClauses(context, record, new Map()).keys()) {
+      add(clauseId, owner, context.protocol.monitor?.clauseLocations[clauseId] ?? correlation.location, `the \`where\` clause ${clauseId} holds for every ${record.name}`);
+    }
+  }
+  const lines = [
+    `name: ${JSON.stringify(correlation.channel)}`,
+    `slotBytes: ${correlation.slotBytes[abi]}`,
+    `entries: ${correlation.entries[abi]}`,
+    `responseBytes: ${response.layouts[abi].size}`,
+    `requesterRole: ${JSON.stringify(requester)}`,
+    `responderRole: ${JSON.stringify(responder)}`,
+    `requestId: { offset: ${requestId.offset}, widthBytes: ${requestId.widthBytes} }`,
+    `responseId: { offset: ${responseId.offset}, widthBytes: ${responseId.widthBytes} }`,
+    `outstandingBound: ${correlation.outstandingBound}`,
+    `requestIndexClauseId: ${JSON.stringify(requestIndex)}`,
+    `responseIndexClauseId: ${JSON.stringify(responseIndex)}`,
+    `duplicateRequestIdClauseId: ${JSON.stringify(duplicateRequestId)}`,
+    `outstandingBoundClauseId: ${JSON.stringify(outstandingBound)}`,
+    `unknownResponseIdClauseId: ${JSON.stringify(unknownResponseId)}`,
+    `duplicateResponseIdClauseId: ${JSON.stringify(duplicateResponseId)}`,
+    `slotRewrittenClauseId: ${JSON.stringify(slotRewritten)}`,
+  ];
+  if (deadline !== undefined) {
+    const clauseId = add(deadline.clauseId, deadline.blamedRole, deadline.location, `a request is answered within ${deadline.milliseconds} ms`);
+    lines.push(`deadline: { clauseId: ${JSON.stringify(clauseId)}, milliseconds: ${deadline.milliseconds} }`);
+  }
+  lines.push(`requestValidator: ${slotValidatorNameOf(request.name, abi)}`, `responseValidator: ${slotValidatorNameOf(response.name, abi)}`);
+  return `{\n${lines.join(",\n")},\n}`;
+}
+
+/** The slot validators: decode into a module-level scratch value and name the clause that failed. */
+function writeSlotValidator(context: EmitContext, record: IrRecord, abi: IrLayoutAbi): string {
+  context.imports.useValue("dataViewOfSlot");
+  context.imports.useValue("ValidationError");
+  const malformed = JSON.stringify(malformedClauseIdOf(context.protocol.name, record.name));
+  return `/** Checks a ${record.name} slot (${abi} layout) for the monitor: the failed clause id, or null. */
+function ${slotValidatorNameOf(record.name, abi)}(slot: Uint8Array): string | null {
+  const error = ${decodeValidatedFunctionNameOf(record.name, abi)}(dataViewOfSlot(slot), 0, ${scratchNameOf(record.name)});
+  if (error === undefined) return null;
+  return error instanceof ValidationError ? error.clauseId : ${malformed};
+}`;
+}
+
+/** The monitor section of a protocol module; empty when the protocol has no ring exchange to monitor. */
+export function emitMonitorSpecs(context: EmitContext): (StatementStructures | string)[] {
+  const obligations = context.protocol.monitor?.obligations ?? [];
+  const correlations = ofKind(obligations, "correlation");
+  if (correlations.length === 0) return [];
+  const lifecycle = ofKind(obligations, "lifecycle")[0];
+  const [firstRole = "", secondRole = ""] = context.protocol.roles;
+  const statements: (StatementStructures | string)[] = [];
+  const validated = new Set<string>();
+  for (const correlation of correlations) {
+    for (const recordName of [correlation.requestRecord, correlation.responseRecord]) {
+      if (validated.has(recordName)) continue;
+      validated.add(recordName);
+      statements.push({
+        kind: StructureKind.VariableStatement,
+        declarationKind: VariableDeclarationKind.Const,
+        docs: [`The value monitor validators decode ${recordName} slots into (one per module; validation is synchronous).`],
+        declarations: [{ name: scratchNameOf(recordName), initializer: `${createFunctionNameOf(recordName)}()` }],
+      });
+      for (const abi of context.layoutAbis) statements.push(writeSlotValidator(context, context.record(recordName), abi));
+    }
+  }
+  context.imports.useType("MonitorSpec");
+  for (const abi of context.layoutAbis) {
+    const clauses = new Map<string, EmittedClause>();
+    const lifecycleText = writeLifecycle(lifecycle, clauses, context.protocol.name, firstRole);
+    const rings = correlations
+      .map((correlation) =>
+        writeRing(
+          context,
+          correlation,
+          ofKind(obligations, "ring-index").filter((index) => index.channel === correlation.channel),
+          ofKind(obligations, "deadline").find((deadline) => deadline.channel === correlation.channel),
+          abi,
+          clauses,
+        ),
+      )
+      .filter((ring): ring is string => ring !== undefined);
+    const clauseTexts = [...clauses.values()].map(
+      (clause) => `{ id: ${JSON.stringify(clause.id)}, ownerRole: ${JSON.stringify(clause.ownerRole)}, specSpan: ${JSON.stringify(clause.location)}, summary: ${JSON.stringify(clause.summary)} }`,
+    );
+    statements.push({
+      kind: StructureKind.VariableStatement,
+      declarationKind: VariableDeclarationKind.Const,
+      isExported: true,
+      docs: [`What a per-connection monitor checks on a ${context.protocol.name} connection whose rings use the ${abi} layout.`],
+      declarations: [
+        {
+          name: monitorSpecNameOf(abi),
+          type: "MonitorSpec",
+          initializer: `{
+  protocol: ${JSON.stringify(context.protocol.name)},
+  version: ${context.protocol.version},
+  roles: [${JSON.stringify(firstRole)}, ${JSON.stringify(secondRole)}],
+  clauses: [${clauseTexts.join(",\n")}],
+  rings: [${rings.join(",\n")}],
+  lifecycle: ${lifecycleText},
+}`,
+        },
+      ],
+    });
+  }
+  const byAbi = context.protocol.abis.map((abi) => `${JSON.stringify(abi.name)}: ${monitorSpecNameOf(abi.layout)}`);
+  statements.push({
+    kind: StructureKind.VariableStatement,
+    declarationKind: VariableDeclarationKind.Const,
+    isExported: true,
+    docs: ["The monitor description for each ABI a peer may announce, by ABI name."],
+    declarations: [{ name: "monitorSpecByAbi", type: "Readonly<Record<string, MonitorSpec>>", initializer: `{ ${byAbi.join(", ")} }` }],
+  });
+  return statements;
+}
