@@ -88,6 +88,7 @@ function writeLifecycle(lifecycle: IrLifecycleObligation | undefined, clauses: M
 
 function writeRing(
   context: EmitContext,
+  lifecycle: IrLifecycleObligation | undefined,
   correlation: IrCorrelationObligation,
   indices: readonly IrRingIndexObligation[],
   deadline: IrDeadlineObligation | undefined,
@@ -156,6 +157,11 @@ function writeRing(
     lines.push(`deadline: { clauseId: ${JSON.stringify(clauseId)}, milliseconds: ${deadline.milliseconds} }`);
   }
   lines.push(`requestValidator: ${slotValidatorNameOf(request.name, abi)}`, `responseValidator: ${slotValidatorNameOf(response.name, abi)}`);
+  const requesterDataStates = lifecycle?.dataStates.find((entry) => entry.role === requester);
+  if (lifecycle !== undefined && requesterDataStates !== undefined) {
+    const clauseId = add(lifecycle.dataClauseId, requester, lifecycle.location, "ring messages flow only in the states the lifecycle's `data when` allows");
+    lines.push(`messagesAllowedInRequesterStates: { clauseId: ${JSON.stringify(clauseId)}, states: ${JSON.stringify(requesterDataStates.states)} }`);
+  }
   return `{\n${lines.join(",\n")},\n}`;
 }
 
@@ -202,6 +208,7 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
       .map((correlation) =>
         writeRing(
           context,
+          lifecycle,
           correlation,
           ofKind(obligations, "ring-index").filter((index) => index.channel === correlation.channel),
           ofKind(obligations, "deadline").find((deadline) => deadline.channel === correlation.channel),

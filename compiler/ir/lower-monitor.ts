@@ -9,6 +9,7 @@ import type { Expression } from "../syntax/ast.js";
 import type {
   IrCorrelationObligation,
   IrDeadlineObligation,
+  IrGrantObligation,
   IrLifecycleObligation,
   IrLifecycleTransition,
   IrMonitorObligation,
@@ -51,6 +52,39 @@ function collectCalledBuiltins(expression: unknown, into: Set<string>): Set<stri
   return into;
 }
 
+/** Every call of `builtin` inside an expression, outermost first. */
+function findCalls(expression: unknown, builtin: string, into: { readonly arguments: readonly Expression[] }[]): { readonly arguments: readonly Expression[] }[] {
+  if (expression === null || typeof expression !== "object") return into;
+  if (Array.isArray(expression)) {
+    for (const element of expression) findCalls(element, builtin, into);
+    return into;
+  }
+  const node = expression as { readonly kind?: unknown };
+  if (node.kind === "CallExpression") {
+    const call = expression as { readonly callee: { readonly text: string }; readonly arguments: readonly Expression[] };
+    if (call.callee.text === builtin) into.push(call);
+  }
+  for (const [key, value] of Object.entries(expression)) {
+    if (key !== "span") findCalls(value, builtin, into);
+  }
+  return into;
+}
+
+/** `binder.seg[i].gref` as a field path below the binder (`["seg", "[]", "gref"]`), or undefined. */
+function fieldPathBelowBinder(expression: Expression, binder: string): string[] | undefined {
+  if (expression.kind === "ParenthesizedExpression") return fieldPathBelowBinder(expression.expression, binder);
+  if (expression.kind === "NameExpression") return expression.name.text === binder ? [] : undefined;
+  if (expression.kind === "MemberExpression") {
+    const base = fieldPathBelowBinder(expression.object, binder);
+    return base === undefined ? undefined : [...base, expression.member.text];
+  }
+  if (expression.kind === "IndexExpression") {
+    const base = fieldPathBelowBinder(expression.object, binder);
+    return base === undefined ? undefined : [...base, "[]"];
+  }
+  return undefined;
+}
+
 /** The peer states a guard demands, when it demands any at top level (`peer in {...}` or a conjunction holding one). */
 function peerStatesRequiredBy(guard: PeerGuard | undefined): readonly number[] {
   if (guard === undefined) return [];
@@ -62,6 +96,23 @@ function peerStatesRequiredBy(guard: PeerGuard | undefined): readonly number[] {
     }
   }
   return [];
+}
+
+/** The states `role == S` / `role in {S, T}` conjuncts of a `data when` condition allow, per role. */
+function collectDataStates(condition: Expression | undefined, into: Map<string, number[]>): Map<string, number[]> {
+  if (condition === undefined) return into;
+  if (condition.kind === "ParenthesizedExpression") return collectDataStates(condition.expression, into);
+  if (condition.kind !== "BinaryExpression") return into;
+  if (condition.operator === "&&") {
+    collectDataStates(condition.left, into);
+    return collectDataStates(condition.right, into);
+  }
+  if (condition.left.kind !== "NameExpression") return into;
+  const role = condition.left.name.text;
+  const named = condition.operator === "==" ? [condition.right] : condition.operator === "in" && condition.right.kind === "SetExpression" ? condition.right.elements : [];
+  const states = named.flatMap((element) => (element.kind === "NameExpression" ? [xenbusStateValue(element.name.text)] : [])).filter((value): value is number => value !== undefined);
+  if (states.length > 0) into.set(role, states);
+  return into;
 }
 
 function lowerLifecycle(protocol: ProtocolModel, lifecycle: LifecycleModel, sources: SpecSources): IrLifecycleObligation {
@@ -88,6 +139,8 @@ function lowerLifecycle(protocol: ProtocolModel, lifecycle: LifecycleModel, sour
     clauseId: `${protocol.name}.lifecycle`,
     location: describeSpanLocation(lifecycle.span, sources),
     transitions,
+    dataStates: [...collectDataStates(lifecycle.dataCondition, new Map())].map(([role, states]) => ({ role, states })),
+    dataClauseId: `${protocol.name}.lifecycle_data`,
     initialState: xenbusStateValue("Initialising") ?? 1,
     closedState: xenbusStateValue("Closed") ?? 6,
     span: lifecycle.span,
@@ -157,6 +210,36 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
       span: exchange.span,
     };
     obligations.push(correlation);
+
+    // `granted(binder.path, peer)` in an `until` guarantee on the request: a grant obligation per distinct path.
+    for (const guarantee of requestGuarantees) {
+      const subject = guarantee.subjects.find((candidate) => candidate.kind === "message" && candidate.message === ring.requestMessage);
+      if (subject === undefined) continue;
+      for (const statement of guarantee.statements) {
+        if (statement.kind !== "until") continue;
+        const paths = new Map<string, string[]>();
+        for (const call of findCalls(statement.condition as Expression, "granted", [])) {
+          const argument = call.arguments[0];
+          const path = argument === undefined ? undefined : fieldPathBelowBinder(argument, subject.binder);
+          if (path !== undefined && path.length > 0) paths.set(path.join("."), path);
+        }
+        const unmapBeforeResponse = findCalls(statement.event as Expression, "unmapped_all", []).length > 0;
+        for (const path of paths.values()) {
+          const grant: IrGrantObligation = {
+            kind: "grant",
+            clauseId: guarantee.qualifiedId,
+            location: describeSpanLocation(guarantee.span, sources),
+            channel: ring.name,
+            requestRecord: ring.requestMessage,
+            grantFieldPath: path,
+            granterRole: guarantee.owner,
+            unmapBeforeResponse,
+            span: guarantee.span,
+          };
+          obligations.push(grant);
+        }
+      }
+    }
 
     if (exchange.deadlineNanoseconds !== undefined) {
       // A `within` guarantee over the request message names the clause; the exchange's own deadline otherwise.

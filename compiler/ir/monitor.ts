@@ -23,6 +23,12 @@ export interface IrLifecycleObligation {
   /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
   readonly location: string;
   readonly transitions: readonly IrLifecycleTransition[];
+  /**
+   * From `data when ...`: the states each role must be in for ring messages to flow (a role
+   * the condition does not constrain is absent). Checked under `dataClauseId`.
+   */
+  readonly dataStates: readonly { readonly role: string; readonly states: readonly number[] }[];
+  readonly dataClauseId: string;
   /** XenBus numbers of the initial and closed states (Initialising = 1, Closed = 6). */
   readonly initialState: number;
   readonly closedState: number;

@@ -44,6 +44,25 @@ describe("monitor obligations lowered from blkif", () => {
     expect(lifecycle.transitions.some((transition) => transition.role === "frontend" && transition.from === 1 && transition.to === 4)).toBe(false);
   });
 
+  it("reads the states data may flow in from `data when` and the grant clause from its guarantee", () => {
+    const lifecycle = obligations.find((obligation) => obligation.kind === "lifecycle");
+    if (lifecycle?.kind !== "lifecycle") throw new Error("no lifecycle obligation");
+    expect(lifecycle.dataStates).toEqual([
+      { role: "frontend", states: [4] },
+      { role: "backend", states: [4] },
+    ]);
+    const grants = obligations.filter((obligation) => obligation.kind === "grant");
+    expect(grants).toHaveLength(1);
+    expect(grants[0]).toMatchObject({
+      clauseId: "blkif.segments_granted_until_unmapped",
+      channel: "io",
+      requestRecord: "Request",
+      grantFieldPath: ["seg", "[]", "gref"],
+      granterRole: "frontend",
+      unmapBeforeResponse: true,
+    });
+  });
+
   it("correlates requests and responses by id with the ring's geometry from xen-abi.md", () => {
     const correlation = obligations.find((obligation) => obligation.kind === "correlation");
     if (correlation?.kind !== "correlation") throw new Error("no correlation obligation");

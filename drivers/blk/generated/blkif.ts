@@ -2082,6 +2082,12 @@ export const monitorSpecX86_64: MonitorSpec = {
       specSpan: "protocols/blkif.proto-desc:246:13",
       summary: "a request is answered within 30000 ms",
     },
+    {
+      id: "blkif.lifecycle_data",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:172:3",
+      summary: "ring messages flow only in the states the lifecycle's `data when` allows",
+    },
   ],
   rings: [
     {
@@ -2104,6 +2110,7 @@ export const monitorSpecX86_64: MonitorSpec = {
       deadline: { clauseId: "blkif.answers_in_time", milliseconds: 30000 },
       requestValidator: monitorValidateRequestSlotX86_64,
       responseValidator: monitorValidateResponseSlotX86_64,
+      messagesAllowedInRequesterStates: { clauseId: "blkif.lifecycle_data", states: [4] },
     },
   ],
   lifecycle: {
@@ -2253,6 +2260,12 @@ export const monitorSpecX86_32: MonitorSpec = {
       specSpan: "protocols/blkif.proto-desc:246:13",
       summary: "a request is answered within 30000 ms",
     },
+    {
+      id: "blkif.lifecycle_data",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:172:3",
+      summary: "ring messages flow only in the states the lifecycle's `data when` allows",
+    },
   ],
   rings: [
     {
@@ -2275,6 +2288,7 @@ export const monitorSpecX86_32: MonitorSpec = {
       deadline: { clauseId: "blkif.answers_in_time", milliseconds: 30000 },
       requestValidator: monitorValidateRequestSlotX86_32,
       responseValidator: monitorValidateResponseSlotX86_32,
+      messagesAllowedInRequesterStates: { clauseId: "blkif.lifecycle_data", states: [4] },
     },
   ],
   lifecycle: {

@@ -20,15 +20,32 @@ function createMonitoredBlkifRing() {
   const monitor = new ConnectionMonitor({
     spec: monitorSpecX86_64,
     parties: [
-      { role: "frontend", domainId: frontendDomain, directory: "/local/domain/1/device/vbd/768" },
-      { role: "backend", domainId: backendDomain, directory: "/local/domain/2/backend/vbd/1/768" },
+      { role: "frontend", domainId: frontendDomain, directory: frontendDirectory },
+      { role: "backend", domainId: backendDomain, directory: backendDirectory },
     ],
     ringMemories: [memory],
     clock: new VirtualClock(),
     grants: { isGrantedTo: () => true, isReadOnly: () => false },
     onViolation: (violation) => violations.push(violation),
   });
+  completeHandshake(monitor);
   return { ring, frontend, backend, monitor, violations };
+}
+
+const frontendDirectory = "/local/domain/1/device/vbd/768";
+const backendDirectory = "/local/domain/2/backend/vbd/1/768";
+
+/** The blkif handshake as honest parties write it: each publishes its keys, then its state. */
+function completeHandshake(monitor: ConnectionMonitor): void {
+  const write = (domain: number, directory: string, key: string, value: string) => monitor.observeStoreWrite(domain, `${directory}/${key}`, value);
+  for (const key of ["feature-barrier", "feature-flush-cache", "feature-discard", "feature-persistent", "max-ring-page-order"]) write(backendDomain, backendDirectory, key, "0");
+  write(backendDomain, backendDirectory, "state", "2");
+  write(frontendDomain, frontendDirectory, "ring-ref", "8");
+  write(frontendDomain, frontendDirectory, "event-channel", "5");
+  write(frontendDomain, frontendDirectory, "state", "3");
+  for (const key of ["sectors", "info", "sector-size"]) write(backendDomain, backendDirectory, key, key === "sector-size" ? "512" : "0");
+  write(backendDomain, backendDirectory, "state", "4");
+  write(frontendDomain, frontendDirectory, "state", "4");
 }
 
 /** A one-segment read request in the x86_64 layout, encoded by the generated encoder. */
@@ -105,6 +122,32 @@ describe("the generated blkif monitorSpec driving ConnectionMonitor", () => {
     connection.monitor.scanRings();
     expect(connection.violations.map((violation) => [violation.clauseId, violation.blamedRole, violation.specSpan])).toEqual([
       ["blkif.io.response_id_known", "backend", monitorSpecX86_64.clauses.find((clause) => clause.id === "blkif.io.response_id_known")?.specSpan],
+    ]);
+  });
+
+  it("blames the frontend for requests before Connected and for a state change the lifecycle does not allow", () => {
+    const memory = new Uint8Array(computeSharedRingBytes(0));
+    const frontend = SharedRingFrontend.initialize(memory, 112, 0);
+    const violations: Violation[] = [];
+    const monitor = new ConnectionMonitor({
+      spec: monitorSpecX86_64,
+      parties: [
+        { role: "frontend", domainId: frontendDomain, directory: frontendDirectory },
+        { role: "backend", domainId: backendDomain, directory: backendDirectory },
+      ],
+      ringMemories: [memory],
+      clock: new VirtualClock(),
+      grants: { isGrantedTo: () => true, isReadOnly: () => false },
+      onViolation: (violation) => violations.push(violation),
+    });
+    // Initialising -> Connected skips the handshake: no such frontend transition exists.
+    monitor.observeStoreWrite(frontendDomain, `${frontendDirectory}/state`, "4");
+    frontend.produceRequest(encodeReadRequest(1, 112));
+    frontend.pushRequests();
+    monitor.scanRings();
+    expect(violations.map((violation) => [violation.clauseId, violation.blamedRole])).toEqual([
+      ["blkif.lifecycle", "frontend"],
+      ["blkif.lifecycle_data", "frontend"],
     ]);
   });
 
