@@ -2,7 +2,7 @@
 // from: clauses with owners and "file:line:col" locations, each ring with its geometry, id
 // fields and clause ids, validators wired to the generated decoders, and the lifecycle.
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
-import type { IrCorrelationObligation, IrDeadlineObligation, IrLifecycleObligation, IrMonitorObligation, IrRingIndexObligation } from "../ir/monitor.js";
+import type { IrCorrelationObligation, IrDeadlineObligation, IrGrantObligation, IrLifecycleObligation, IrMonitorObligation, IrRingIndexObligation } from "../ir/monitor.js";
 import type { IrLayoutAbi, IrRecord } from "../ir/protocol.js";
 import type { EmitContext } from "./emit-context.js";
 import { abiSuffixOf, createFunctionNameOf, decodeValidatedFunctionNameOf } from "./names.js";
@@ -42,6 +42,130 @@ function resolveIdField(context: EmitContext, record: IrRecord, path: readonly s
     }
   }
   return undefined;
+}
+
+/** A DataView read of an unsigned little-endian integer of `width` bytes (1, 2 or 4). */
+function writeUnsignedRead(width: number, offset: number): string | undefined {
+  if (width === 1) return `view.getUint8(${offset})`;
+  if (width === 2) return `view.getUint16(${offset}, true)`;
+  if (width === 4) return `view.getUint32(${offset}, true)`;
+  return undefined;
+}
+
+/** Offset and width of a top-level integer, enum or resource field of a record in one layout. */
+function resolveScalarField(context: EmitContext, record: IrRecord, name: string, abi: IrLayoutAbi): { offset: number; width: number } | undefined {
+  const index = record.fields.findIndex((field) => field.name === name);
+  const field = record.fields[index];
+  const layout = record.layouts[abi].fields[index];
+  if (field === undefined || layout === undefined) return undefined;
+  const type = field.type;
+  if (type.kind === "integer") return { offset: layout.offset, width: type.width };
+  if (type.kind === "resource") return { offset: layout.offset, width: 4 };
+  if (type.kind === "enum") return { offset: layout.offset, width: context.enumeration(type.enumName).width };
+  return undefined;
+}
+
+/** Where the grant references of a request live in one layout: which variants carry them, their count field, first offset and stride. */
+interface GrantPlacement {
+  readonly discriminant?: { readonly offset: number; readonly width: number; readonly values: readonly number[] };
+  readonly count: { readonly offset: number; readonly width: number } | undefined;
+  readonly capacity: number;
+  readonly firstOffset: number;
+  readonly stride: number;
+}
+
+function resolveGrantPlacementIn(context: EmitContext, record: IrRecord, path: readonly string[], abi: IrLayoutAbi, base: number): Omit<GrantPlacement, "discriminant"> | undefined {
+  const [arrayName, marker, ...elementPath] = path;
+  if (arrayName === undefined || marker !== "[]") return undefined;
+  const index = record.fields.findIndex((field) => field.name === arrayName);
+  const field = record.fields[index];
+  const layout = record.layouts[abi].fields[index];
+  if (field === undefined || layout === undefined || field.type.kind !== "array") return undefined;
+  const element = field.type.element;
+  let elementOffset = 0;
+  if (element.kind === "record") {
+    const [elementField, ...deeper] = elementPath;
+    if (elementField === undefined || deeper.length > 0) return undefined;
+    const placed = resolveScalarField(context, context.record(element.recordName), elementField, abi);
+    if (placed === undefined || placed.width !== 4) return undefined;
+    elementOffset = placed.offset;
+  } else if (element.kind !== "resource" || elementPath.length > 0) return undefined;
+  const count = field.type.countField === undefined ? undefined : resolveScalarField(context, record, field.type.countField, abi);
+  const countAt = count === undefined ? undefined : { offset: base + count.offset, width: count.width };
+  return { count: countAt, capacity: field.type.capacity, firstOffset: base + layout.offset + elementOffset, stride: layout.stride ?? layout.size / field.type.capacity };
+}
+
+/** The grant array of a request, directly in it or in the message variants that declare it (all at one place). */
+function resolveGrantPlacement(context: EmitContext, record: IrRecord, path: readonly string[], abi: IrLayoutAbi): GrantPlacement | undefined {
+  const direct = resolveGrantPlacementIn(context, record, path, abi, 0);
+  if (direct !== undefined) return direct;
+  for (const [index, field] of record.fields.entries()) {
+    const type = field.type;
+    const layout = record.layouts[abi].fields[index];
+    if (type.kind !== "union" || layout === undefined) continue;
+    const discriminant = resolveScalarField(context, record, type.discriminantField, abi);
+    if (discriminant === undefined) return undefined;
+    const carriers = type.arms.flatMap((arm) => {
+      const placed = resolveGrantPlacementIn(context, context.record(arm.recordName), path, abi, layout.offset);
+      return placed === undefined ? [] : [{ arm, placed }];
+    });
+    const first = carriers[0];
+    if (first === undefined || carriers.some((carrier) => carrier.arm.isDefault)) return undefined;
+    const agree = carriers.every(
+      ({ placed }) =>
+        placed.firstOffset === first.placed.firstOffset &&
+        placed.stride === first.placed.stride &&
+        placed.capacity === first.placed.capacity &&
+        placed.count?.offset === first.placed.count?.offset &&
+        placed.count?.width === first.placed.count?.width,
+    );
+    if (!agree) return undefined;
+    return { ...first.placed, discriminant: { ...discriminant, values: carriers.flatMap(({ arm }) => arm.discriminantValues) } };
+  }
+  return undefined;
+}
+
+/** The module-private functions a grant obligation needs for one layout, or undefined when the references cannot be located without decoding. */
+function writeGrantFunctions(context: EmitContext, grant: IrGrantObligation, abi: IrLayoutAbi): { readonly statements: string[]; readonly count: string; readonly writable: string; readonly placement: GrantPlacement } | undefined {
+  const request = context.record(grant.requestRecord);
+  const placement = resolveGrantPlacement(context, request, grant.grantFieldPath, abi);
+  if (placement === undefined) return undefined;
+  const suffix = `${grant.requestRecord}${abiSuffixOf(abi)}`;
+  const countName = `monitorCountGrants${suffix}`;
+  const writableName = `monitorGrantsMustBeWritable${suffix}`;
+  const countRead = placement.count === undefined ? String(placement.capacity) : writeUnsignedRead(placement.count.width, placement.count.offset);
+  if (countRead === undefined) return undefined;
+  const live = placement.count === undefined ? countRead : `Math.min(${countRead}, ${placement.capacity})`;
+  let countBody = `return ${live};`;
+  if (placement.discriminant !== undefined) {
+    const discriminantRead = writeUnsignedRead(placement.discriminant.width, placement.discriminant.offset);
+    if (discriminantRead === undefined) return undefined;
+    const cases = placement.discriminant.values.map((value) => `case ${value}:`).join("\n");
+    countBody = `switch (${discriminantRead}) {\n${cases}\nreturn ${live};\ndefault:\nreturn 0;\n}`;
+  }
+  const condition = grant.writableWhen;
+  let writableBody = "return false;";
+  if (condition !== undefined) {
+    if (condition.kind !== "binary" || condition.operator !== "==" || condition.left.kind !== "field" || condition.left.path.length !== 1) return undefined;
+    const [fieldName = ""] = condition.left.path;
+    const field = resolveScalarField(context, request, fieldName, abi);
+    const right = condition.right;
+    const value = right.kind === "enum-member" || right.kind === "integer-literal" || right.kind === "constant" ? right.value : undefined;
+    const read = field === undefined ? undefined : writeUnsignedRead(field.width, field.offset);
+    if (read === undefined || value === undefined) return undefined;
+    writableBody = `return ${read} === ${value};`;
+  }
+  const usesView = (body: string): string => (body.includes("view.") ? "const view = dataViewOfSlot(slot);\n" : "");
+  context.imports.useValue("dataViewOfSlot");
+  return {
+    statements: [
+      `/** How many grant references a ${grant.requestRecord} slot (${abi} layout) carries for ${grant.clauseId}. */\nfunction ${countName}(${countBody.includes("view.") ? "slot" : "_slot"}: Uint8Array): number {\n${usesView(countBody)}${countBody}\n}`,
+      `/** Whether the peer must be able to write the granted frames of a ${grant.requestRecord} slot (${abi} layout). */\nfunction ${writableName}(${writableBody.includes("view.") ? "slot" : "_slot"}: Uint8Array): boolean {\n${usesView(writableBody)}${writableBody}\n}`,
+    ],
+    count: countName,
+    writable: writableName,
+    placement,
+  };
 }
 
 /** Clause ids the generated validator of a record (and of what it contains) may return. */
@@ -92,8 +216,10 @@ function writeRing(
   correlation: IrCorrelationObligation,
   indices: readonly IrRingIndexObligation[],
   deadline: IrDeadlineObligation | undefined,
+  grant: IrGrantObligation | undefined,
   abi: IrLayoutAbi,
   clauses: Map<string, EmittedClause>,
+  helperStatements: string[],
 ): string | undefined {
   const protocolName = context.protocol.name;
   const request = context.record(correlation.requestRecord);
@@ -156,6 +282,29 @@ function writeRing(
     const clauseId = add(deadline.clauseId, deadline.blamedRole, deadline.location, `a request is answered within ${deadline.milliseconds} ms`);
     lines.push(`deadline: { clauseId: ${JSON.stringify(clauseId)}, milliseconds: ${deadline.milliseconds} }`);
   }
+  const grantFunctions = grant === undefined ? undefined : writeGrantFunctions(context, grant, abi);
+  if (grant !== undefined && grantFunctions !== undefined) {
+    // The guarantee names the whole obligation; its parts get sub-ids so a report says which part broke.
+    const notGranted = add(grant.clauseId, grant.granterRole, grant.location, "each grant reference a request carries is granted to the peer while it is outstanding");
+    const readOnly = add(`${grant.clauseId}.writable`, grant.granterRole, grant.location, "grants the peer must write into are writable");
+    const ended = add(`${grant.clauseId}.kept`, grant.granterRole, grant.location, "the granter does not end access while the request is outstanding");
+    const stillMapped =
+      grant.unmappedClause === undefined
+        ? add(`${grant.clauseId}.unmapped`, responder, grant.location, "the responder unmaps the request's grants before responding")
+        : add(grant.unmappedClause.clauseId, grant.unmappedClause.ownerRole, grant.unmappedClause.location, "the responder unmaps the request's grants before responding");
+    helperStatements.push(...grantFunctions.statements);
+    lines.push(`grants: {
+  notGrantedClauseId: ${JSON.stringify(notGranted)},
+  readOnlyClauseId: ${JSON.stringify(readOnly)},
+  endedWhileOutstandingClauseId: ${JSON.stringify(ended)},
+  stillMappedAtResponseClauseId: ${JSON.stringify(stillMapped)},
+  countReferences: ${grantFunctions.count},
+  maximumReferences: ${grantFunctions.placement.capacity},
+  referenceOffset: (index: number) => ${grantFunctions.placement.firstOffset} + index * ${grantFunctions.placement.stride},
+  requiresWritable: ${grantFunctions.writable},
+  unmapBeforeResponse: ${grant.unmapBeforeResponse},
+}`);
+  }
   lines.push(`requestValidator: ${slotValidatorNameOf(request.name, abi)}`, `responseValidator: ${slotValidatorNameOf(response.name, abi)}`);
   const requesterDataStates = lifecycle?.dataStates.find((entry) => entry.role === requester);
   if (lifecycle !== undefined && requesterDataStates !== undefined) {
@@ -203,6 +352,7 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
   context.imports.useType("MonitorSpec");
   for (const abi of context.layoutAbis) {
     const clauses = new Map<string, EmittedClause>();
+    const helperStatements: string[] = [];
     const lifecycleText = writeLifecycle(lifecycle, clauses, context.protocol.name, firstRole);
     const rings = correlations
       .map((correlation) =>
@@ -212,11 +362,14 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
           correlation,
           ofKind(obligations, "ring-index").filter((index) => index.channel === correlation.channel),
           ofKind(obligations, "deadline").find((deadline) => deadline.channel === correlation.channel),
+          ofKind(obligations, "grant").find((grant) => grant.channel === correlation.channel && grant.requestRecord === correlation.requestRecord),
           abi,
           clauses,
+          helperStatements,
         ),
       )
       .filter((ring): ring is string => ring !== undefined);
+    statements.push(...helperStatements);
     const clauseTexts = [...clauses.values()].map(
       (clause) => `{ id: ${JSON.stringify(clause.id)}, ownerRole: ${JSON.stringify(clause.ownerRole)}, specSpan: ${JSON.stringify(clause.location)}, summary: ${JSON.stringify(clause.summary)} }`,
     );

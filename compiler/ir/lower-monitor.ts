@@ -6,6 +6,7 @@ import type { LifecycleModel, ProtocolModel, RingModel } from "../semantic/model
 import type { PeerGuard } from "../semantic/lifecycle-shapes.js";
 import { xenbusStateValue } from "../semantic/xenbus-states.js";
 import type { Expression } from "../syntax/ast.js";
+import type { IrExpression } from "./expression.js";
 import type {
   IrCorrelationObligation,
   IrDeadlineObligation,
@@ -83,6 +84,44 @@ function fieldPathBelowBinder(expression: Expression, binder: string): string[] 
     return base === undefined ? undefined : [...base, "[]"];
   }
   return undefined;
+}
+
+/**
+ * The condition under which a `writable(...)` call must hold, when it is written as
+ * `binder.field == EnumMember ==> ... writable(...)` over a top-level field; undefined otherwise.
+ */
+function writableConditionOf(protocol: ProtocolModel, condition: Expression, binder: string): IrExpression | undefined {
+  let found: IrExpression | undefined;
+  const visit = (node: unknown): void => {
+    if (found !== undefined || node === null || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const element of node) visit(element);
+      return;
+    }
+    const expression = node as Expression;
+    if (expression.kind === "BinaryExpression" && expression.operator === "==>" && findCalls(expression.right, "writable", []).length > 0) {
+      let guard = expression.left;
+      while (guard.kind === "ParenthesizedExpression") guard = guard.expression;
+      if (guard.kind === "BinaryExpression" && guard.operator === "==" && guard.right.kind === "NameExpression") {
+        const path = fieldPathBelowBinder(guard.left, binder);
+        const memberName = guard.right.name.text;
+        const owners = protocol.enums.filter((enumeration) => enumeration.members.some((member) => member.name === memberName));
+        const member = owners[0]?.members.find((candidate) => candidate.name === memberName);
+        if (path !== undefined && path.length === 1 && owners.length === 1 && owners[0] !== undefined && member !== undefined) {
+          found = {
+            kind: "binary",
+            operator: "==",
+            left: { kind: "field", path },
+            right: { kind: "enum-member", enumName: owners[0].name, memberName, value: Number(member.value) },
+          };
+          return;
+        }
+      }
+    }
+    for (const [key, value] of Object.entries(node)) if (key !== "span") visit(value);
+  };
+  visit(condition);
+  return found;
 }
 
 /** The peer states a guard demands, when it demands any at top level (`peer in {...}` or a conjunction holding one). */
@@ -224,6 +263,12 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
           if (path !== undefined && path.length > 0) paths.set(path.join("."), path);
         }
         const unmapBeforeResponse = findCalls(statement.event as Expression, "unmapped_all", []).length > 0;
+        const writableWhen = writableConditionOf(protocol, statement.condition as Expression, subject.binder);
+        const unmapped = requestGuarantees.find(
+          (candidate) =>
+            candidate.owner === ring.responseProducer &&
+            candidate.statements.some((other) => other.kind === "invariant" && findCalls(other.condition as Expression, "unmapped_all", []).length > 0),
+        );
         for (const path of paths.values()) {
           const grant: IrGrantObligation = {
             kind: "grant",
@@ -234,6 +279,8 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
             grantFieldPath: path,
             granterRole: guarantee.owner,
             unmapBeforeResponse,
+            ...(writableWhen === undefined ? {} : { writableWhen }),
+            ...(unmapped === undefined ? {} : { unmappedClause: { clauseId: unmapped.qualifiedId, location: describeSpanLocation(unmapped.span, sources), ownerRole: unmapped.owner } }),
             span: guarantee.span,
           };
           obligations.push(grant);

@@ -104,6 +104,8 @@ export interface IrGrantObligation {
   readonly granterRole: string;
   readonly writableWhen?: IrExpression;
   readonly unmapBeforeResponse: boolean;
+  /** The responder's own guarantee that it unmaps before responding (`unmapped_all(...)`), when stated. */
+  readonly unmappedClause?: { readonly clauseId: string; readonly location: string; readonly ownerRole: string };
   readonly span: IrSpan;
 }
 

@@ -60,6 +60,8 @@ describe("monitor obligations lowered from blkif", () => {
       grantFieldPath: ["seg", "[]", "gref"],
       granterRole: "frontend",
       unmapBeforeResponse: true,
+      writableWhen: { kind: "binary", operator: "==", left: { kind: "field", path: ["operation"] }, right: { kind: "enum-member", enumName: "Operation", memberName: "read", value: 0 } },
+      unmappedClause: { clauseId: "blkif.unmapped_before_response", ownerRole: "backend" },
     });
   });
 

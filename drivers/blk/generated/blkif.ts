@@ -1974,6 +1974,26 @@ function monitorValidateResponseSlotX86_32(slot: Uint8Array): string | null {
   return error instanceof ValidationError ? error.clauseId : "blkif.Response.well_formed";
 }
 
+/** How many grant references a Request slot (x86_64 layout) carries for blkif.segments_granted_until_unmapped. */
+function monitorCountGrantsRequestX86_64(slot: Uint8Array): number {
+  const view = dataViewOfSlot(slot);
+  switch (view.getUint8(0)) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return Math.min(view.getUint8(1), 11);
+    default:
+      return 0;
+  }
+}
+
+/** Whether the peer must be able to write the granted frames of a Request slot (x86_64 layout). */
+function monitorGrantsMustBeWritableRequestX86_64(slot: Uint8Array): boolean {
+  const view = dataViewOfSlot(slot);
+  return view.getUint8(0) === 0;
+}
+
 /** What a per-connection monitor checks on a blkif connection whose rings use the x86_64 layout. */
 export const monitorSpecX86_64: MonitorSpec = {
   protocol: "blkif",
@@ -2083,6 +2103,30 @@ export const monitorSpecX86_64: MonitorSpec = {
       summary: "a request is answered within 30000 ms",
     },
     {
+      id: "blkif.segments_granted_until_unmapped",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "each grant reference a request carries is granted to the peer while it is outstanding",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped.writable",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "grants the peer must write into are writable",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped.kept",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "the granter does not end access while the request is outstanding",
+    },
+    {
+      id: "blkif.unmapped_before_response",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:236:13",
+      summary: "the responder unmaps the request's grants before responding",
+    },
+    {
       id: "blkif.lifecycle_data",
       ownerRole: "frontend",
       specSpan: "protocols/blkif.proto-desc:172:3",
@@ -2108,6 +2152,17 @@ export const monitorSpecX86_64: MonitorSpec = {
       duplicateResponseIdClauseId: "blkif.io.response_exactly_once",
       slotRewrittenClauseId: "blkif.request_stable_until_consumed",
       deadline: { clauseId: "blkif.answers_in_time", milliseconds: 30000 },
+      grants: {
+        notGrantedClauseId: "blkif.segments_granted_until_unmapped",
+        readOnlyClauseId: "blkif.segments_granted_until_unmapped.writable",
+        endedWhileOutstandingClauseId: "blkif.segments_granted_until_unmapped.kept",
+        stillMappedAtResponseClauseId: "blkif.unmapped_before_response",
+        countReferences: monitorCountGrantsRequestX86_64,
+        maximumReferences: 11,
+        referenceOffset: (index: number) => 24 + index * 8,
+        requiresWritable: monitorGrantsMustBeWritableRequestX86_64,
+        unmapBeforeResponse: true,
+      },
       requestValidator: monitorValidateRequestSlotX86_64,
       responseValidator: monitorValidateResponseSlotX86_64,
       messagesAllowedInRequesterStates: { clauseId: "blkif.lifecycle_data", states: [4] },
@@ -2152,6 +2207,26 @@ export const monitorSpecX86_64: MonitorSpec = {
     ],
   },
 };
+/** How many grant references a Request slot (x86_32 layout) carries for blkif.segments_granted_until_unmapped. */
+function monitorCountGrantsRequestX86_32(slot: Uint8Array): number {
+  const view = dataViewOfSlot(slot);
+  switch (view.getUint8(0)) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return Math.min(view.getUint8(1), 11);
+    default:
+      return 0;
+  }
+}
+
+/** Whether the peer must be able to write the granted frames of a Request slot (x86_32 layout). */
+function monitorGrantsMustBeWritableRequestX86_32(slot: Uint8Array): boolean {
+  const view = dataViewOfSlot(slot);
+  return view.getUint8(0) === 0;
+}
+
 /** What a per-connection monitor checks on a blkif connection whose rings use the x86_32 layout. */
 export const monitorSpecX86_32: MonitorSpec = {
   protocol: "blkif",
@@ -2261,6 +2336,30 @@ export const monitorSpecX86_32: MonitorSpec = {
       summary: "a request is answered within 30000 ms",
     },
     {
+      id: "blkif.segments_granted_until_unmapped",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "each grant reference a request carries is granted to the peer while it is outstanding",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped.writable",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "grants the peer must write into are writable",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped.kept",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "the granter does not end access while the request is outstanding",
+    },
+    {
+      id: "blkif.unmapped_before_response",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:236:13",
+      summary: "the responder unmaps the request's grants before responding",
+    },
+    {
       id: "blkif.lifecycle_data",
       ownerRole: "frontend",
       specSpan: "protocols/blkif.proto-desc:172:3",
@@ -2286,6 +2385,17 @@ export const monitorSpecX86_32: MonitorSpec = {
       duplicateResponseIdClauseId: "blkif.io.response_exactly_once",
       slotRewrittenClauseId: "blkif.request_stable_until_consumed",
       deadline: { clauseId: "blkif.answers_in_time", milliseconds: 30000 },
+      grants: {
+        notGrantedClauseId: "blkif.segments_granted_until_unmapped",
+        readOnlyClauseId: "blkif.segments_granted_until_unmapped.writable",
+        endedWhileOutstandingClauseId: "blkif.segments_granted_until_unmapped.kept",
+        stillMappedAtResponseClauseId: "blkif.unmapped_before_response",
+        countReferences: monitorCountGrantsRequestX86_32,
+        maximumReferences: 11,
+        referenceOffset: (index: number) => 20 + index * 8,
+        requiresWritable: monitorGrantsMustBeWritableRequestX86_32,
+        unmapBeforeResponse: true,
+      },
       requestValidator: monitorValidateRequestSlotX86_32,
       responseValidator: monitorValidateResponseSlotX86_32,
       messagesAllowedInRequesterStates: { clauseId: "blkif.lifecycle_data", states: [4] },

@@ -3,14 +3,14 @@
 // response carrying an id nobody asked for is blamed on the backend under the exchange's clause.
 import { describe, expect, it } from "vitest";
 import { createRequest, encodeRequestX86_64, encodeResponseX86_64, createResponse, monitorSpecByAbi, monitorSpecX86_32, monitorSpecX86_64, Operation, Status } from "../../../drivers/blk/generated/blkif.js";
-import { ConnectionMonitor, type Violation } from "../../../runtime/monitor/index.js";
+import { ConnectionMonitor, type MonitorGrantInspector, type Violation } from "../../../runtime/monitor/index.js";
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../../../runtime/ring/index.js";
 import { VirtualClock } from "../../../runtime/time/index.js";
 
 const frontendDomain = 1;
 const backendDomain = 2;
 
-function createMonitoredBlkifRing() {
+function createMonitoredBlkifRing(grants: MonitorGrantInspector = { isGrantedTo: () => true, isReadOnly: () => false }) {
   const ring = monitorSpecX86_64.rings[0];
   if (ring === undefined) throw new Error("the generated blkif spec has no ring");
   const memory = new Uint8Array(computeSharedRingBytes(0));
@@ -25,7 +25,7 @@ function createMonitoredBlkifRing() {
     ],
     ringMemories: [memory],
     clock: new VirtualClock(),
-    grants: { isGrantedTo: () => true, isReadOnly: () => false },
+    grants,
     onViolation: (violation) => violations.push(violation),
   });
   completeHandshake(monitor);
@@ -149,6 +149,20 @@ describe("the generated blkif monitorSpec driving ConnectionMonitor", () => {
       ["blkif.lifecycle", "frontend"],
       ["blkif.lifecycle_data", "frontend"],
     ]);
+  });
+
+  it("blames the frontend under the grant guarantee for an ungranted segment and a read-only read", () => {
+    const ungranted = createMonitoredBlkifRing({ isGrantedTo: () => false, isReadOnly: () => false });
+    ungranted.frontend.produceRequest(encodeReadRequest(5, ungranted.ring.slotBytes));
+    ungranted.frontend.pushRequests();
+    ungranted.monitor.scanRings();
+    expect(ungranted.violations.map((violation) => [violation.clauseId, violation.blamedRole, violation.evidence.grantReference])).toEqual([["blkif.segments_granted_until_unmapped", "frontend", 105]]);
+
+    const readOnly = createMonitoredBlkifRing({ isGrantedTo: () => true, isReadOnly: () => true });
+    readOnly.frontend.produceRequest(encodeReadRequest(6, readOnly.ring.slotBytes));
+    readOnly.frontend.pushRequests();
+    readOnly.monitor.scanRings();
+    expect(readOnly.violations.map((violation) => [violation.clauseId, violation.blamedRole])).toEqual([["blkif.segments_granted_until_unmapped.writable", "frontend"]]);
   });
 
   it("reports the clause a generated validator names for an out-of-frame segment", () => {
