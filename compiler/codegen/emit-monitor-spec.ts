@@ -2,7 +2,7 @@
 // from: clauses with owners and "file:line:col" locations, each ring with its geometry, id
 // fields and clause ids, validators wired to the generated decoders, and the lifecycle.
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
-import type { IrCorrelationObligation, IrDeadlineObligation, IrGrantObligation, IrLifecycleObligation, IrMonitorObligation, IrRingIndexObligation } from "../ir/monitor.js";
+import type { IrCorrelationObligation, IrDeadlineObligation, IrGrantObligation, IrPaddingZeroObligation, IrLifecycleObligation, IrMonitorObligation, IrRingIndexObligation } from "../ir/monitor.js";
 import type { IrLayoutAbi, IrRecord } from "../ir/protocol.js";
 import type { EmitContext } from "./emit-context.js";
 import { abiSuffixOf, createFunctionNameOf, decodeValidatedFunctionNameOf } from "./names.js";
@@ -256,6 +256,8 @@ function writeRing(
     [response, responder],
   ] as const) {
     add(malformedClauseIdOf(protocolName, record.name), owner, correlation.location, `every ${record.name} decodes under the ${abi} layout`);
+    const padding = context.protocol.monitor?.obligations.find((obligation): obligation is IrPaddingZeroObligation => obligation.kind === "padding-zero" && obligation.recordName === record.name);
+    if (padding !== undefined) add(padding.clauseId, padding.blamedRole, padding.location, `the padding bytes of every ${record.name} are zero`);
     for (const clauseId of collectValidationClauses(context, record, new Map()).keys()) {
       add(clauseId, owner, context.protocol.monitor?.clauseLocations[clauseId] ?? correlation.location, `the \`where\` clause ${clauseId} holds for every ${record.name}`);
     }
@@ -314,16 +316,25 @@ function writeRing(
   return `{\n${lines.join(",\n")},\n}`;
 }
 
-/** The slot validators: decode into a module-level scratch value and name the clause that failed. */
-function writeSlotValidator(context: EmitContext, record: IrRecord, abi: IrLayoutAbi): string {
+/**
+ * The slot validators: decode into a module-level scratch value and name the clause that
+ * failed; with a `padding_is_zero` guarantee, the record's top-level padding bytes must be zero.
+ */
+function writeSlotValidator(context: EmitContext, record: IrRecord, abi: IrLayoutAbi, padding: IrPaddingZeroObligation | undefined): string {
   context.imports.useValue("dataViewOfSlot");
   context.imports.useValue("ValidationError");
   const malformed = JSON.stringify(malformedClauseIdOf(context.protocol.name, record.name));
+  const paddingChecks = (padding === undefined ? [] : record.layouts[abi].padding).map((range) => {
+    const clauseId = JSON.stringify(padding?.clauseId ?? "");
+    if (range.length === 1) return `if (slot[${range.offset}] !== 0) return ${clauseId};`;
+    return `for (let index = ${range.offset}; index < ${range.offset + range.length}; index++) if (slot[index] !== 0) return ${clauseId};`;
+  });
   return `/** Checks a ${record.name} slot (${abi} layout) for the monitor: the failed clause id, or null. */
 function ${slotValidatorNameOf(record.name, abi)}(slot: Uint8Array): string | null {
   const error = ${decodeValidatedFunctionNameOf(record.name, abi)}(dataViewOfSlot(slot), 0, ${scratchNameOf(record.name)});
-  if (error === undefined) return null;
-  return error instanceof ValidationError ? error.clauseId : ${malformed};
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : ${malformed};
+  ${paddingChecks.join("\n")}
+  return null;
 }`;
 }
 
@@ -346,7 +357,8 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
         docs: [`The value monitor validators decode ${recordName} slots into (one per module; validation is synchronous).`],
         declarations: [{ name: scratchNameOf(recordName), initializer: `${createFunctionNameOf(recordName)}()` }],
       });
-      for (const abi of context.layoutAbis) statements.push(writeSlotValidator(context, context.record(recordName), abi));
+      const padding = ofKind(obligations, "padding-zero").find((obligation) => obligation.recordName === recordName);
+      for (const abi of context.layoutAbis) statements.push(writeSlotValidator(context, context.record(recordName), abi, padding));
     }
   }
   context.imports.useType("MonitorSpec");

@@ -304,6 +304,22 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
       obligations.push(deadline);
     }
   }
+  // `padding_is_zero(binder)` in an invariant over one message.
+  for (const guarantee of protocol.guarantees) {
+    for (const subject of guarantee.subjects) {
+      if (subject.kind !== "message") continue;
+      const checksPadding = guarantee.statements.some(
+        (statement) =>
+          statement.kind === "invariant" &&
+          findCalls(statement.condition as Expression, "padding_is_zero", []).some((call) => {
+            const argument = call.arguments[0];
+            return argument !== undefined && fieldPathBelowBinder(argument, subject.binder)?.length === 0;
+          }),
+      );
+      if (!checksPadding) continue;
+      obligations.push({ kind: "padding-zero", clauseId: guarantee.qualifiedId, location: describeSpanLocation(guarantee.span, sources), recordName: subject.message, blamedRole: guarantee.owner, span: guarantee.span });
+    }
+  }
   const clauseLocations: Record<string, string> = {};
   for (const record of records) for (const clause of record.clauses) clauseLocations[clause.clauseId] = describeSpanLocation(clause.span, sources);
   return { obligations, clauseLocations };

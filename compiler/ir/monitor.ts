@@ -121,7 +121,19 @@ export interface IrMessageObligation {
   readonly span: IrSpan;
 }
 
+/** `padding_is_zero(message)`: every padding byte of the record's layout is zero (XSA-216). */
+export interface IrPaddingZeroObligation {
+  readonly kind: "padding-zero";
+  readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
+  readonly recordName: string;
+  readonly blamedRole: string;
+  readonly span: IrSpan;
+}
+
 export type IrMonitorObligation =
+  | IrPaddingZeroObligation
   | IrLifecycleObligation
   | IrCorrelationObligation
   | IrRingIndexObligation

@@ -65,6 +65,10 @@ describe("monitor obligations lowered from blkif", () => {
     });
   });
 
+  it("turns padding_is_zero(response) into a padding obligation blamed on the backend", () => {
+    expect(obligations.filter((obligation) => obligation.kind === "padding-zero")).toMatchObject([{ clauseId: "blkif.response_padding_zero", recordName: "Response", blamedRole: "backend" }]);
+  });
+
   it("correlates requests and responses by id with the ring's geometry from xen-abi.md", () => {
     const correlation = obligations.find((obligation) => obligation.kind === "correlation");
     if (correlation?.kind !== "correlation") throw new Error("no correlation obligation");

@@ -1947,15 +1947,17 @@ const monitorScratchRequest = createRequest();
 /** Checks a Request slot (x86_64 layout) for the monitor: the failed clause id, or null. */
 function monitorValidateRequestSlotX86_64(slot: Uint8Array): string | null {
   const error = decodeValidatedRequestX86_64(dataViewOfSlot(slot), 0, monitorScratchRequest);
-  if (error === undefined) return null;
-  return error instanceof ValidationError ? error.clauseId : "blkif.Request.well_formed";
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : "blkif.Request.well_formed";
+
+  return null;
 }
 
 /** Checks a Request slot (x86_32 layout) for the monitor: the failed clause id, or null. */
 function monitorValidateRequestSlotX86_32(slot: Uint8Array): string | null {
   const error = decodeValidatedRequestX86_32(dataViewOfSlot(slot), 0, monitorScratchRequest);
-  if (error === undefined) return null;
-  return error instanceof ValidationError ? error.clauseId : "blkif.Request.well_formed";
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : "blkif.Request.well_formed";
+
+  return null;
 }
 
 /** The value monitor validators decode Response slots into (one per module; validation is synchronous). */
@@ -1963,15 +1965,18 @@ const monitorScratchResponse = createResponse();
 /** Checks a Response slot (x86_64 layout) for the monitor: the failed clause id, or null. */
 function monitorValidateResponseSlotX86_64(slot: Uint8Array): string | null {
   const error = decodeValidatedResponseX86_64(dataViewOfSlot(slot), 0, monitorScratchResponse);
-  if (error === undefined) return null;
-  return error instanceof ValidationError ? error.clauseId : "blkif.Response.well_formed";
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : "blkif.Response.well_formed";
+  if (slot[9] !== 0) return "blkif.response_padding_zero";
+  for (let index = 12; index < 16; index++) if (slot[index] !== 0) return "blkif.response_padding_zero";
+  return null;
 }
 
 /** Checks a Response slot (x86_32 layout) for the monitor: the failed clause id, or null. */
 function monitorValidateResponseSlotX86_32(slot: Uint8Array): string | null {
   const error = decodeValidatedResponseX86_32(dataViewOfSlot(slot), 0, monitorScratchResponse);
-  if (error === undefined) return null;
-  return error instanceof ValidationError ? error.clauseId : "blkif.Response.well_formed";
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : "blkif.Response.well_formed";
+  if (slot[9] !== 0) return "blkif.response_padding_zero";
+  return null;
 }
 
 /** How many grant references a Request slot (x86_64 layout) carries for blkif.segments_granted_until_unmapped. */
@@ -2095,6 +2100,12 @@ export const monitorSpecX86_64: MonitorSpec = {
       ownerRole: "backend",
       specSpan: "protocols/blkif.proto-desc:203:3",
       summary: "every Response decodes under the x86_64 layout",
+    },
+    {
+      id: "blkif.response_padding_zero",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:241:13",
+      summary: "the padding bytes of every Response are zero",
     },
     {
       id: "blkif.answers_in_time",
@@ -2328,6 +2339,12 @@ export const monitorSpecX86_32: MonitorSpec = {
       ownerRole: "backend",
       specSpan: "protocols/blkif.proto-desc:203:3",
       summary: "every Response decodes under the x86_32 layout",
+    },
+    {
+      id: "blkif.response_padding_zero",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:241:13",
+      summary: "the padding bytes of every Response are zero",
     },
     {
       id: "blkif.answers_in_time",

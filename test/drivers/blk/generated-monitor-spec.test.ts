@@ -165,6 +165,21 @@ describe("the generated blkif monitorSpec driving ConnectionMonitor", () => {
     expect(readOnly.violations.map((violation) => [violation.clauseId, violation.blamedRole])).toEqual([["blkif.segments_granted_until_unmapped.writable", "frontend"]]);
   });
 
+  it("blames the backend for a response leaking stale bytes through its padding (XSA-216)", () => {
+    const connection = createMonitoredBlkifRing();
+    connection.frontend.produceRequest(encodeReadRequest(2, connection.ring.slotBytes));
+    connection.frontend.pushRequests();
+    connection.monitor.scanRings();
+    connection.backend.beginRequestBatch();
+    connection.backend.consumeRequestInto(new Uint8Array(connection.ring.slotBytes));
+    const response = encodeOkayResponse(2, connection.ring.responseBytes);
+    response[13] = 0x5a;
+    connection.backend.produceResponse(response);
+    connection.backend.pushResponses();
+    connection.monitor.scanRings();
+    expect(connection.violations.map((violation) => [violation.clauseId, violation.blamedRole])).toEqual([["blkif.response_padding_zero", "backend"]]);
+  });
+
   it("reports the clause a generated validator names for an out-of-frame segment", () => {
     const connection = createMonitoredBlkifRing();
     const request = encodeReadRequest(3, connection.ring.slotBytes);
