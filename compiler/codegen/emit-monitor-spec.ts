@@ -366,9 +366,10 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
     const clauses = new Map<string, EmittedClause>();
     const helperStatements: string[] = [];
     const lifecycleText = writeLifecycle(lifecycle, clauses, context.protocol.name, firstRole);
+    const unmonitoredRings: string[] = [];
     const rings = correlations
-      .map((correlation) =>
-        writeRing(
+      .map((correlation) => {
+        const ring = writeRing(
           context,
           lifecycle,
           correlation,
@@ -378,9 +379,16 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
           abi,
           clauses,
           helperStatements,
-        ),
-      )
+        );
+        if (ring === undefined) unmonitoredRings.push(correlation.channel);
+        return ring;
+      })
       .filter((ring): ring is string => ring !== undefined);
+    // Said in the generated file itself, so a reader of the spec sees what the monitor skips.
+    const omission =
+      unmonitoredRings.length === 0
+        ? ""
+        : ` Not monitored: ring(s) ${unmonitoredRings.join(", ")}, whose request or response id is not a 4- or 8-byte integer at one offset in every variant (the engine correlates only those).`;
     statements.push(...helperStatements);
     const clauseTexts = [...clauses.values()].map(
       (clause) => `{ id: ${JSON.stringify(clause.id)}, ownerRole: ${JSON.stringify(clause.ownerRole)}, specSpan: ${JSON.stringify(clause.location)}, summary: ${JSON.stringify(clause.summary)} }`,
@@ -389,7 +397,7 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
       kind: StructureKind.VariableStatement,
       declarationKind: VariableDeclarationKind.Const,
       isExported: true,
-      docs: [`What a per-connection monitor checks on a ${context.protocol.name} connection whose rings use the ${abi} layout.`],
+      docs: [`What a per-connection monitor checks on a ${context.protocol.name} connection whose rings use the ${abi} layout.${omission}`],
       declarations: [
         {
           name: monitorSpecNameOf(abi),
