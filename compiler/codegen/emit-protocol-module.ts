@@ -4,6 +4,7 @@ import { Project, type SourceFileStructure, StructureKind } from "ts-morph";
 import type { IrProtocol } from "../ir/protocol.js";
 import { emitCodecs } from "./emit-codecs.js";
 import { createEmitContext } from "./emit-context.js";
+import { emitMonitorSpecs } from "./emit-monitor-spec.js";
 import { emitCodecTables, emitContextualClauses, emitLayoutTables } from "./emit-tables.js";
 import { emitConstants, emitEnums, emitProtocolIdentity, emitRecordTypes } from "./emit-types.js";
 import { emitValidators } from "./emit-validators.js";
@@ -40,6 +41,7 @@ export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImport
     ...emitLayoutTables(context),
     ...emitCodecTables(context),
     ...emitContextualClauses(context),
+    ...emitMonitorSpecs(context),
   ];
   const runtimeImport = context.imports.toImportDeclaration(runtimeImportSpecifier);
   return { kind: StructureKind.SourceFile, statements: runtimeImport === undefined ? body : [runtimeImport, ...body] };

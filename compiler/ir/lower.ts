@@ -10,6 +10,7 @@ import type { LaidOutCase, LaidOutSwitch, LayoutEntry, RecordLayout } from "../s
 import type { ConstraintModel, FieldModel, FieldTypeModel, ProtocolModel, RecordModel, SemanticModel } from "../semantic/model.js";
 import type { Expression } from "../syntax/ast.js";
 import { collectFieldPaths, type IrExpression } from "./expression.js";
+import { lowerMonitorObligations, type SpecSources } from "./lower-monitor.js";
 import type {
   IrAbi,
   IrContextualClause,
@@ -449,7 +450,7 @@ function lowerRecord(protocol: ProtocolModel, model: SemanticModel, record: Reco
   return [...records, { ...top, clauses, contextualClauses: contextual }];
 }
 
-function lowerProtocol(model: SemanticModel, protocol: ProtocolModel, diagnostics: Diagnostic[]): IrProtocol {
+function lowerProtocol(model: SemanticModel, protocol: ProtocolModel, sources: SpecSources, diagnostics: Diagnostic[]): IrProtocol {
   const abis: IrAbi[] = protocol.abis.map((abi) => ({ name: abi.abi, protocolKeyValue: abi.storeValue, layout: layoutAbiOf(abi.abi) }));
   const enums: IrEnum[] = [];
   for (const enumeration of protocol.enums) {
@@ -500,13 +501,17 @@ function lowerProtocol(model: SemanticModel, protocol: ProtocolModel, diagnostic
     constants,
     enums,
     records,
+    monitor: lowerMonitorObligations(protocol, records, sources),
     span: protocol.span,
   };
 }
 
-/** Lowers every protocol of the model; PD6004 marks constructs the back end cannot express. */
-export function lowerToIr(model: SemanticModel): PhaseResult<readonly IrProtocol[]> {
+/**
+ * Lowers every protocol of the model; PD6004 marks constructs the back end cannot express.
+ * `sources` (spec texts by path) lets monitor obligations carry "file:line:col" locations.
+ */
+export function lowerToIr(model: SemanticModel, sources: SpecSources = new Map()): PhaseResult<readonly IrProtocol[]> {
   const diagnostics: Diagnostic[] = [];
-  const protocols = model.protocols.map((protocol) => lowerProtocol(model, protocol, diagnostics));
+  const protocols = model.protocols.map((protocol) => lowerProtocol(model, protocol, sources, diagnostics));
   return { value: protocols, diagnostics };
 }

@@ -3,7 +3,7 @@
 // deadlines and resource clauses. Each obligation carries the clause id and the role blamed
 // when it is broken. This is the design the monitor emitter is written against.
 import type { IrExpression } from "./expression.js";
-import type { IrSpan } from "./protocol.js";
+import type { IrLayoutAbi, IrSpan } from "./protocol.js";
 
 /** One allowed xenbus transition of one role, guarded by the peer's state. */
 export interface IrLifecycleTransition {
@@ -20,7 +20,18 @@ export interface IrLifecycleTransition {
 export interface IrLifecycleObligation {
   readonly kind: "lifecycle";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly transitions: readonly IrLifecycleTransition[];
+  /**
+   * From `data when ...`: the states each role must be in for ring messages to flow (a role
+   * the condition does not constrain is absent). Checked under `dataClauseId`.
+   */
+  readonly dataStates: readonly { readonly role: string; readonly states: readonly number[] }[];
+  readonly dataClauseId: string;
+  /** XenBus numbers of the initial and closed states (Initialising = 1, Closed = 6). */
+  readonly initialState: number;
+  readonly closedState: number;
   /** A transition not listed here is blamed on the role that wrote its `state` key. */
   readonly span: IrSpan;
 }
@@ -33,6 +44,8 @@ export interface IrLifecycleObligation {
 export interface IrCorrelationObligation {
   readonly kind: "correlation";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly channel: string;
   readonly requestRecord: string;
   readonly responseRecord: string;
@@ -41,6 +54,11 @@ export interface IrCorrelationObligation {
   readonly outstandingBound: number;
   readonly requesterRole: string;
   readonly responderRole: string;
+  /** Slot size and entries of the ring at its smallest page order, per layout (xen-abi.md §1). */
+  readonly slotBytes: Readonly<Record<IrLayoutAbi, number>>;
+  readonly entries: Readonly<Record<IrLayoutAbi, number>>;
+  /** The guarantee that a published request is not rewritten (`unchanged(...)`), when the spec states one. */
+  readonly slotUnchanged?: { readonly clauseId: string; readonly location: string; readonly ownerRole: string };
   readonly span: IrSpan;
 }
 
@@ -48,6 +66,8 @@ export interface IrCorrelationObligation {
 export interface IrRingIndexObligation {
   readonly kind: "ring-index";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly channel: string;
   /** Which side's producer index is checked; that role is blamed when it overruns. */
   readonly producerRole: string;
@@ -59,6 +79,8 @@ export interface IrRingIndexObligation {
 export interface IrDeadlineObligation {
   readonly kind: "deadline";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly channel: string;
   readonly milliseconds: number;
   readonly blamedRole: string;
@@ -73,6 +95,8 @@ export interface IrDeadlineObligation {
 export interface IrGrantObligation {
   readonly kind: "grant";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly channel: string;
   readonly requestRecord: string;
   /** Path to the grant reference; a `[]` component means every live element of that array. */
@@ -80,6 +104,8 @@ export interface IrGrantObligation {
   readonly granterRole: string;
   readonly writableWhen?: IrExpression;
   readonly unmapBeforeResponse: boolean;
+  /** The responder's own guarantee that it unmaps before responding (`unmapped_all(...)`), when stated. */
+  readonly unmappedClause?: { readonly clauseId: string; readonly location: string; readonly ownerRole: string };
   readonly span: IrSpan;
 }
 
@@ -87,13 +113,27 @@ export interface IrGrantObligation {
 export interface IrMessageObligation {
   readonly kind: "message";
   readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
   readonly recordName: string;
   readonly expression: IrExpression;
   readonly blamedRole: string;
   readonly span: IrSpan;
 }
 
+/** `padding_is_zero(message)`: every padding byte of the record's layout is zero (XSA-216). */
+export interface IrPaddingZeroObligation {
+  readonly kind: "padding-zero";
+  readonly clauseId: string;
+  /** Where the clause is written, as "file:line:col" (1-based), for violation reports. */
+  readonly location: string;
+  readonly recordName: string;
+  readonly blamedRole: string;
+  readonly span: IrSpan;
+}
+
 export type IrMonitorObligation =
+  | IrPaddingZeroObligation
   | IrLifecycleObligation
   | IrCorrelationObligation
   | IrRingIndexObligation
@@ -103,4 +143,6 @@ export type IrMonitorObligation =
 
 export interface IrMonitorObligations {
   readonly obligations: readonly IrMonitorObligation[];
+  /** "file:line:col" of every `where` clause of the protocol's records, by clause id, for validator violations. */
+  readonly clauseLocations: Readonly<Record<string, string>>;
 }

@@ -27,7 +27,7 @@ export async function compileSources(roots: readonly SourceText[], loadImport: I
   const sources = checked.value.sources;
   const model = checked.value.model;
   if (hasErrors(diagnostics) || model === undefined) return { value: { files: [], sources }, diagnostics };
-  const lowered = lowerToIr(model);
+  const lowered = lowerToIr(model, sources);
   diagnostics.push(...lowered.diagnostics);
   if (hasErrors(diagnostics)) return { value: { files: [], sources }, diagnostics };
   const rootPaths = [...new Set(roots.map((root) => root.path))].sort();

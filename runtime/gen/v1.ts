@@ -200,3 +200,19 @@ export interface RecordCodec<T> {
   encode(value: T, view: DataView, offset: number): CodecError | undefined;
   validate(value: T): ValidationError | undefined;
 }
+
+/** The monitor description generated modules export as `monitorSpec*` constants (see docs/policing.md §7). */
+export type { MonitorClause, MonitorIdField, MonitorLifecycle, MonitorLifecycleTransition, MonitorMessageValidator, MonitorRingChannel, MonitorSpec } from "../monitor/monitor-spec.js";
+
+/** One DataView per slot buffer, made the first time a generated monitor validator sees it, so validating a message allocates nothing. */
+const slotDataViews = new WeakMap<Uint8Array, DataView>();
+
+/** A DataView over exactly the bytes of `slot`, cached per slot (monitors reuse their per-slot views). */
+export function dataViewOfSlot(slot: Uint8Array): DataView {
+  let view = slotDataViews.get(slot);
+  if (view === undefined) {
+    view = new DataView(slot.buffer, slot.byteOffset, slot.byteLength);
+    slotDataViews.set(slot, view);
+  }
+  return view;
+}

@@ -5,10 +5,12 @@
 import {
   CodecError,
   type GrantReference,
+  type MonitorSpec,
   type RecordCodec,
   type RecordLayout,
   ValidationError,
   bitwiseAnd,
+  dataViewOfSlot,
   describeUnsigned64,
   fitsUnsigned,
   fitsUnsigned64,
@@ -1946,3 +1948,524 @@ export const contextualClauses = [
     specSpan: { file: "protocols/blkif.proto-desc", start: 5100, end: 5203 },
   },
 ] as const;
+/** The value monitor validators decode Request slots into (one per module; validation is synchronous). */
+const monitorScratchRequest = createRequest();
+/** Checks a Request slot (x86_64 layout) for the monitor: the failed clause id, or null. */
+function monitorValidateRequestSlotX86_64(slot: Uint8Array): string | null {
+  const error = decodeValidatedRequestX86_64(dataViewOfSlot(slot), 0, monitorScratchRequest);
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : "blkif.Request.well_formed";
+
+  return null;
+}
+
+/** Checks a Request slot (x86_32 layout) for the monitor: the failed clause id, or null. */
+function monitorValidateRequestSlotX86_32(slot: Uint8Array): string | null {
+  const error = decodeValidatedRequestX86_32(dataViewOfSlot(slot), 0, monitorScratchRequest);
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : "blkif.Request.well_formed";
+
+  return null;
+}
+
+/** The value monitor validators decode Response slots into (one per module; validation is synchronous). */
+const monitorScratchResponse = createResponse();
+/** Checks a Response slot (x86_64 layout) for the monitor: the failed clause id, or null. */
+function monitorValidateResponseSlotX86_64(slot: Uint8Array): string | null {
+  const error = decodeValidatedResponseX86_64(dataViewOfSlot(slot), 0, monitorScratchResponse);
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : "blkif.Response.well_formed";
+  if (slot[9] !== 0) return "blkif.response_padding_zero";
+  for (let index = 12; index < 16; index++) if (slot[index] !== 0) return "blkif.response_padding_zero";
+  return null;
+}
+
+/** Checks a Response slot (x86_32 layout) for the monitor: the failed clause id, or null. */
+function monitorValidateResponseSlotX86_32(slot: Uint8Array): string | null {
+  const error = decodeValidatedResponseX86_32(dataViewOfSlot(slot), 0, monitorScratchResponse);
+  if (error !== undefined) return error instanceof ValidationError ? error.clauseId : "blkif.Response.well_formed";
+  if (slot[9] !== 0) return "blkif.response_padding_zero";
+  return null;
+}
+
+/** How many grant references a Request slot (x86_64 layout) carries for blkif.segments_granted_until_unmapped. */
+function monitorCountGrantsRequestX86_64(slot: Uint8Array): number {
+  const view = dataViewOfSlot(slot);
+  switch (view.getUint8(0)) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return Math.min(view.getUint8(1), 11);
+    default:
+      return 0;
+  }
+}
+
+/** Whether the peer must be able to write the granted frames of a Request slot (x86_64 layout). */
+function monitorGrantsMustBeWritableRequestX86_64(slot: Uint8Array): boolean {
+  const view = dataViewOfSlot(slot);
+  return view.getUint8(0) === 0;
+}
+
+/** What a per-connection monitor checks on a blkif connection whose rings use the x86_64 layout. */
+export const monitorSpecX86_64: MonitorSpec = {
+  protocol: "blkif",
+  version: 1,
+  roles: ["frontend", "backend"],
+  clauses: [
+    {
+      id: "blkif.lifecycle",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:172:3",
+      summary: "every xenbus state change is a transition the lifecycle allows, with its peer guard",
+    },
+    {
+      id: "blkif.lifecycle_keys_published",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:172:3",
+      summary: "the keys a transition publishes exist before its state is written",
+    },
+    {
+      id: "blkif.request_index_sane",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:251:13",
+      summary: "the request producer index of ring io stays within the ring",
+    },
+    {
+      id: "blkif.io.response_index",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:131:8",
+      summary: "the response producer index of ring io stays within the ring",
+    },
+    {
+      id: "blkif.io.request_id_unique",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "no two outstanding requests share an id",
+    },
+    {
+      id: "blkif.io.outstanding_bound",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "at most 32 requests in flight",
+    },
+    {
+      id: "blkif.io.response_id_known",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "every response answers an outstanding request",
+    },
+    {
+      id: "blkif.io.response_exactly_once",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "no request is answered twice",
+    },
+    {
+      id: "blkif.request_stable_until_consumed",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:213:13",
+      summary: "a published request is not rewritten while outstanding",
+    },
+    {
+      id: "blkif.Request.well_formed",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "every Request decodes under the x86_64 layout",
+    },
+    {
+      id: "blkif.Request.segment_count",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:96:9",
+      summary: "the `where` clause blkif.Request.segment_count holds for every Request",
+    },
+    {
+      id: "blkif.Request.data_needs_segments",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:98:9",
+      summary: "the `where` clause blkif.Request.data_needs_segments holds for every Request",
+    },
+    {
+      id: "blkif.Request.discard_not_empty",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:106:9",
+      summary: "the `where` clause blkif.Request.discard_not_empty holds for every Request",
+    },
+    {
+      id: "blkif.Request.indirect_operation",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:116:9",
+      summary: "the `where` clause blkif.Request.indirect_operation holds for every Request",
+    },
+    {
+      id: "blkif.Segment.sectors_within_frame",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:72:5",
+      summary: "the `where` clause blkif.Segment.sectors_within_frame holds for every Request",
+    },
+    {
+      id: "blkif.Response.well_formed",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "every Response decodes under the x86_64 layout",
+    },
+    {
+      id: "blkif.response_padding_zero",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:241:13",
+      summary: "the padding bytes of every Response are zero",
+    },
+    {
+      id: "blkif.answers_in_time",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:246:13",
+      summary: "a request is answered within 30000 ms",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "each grant reference a request carries is granted to the peer while it is outstanding",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped.writable",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "grants the peer must write into are writable",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped.kept",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "the granter does not end access while the request is outstanding",
+    },
+    {
+      id: "blkif.unmapped_before_response",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:236:13",
+      summary: "the responder unmaps the request's grants before responding",
+    },
+    {
+      id: "blkif.lifecycle_data",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:172:3",
+      summary: "ring messages flow only in the states the lifecycle's `data when` allows",
+    },
+  ],
+  rings: [
+    {
+      name: "io",
+      slotBytes: 112,
+      entries: 32,
+      responseBytes: 16,
+      requesterRole: "frontend",
+      responderRole: "backend",
+      requestId: { offset: 8, widthBytes: 8 },
+      responseId: { offset: 0, widthBytes: 8 },
+      outstandingBound: 32,
+      requestIndexClauseId: "blkif.request_index_sane",
+      responseIndexClauseId: "blkif.io.response_index",
+      duplicateRequestIdClauseId: "blkif.io.request_id_unique",
+      outstandingBoundClauseId: "blkif.io.outstanding_bound",
+      unknownResponseIdClauseId: "blkif.io.response_id_known",
+      duplicateResponseIdClauseId: "blkif.io.response_exactly_once",
+      slotRewrittenClauseId: "blkif.request_stable_until_consumed",
+      deadline: { clauseId: "blkif.answers_in_time", milliseconds: 30000 },
+      grants: {
+        notGrantedClauseId: "blkif.segments_granted_until_unmapped",
+        readOnlyClauseId: "blkif.segments_granted_until_unmapped.writable",
+        endedWhileOutstandingClauseId: "blkif.segments_granted_until_unmapped.kept",
+        stillMappedAtResponseClauseId: "blkif.unmapped_before_response",
+        countReferences: monitorCountGrantsRequestX86_64,
+        maximumReferences: 11,
+        referenceOffset: (index: number) => 24 + index * 8,
+        requiresWritable: monitorGrantsMustBeWritableRequestX86_64,
+        unmapBeforeResponse: true,
+      },
+      requestValidator: monitorValidateRequestSlotX86_64,
+      responseValidator: monitorValidateResponseSlotX86_64,
+      messagesAllowedInRequesterStates: { clauseId: "blkif.lifecycle_data", states: [4] },
+    },
+  ],
+  lifecycle: {
+    illegalTransitionClauseId: "blkif.lifecycle",
+    missingKeysClauseId: "blkif.lifecycle_keys_published",
+    initialState: 1,
+    connectedState: 4,
+    closedState: 6,
+    transitions: [
+      {
+        role: "backend",
+        from: 1,
+        to: 2,
+        peerStates: [],
+        requiredKeys: [
+          "feature-barrier",
+          "feature-flush-cache",
+          "feature-discard",
+          "feature-persistent",
+          "max-ring-page-order",
+        ],
+      },
+      { role: "backend", from: 1, to: 3, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 2, to: 4, peerStates: [3, 4], requiredKeys: ["sectors", "info", "sector-size"] },
+      { role: "backend", from: 3, to: 4, peerStates: [3, 4], requiredKeys: ["sectors", "info", "sector-size"] },
+      { role: "backend", from: 1, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 2, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 3, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 4, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 5, to: 6, peerStates: [5, 6], requiredKeys: [] },
+      { role: "backend", from: 6, to: 2, peerStates: [1], requiredKeys: [] },
+      { role: "frontend", from: 1, to: 3, peerStates: [], requiredKeys: ["event-channel"] },
+      { role: "frontend", from: 3, to: 4, peerStates: [4], requiredKeys: [] },
+      { role: "frontend", from: 1, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "frontend", from: 3, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "frontend", from: 4, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "frontend", from: 5, to: 6, peerStates: [5, 6], requiredKeys: [] },
+      { role: "frontend", from: 6, to: 1, peerStates: [], requiredKeys: [] },
+    ],
+  },
+};
+/** How many grant references a Request slot (x86_32 layout) carries for blkif.segments_granted_until_unmapped. */
+function monitorCountGrantsRequestX86_32(slot: Uint8Array): number {
+  const view = dataViewOfSlot(slot);
+  switch (view.getUint8(0)) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return Math.min(view.getUint8(1), 11);
+    default:
+      return 0;
+  }
+}
+
+/** Whether the peer must be able to write the granted frames of a Request slot (x86_32 layout). */
+function monitorGrantsMustBeWritableRequestX86_32(slot: Uint8Array): boolean {
+  const view = dataViewOfSlot(slot);
+  return view.getUint8(0) === 0;
+}
+
+/** What a per-connection monitor checks on a blkif connection whose rings use the x86_32 layout. */
+export const monitorSpecX86_32: MonitorSpec = {
+  protocol: "blkif",
+  version: 1,
+  roles: ["frontend", "backend"],
+  clauses: [
+    {
+      id: "blkif.lifecycle",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:172:3",
+      summary: "every xenbus state change is a transition the lifecycle allows, with its peer guard",
+    },
+    {
+      id: "blkif.lifecycle_keys_published",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:172:3",
+      summary: "the keys a transition publishes exist before its state is written",
+    },
+    {
+      id: "blkif.request_index_sane",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:251:13",
+      summary: "the request producer index of ring io stays within the ring",
+    },
+    {
+      id: "blkif.io.response_index",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:131:8",
+      summary: "the response producer index of ring io stays within the ring",
+    },
+    {
+      id: "blkif.io.request_id_unique",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "no two outstanding requests share an id",
+    },
+    {
+      id: "blkif.io.outstanding_bound",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "at most 32 requests in flight",
+    },
+    {
+      id: "blkif.io.response_id_known",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "every response answers an outstanding request",
+    },
+    {
+      id: "blkif.io.response_exactly_once",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "no request is answered twice",
+    },
+    {
+      id: "blkif.request_stable_until_consumed",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:213:13",
+      summary: "a published request is not rewritten while outstanding",
+    },
+    {
+      id: "blkif.Request.well_formed",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "every Request decodes under the x86_32 layout",
+    },
+    {
+      id: "blkif.Request.segment_count",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:96:9",
+      summary: "the `where` clause blkif.Request.segment_count holds for every Request",
+    },
+    {
+      id: "blkif.Request.data_needs_segments",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:98:9",
+      summary: "the `where` clause blkif.Request.data_needs_segments holds for every Request",
+    },
+    {
+      id: "blkif.Request.discard_not_empty",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:106:9",
+      summary: "the `where` clause blkif.Request.discard_not_empty holds for every Request",
+    },
+    {
+      id: "blkif.Request.indirect_operation",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:116:9",
+      summary: "the `where` clause blkif.Request.indirect_operation holds for every Request",
+    },
+    {
+      id: "blkif.Segment.sectors_within_frame",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:72:5",
+      summary: "the `where` clause blkif.Segment.sectors_within_frame holds for every Request",
+    },
+    {
+      id: "blkif.Response.well_formed",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:203:3",
+      summary: "every Response decodes under the x86_32 layout",
+    },
+    {
+      id: "blkif.response_padding_zero",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:241:13",
+      summary: "the padding bytes of every Response are zero",
+    },
+    {
+      id: "blkif.answers_in_time",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:246:13",
+      summary: "a request is answered within 30000 ms",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "each grant reference a request carries is granted to the peer while it is outstanding",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped.writable",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "grants the peer must write into are writable",
+    },
+    {
+      id: "blkif.segments_granted_until_unmapped.kept",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:226:13",
+      summary: "the granter does not end access while the request is outstanding",
+    },
+    {
+      id: "blkif.unmapped_before_response",
+      ownerRole: "backend",
+      specSpan: "protocols/blkif.proto-desc:236:13",
+      summary: "the responder unmaps the request's grants before responding",
+    },
+    {
+      id: "blkif.lifecycle_data",
+      ownerRole: "frontend",
+      specSpan: "protocols/blkif.proto-desc:172:3",
+      summary: "ring messages flow only in the states the lifecycle's `data when` allows",
+    },
+  ],
+  rings: [
+    {
+      name: "io",
+      slotBytes: 108,
+      entries: 32,
+      responseBytes: 12,
+      requesterRole: "frontend",
+      responderRole: "backend",
+      requestId: { offset: 4, widthBytes: 8 },
+      responseId: { offset: 0, widthBytes: 8 },
+      outstandingBound: 32,
+      requestIndexClauseId: "blkif.request_index_sane",
+      responseIndexClauseId: "blkif.io.response_index",
+      duplicateRequestIdClauseId: "blkif.io.request_id_unique",
+      outstandingBoundClauseId: "blkif.io.outstanding_bound",
+      unknownResponseIdClauseId: "blkif.io.response_id_known",
+      duplicateResponseIdClauseId: "blkif.io.response_exactly_once",
+      slotRewrittenClauseId: "blkif.request_stable_until_consumed",
+      deadline: { clauseId: "blkif.answers_in_time", milliseconds: 30000 },
+      grants: {
+        notGrantedClauseId: "blkif.segments_granted_until_unmapped",
+        readOnlyClauseId: "blkif.segments_granted_until_unmapped.writable",
+        endedWhileOutstandingClauseId: "blkif.segments_granted_until_unmapped.kept",
+        stillMappedAtResponseClauseId: "blkif.unmapped_before_response",
+        countReferences: monitorCountGrantsRequestX86_32,
+        maximumReferences: 11,
+        referenceOffset: (index: number) => 20 + index * 8,
+        requiresWritable: monitorGrantsMustBeWritableRequestX86_32,
+        unmapBeforeResponse: true,
+      },
+      requestValidator: monitorValidateRequestSlotX86_32,
+      responseValidator: monitorValidateResponseSlotX86_32,
+      messagesAllowedInRequesterStates: { clauseId: "blkif.lifecycle_data", states: [4] },
+    },
+  ],
+  lifecycle: {
+    illegalTransitionClauseId: "blkif.lifecycle",
+    missingKeysClauseId: "blkif.lifecycle_keys_published",
+    initialState: 1,
+    connectedState: 4,
+    closedState: 6,
+    transitions: [
+      {
+        role: "backend",
+        from: 1,
+        to: 2,
+        peerStates: [],
+        requiredKeys: [
+          "feature-barrier",
+          "feature-flush-cache",
+          "feature-discard",
+          "feature-persistent",
+          "max-ring-page-order",
+        ],
+      },
+      { role: "backend", from: 1, to: 3, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 2, to: 4, peerStates: [3, 4], requiredKeys: ["sectors", "info", "sector-size"] },
+      { role: "backend", from: 3, to: 4, peerStates: [3, 4], requiredKeys: ["sectors", "info", "sector-size"] },
+      { role: "backend", from: 1, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 2, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 3, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 4, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "backend", from: 5, to: 6, peerStates: [5, 6], requiredKeys: [] },
+      { role: "backend", from: 6, to: 2, peerStates: [1], requiredKeys: [] },
+      { role: "frontend", from: 1, to: 3, peerStates: [], requiredKeys: ["event-channel"] },
+      { role: "frontend", from: 3, to: 4, peerStates: [4], requiredKeys: [] },
+      { role: "frontend", from: 1, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "frontend", from: 3, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "frontend", from: 4, to: 5, peerStates: [], requiredKeys: [] },
+      { role: "frontend", from: 5, to: 6, peerStates: [5, 6], requiredKeys: [] },
+      { role: "frontend", from: 6, to: 1, peerStates: [], requiredKeys: [] },
+    ],
+  },
+};
+/** The monitor description for each ABI a peer may announce, by ABI name. */
+export const monitorSpecByAbi: Readonly<Record<string, MonitorSpec>> = {
+  x86_64: monitorSpecX86_64,
+  x86_32: monitorSpecX86_32,
+  arm: monitorSpecX86_64,
+};

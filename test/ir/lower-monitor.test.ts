@@ -1,0 +1,114 @@
+// Checks that lowering turns blkif's lifecycle, exchange and ring guarantees into monitor
+// obligations with the clause ids, blamed roles, numbers and locations the spec states.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { describeSpanLocation } from "../../compiler/ir/lower-monitor.js";
+import { lowerToIr } from "../../compiler/ir/lower.js";
+import type { IrMonitorObligation } from "../../compiler/ir/monitor.js";
+import { checkSources } from "../../compiler/pipeline/check.js";
+
+const blkifPath = "protocols/blkif.proto-desc";
+const blkifText = readFileSync(blkifPath, "utf8");
+
+function lowerBlkifObligations(): readonly IrMonitorObligation[] {
+  const checked = checkSources([{ path: blkifPath, text: blkifText }], () => ({ ok: false, reason: "no imports expected" }));
+  const model = checked.value.model;
+  if (model === undefined) throw new Error("blkif did not analyze");
+  const lowered = lowerToIr(model, checked.value.sources);
+  const blkif = lowered.value.find((protocol) => protocol.name === "blkif");
+  return blkif?.monitor?.obligations ?? [];
+}
+
+function lineOf(needle: string): number {
+  const index = blkifText.indexOf(needle);
+  return blkifText.slice(0, index).split("\n").length;
+}
+
+describe("monitor obligations lowered from blkif", () => {
+  const obligations = lowerBlkifObligations();
+
+  it("lowers the lifecycle with peer-state guards and the keys each state needs", () => {
+    const lifecycle = obligations.find((obligation) => obligation.kind === "lifecycle");
+    if (lifecycle?.kind !== "lifecycle") throw new Error("no lifecycle obligation");
+    expect(lifecycle.clauseId).toBe("blkif.lifecycle");
+    expect(lifecycle.initialState).toBe(1);
+    expect(lifecycle.closedState).toBe(6);
+    const backendConnect = lifecycle.transitions.find((transition) => transition.role === "backend" && transition.from === 2 && transition.to === 4);
+    expect(backendConnect?.peerStates).toEqual([3, 4]);
+    expect(backendConnect?.requiredKeys).toEqual(["sectors", "info", "sector-size"]);
+    const frontendConnect = lifecycle.transitions.find((transition) => transition.role === "frontend" && transition.from === 3 && transition.to === 4);
+    expect(frontendConnect?.peerStates).toEqual([4]);
+    // `teardown: * -> Closing` expands to every state but Closing and Closed.
+    const frontendTeardowns = lifecycle.transitions.filter((transition) => transition.role === "frontend" && transition.to === 5).map((transition) => transition.from);
+    expect(frontendTeardowns).toEqual([1, 3, 4]);
+    expect(lifecycle.transitions.some((transition) => transition.role === "frontend" && transition.from === 1 && transition.to === 4)).toBe(false);
+  });
+
+  it("reads the states data may flow in from `data when` and the grant clause from its guarantee", () => {
+    const lifecycle = obligations.find((obligation) => obligation.kind === "lifecycle");
+    if (lifecycle?.kind !== "lifecycle") throw new Error("no lifecycle obligation");
+    expect(lifecycle.dataStates).toEqual([
+      { role: "frontend", states: [4] },
+      { role: "backend", states: [4] },
+    ]);
+    const grants = obligations.filter((obligation) => obligation.kind === "grant");
+    expect(grants).toHaveLength(1);
+    expect(grants[0]).toMatchObject({
+      clauseId: "blkif.segments_granted_until_unmapped",
+      channel: "io",
+      requestRecord: "Request",
+      grantFieldPath: ["seg", "[]", "gref"],
+      granterRole: "frontend",
+      unmapBeforeResponse: true,
+      writableWhen: { kind: "binary", operator: "==", left: { kind: "field", path: ["operation"] }, right: { kind: "enum-member", enumName: "Operation", memberName: "read", value: 0 } },
+      unmappedClause: { clauseId: "blkif.unmapped_before_response", ownerRole: "backend" },
+    });
+  });
+
+  it("turns padding_is_zero(response) into a padding obligation blamed on the backend", () => {
+    expect(obligations.filter((obligation) => obligation.kind === "padding-zero")).toMatchObject([{ clauseId: "blkif.response_padding_zero", recordName: "Response", blamedRole: "backend" }]);
+  });
+
+  it("correlates requests and responses by id with the ring's geometry from xen-abi.md", () => {
+    const correlation = obligations.find((obligation) => obligation.kind === "correlation");
+    if (correlation?.kind !== "correlation") throw new Error("no correlation obligation");
+    expect(correlation).toMatchObject({
+      clauseId: "blkif.io",
+      channel: "io",
+      requestRecord: "Request",
+      responseRecord: "Response",
+      requestIdField: ["id"],
+      responseIdField: ["id"],
+      outstandingBound: 32,
+      requesterRole: "frontend",
+      responderRole: "backend",
+      slotBytes: { x86_64: 112, x86_32: 108 },
+      entries: { x86_64: 32, x86_32: 32 },
+    });
+    expect(correlation.slotUnchanged).toMatchObject({ clauseId: "blkif.request_stable_until_consumed", ownerRole: "frontend" });
+    expect(correlation.location).toBe(`${blkifPath}:${lineOf("exchange io:")}:3`);
+  });
+
+  it("blames the producer of each ring direction and names the stated invariant", () => {
+    const indices = obligations.filter((obligation) => obligation.kind === "ring-index");
+    expect(indices.map((obligation) => obligation.kind === "ring-index" && [obligation.direction, obligation.producerRole, obligation.clauseId])).toEqual([
+      ["requests", "frontend", "blkif.request_index_sane"],
+      ["responses", "backend", "blkif.io.response_index"],
+    ]);
+    expect(indices[0]?.location).toBe(`${blkifPath}:${lineOf("guarantee request_index_sane")}:${"guarantee ".length + 3}`);
+  });
+
+  it("turns the exchange deadline into a deadline blamed on the backend, named by its guarantee", () => {
+    const deadline = obligations.find((obligation) => obligation.kind === "deadline");
+    expect(deadline).toMatchObject({ kind: "deadline", clauseId: "blkif.answers_in_time", channel: "io", milliseconds: 30_000, blamedRole: "backend" });
+  });
+});
+
+describe("describeSpanLocation", () => {
+  it("counts lines and columns from 1 and says so when the text is unknown", () => {
+    const sources = new Map([["a.proto-desc", "ab\ncd\nef"]]);
+    expect(describeSpanLocation({ file: "a.proto-desc", start: 4, end: 5 }, sources)).toBe("a.proto-desc:2:2");
+    expect(describeSpanLocation({ file: "a.proto-desc", start: 0, end: 1 }, sources)).toBe("a.proto-desc:1:1");
+    expect(describeSpanLocation({ file: "b.proto-desc", start: 0, end: 1 }, sources)).toBe("b.proto-desc:?:?");
+  });
+});
