@@ -3,24 +3,13 @@
 // trigger no young-generation collection, while the same loop with one small allocation per
 // message does (which shows the detector works).
 
-import { PerformanceObserver, constants, performance, type PerformanceEntry } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
+import { fewestMinorCollectionsDuring, totalMinorCollectionsDuring } from "../support/allocation.js";
 import { ConnectionMonitor } from "../../runtime/monitor/index.js";
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../../runtime/ring/index.js";
 import { VirtualClock } from "../../runtime/time/index.js";
 import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "../policer/blkif-host.js";
 
-async function countMinorCollectionsDuring(work: () => void): Promise<number> {
-  const collections: PerformanceEntry[] = [];
-  const observer = new PerformanceObserver((list) => collections.push(...list.getEntries()));
-  observer.observe({ entryTypes: ["gc"] });
-  const start = performance.now();
-  work();
-  const end = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  observer.disconnect();
-  return collections.filter((entry) => entry.startTime >= start && entry.startTime <= end && (entry as PerformanceEntry & { readonly detail?: { readonly kind: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR).length;
-}
 
 function createMonitoredRing() {
   const memory = new Uint8Array(computeSharedRingBytes(0));
@@ -76,10 +65,10 @@ describe("monitor allocation", () => {
     const ring = createMonitoredRing();
     const sink: unknown[] = [];
     for (let warm = 0; warm < 500; warm += 1) ring.runBatch(false, sink);
-    const quiet = await countMinorCollectionsDuring(() => {
+    const quiet = await fewestMinorCollectionsDuring(() => {
       for (let batch = 0; batch < 6250; batch += 1) ring.runBatch(false, sink);
     });
-    const noisy = await countMinorCollectionsDuring(() => {
+    const noisy = await totalMinorCollectionsDuring(() => {
       for (let batch = 0; batch < 6250; batch += 1) ring.runBatch(true, sink);
     });
     expect(ring.violations).toEqual([]);
