@@ -14,6 +14,8 @@ interface CommandEntry {
 /** One line per command; each module lives in commands/<name>.ts. */
 const commands: Readonly<Record<string, CommandEntry>> = {
   store: { summary: "run the xenstore++ daemon on a Unix socket", load: () => import("./commands/store.js") },
+  check: { summary: "parse and check .proto-desc specifications", load: () => import("./commands/check.js") },
+  layout: { summary: "print C layouts and ring geometry for one ABI", load: () => import("./commands/layout.js") },
 };
 
 export const cliVersion = "0.1.0";
