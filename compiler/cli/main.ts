@@ -16,6 +16,7 @@ const commands: Readonly<Record<string, CommandEntry>> = {
   store: { summary: "run the xenstore++ daemon on a Unix socket", load: () => import("./commands/store.js") },
   check: { summary: "parse and check .proto-desc specifications", load: () => import("./commands/check.js") },
   layout: { summary: "print C layouts and ring geometry for one ABI", load: () => import("./commands/layout.js") },
+  audit: { summary: "read and validate a policy audit log", load: () => import("./commands/audit.js") },
 };
 
 export const cliVersion = "0.1.0";
