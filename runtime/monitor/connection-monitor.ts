@@ -1,0 +1,593 @@
+// The data-driven monitor of one connection: fed ring indices (read from its own read-only
+// view of the ring pages), hypervisor operations, store writes and clock ticks, it checks the
+// obligations of a MonitorSpec and reports each broken clause once, with the role to blame.
+// Per-message work is O(1) and allocates nothing until a violation is found.
+
+import type { Clock } from "../time/index.js";
+import type { MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
+import { absentEntry, OutstandingRequestTable } from "./outstanding-request-table.js";
+import { formatBytesAsHex, type Violation, type ViolationEvidence } from "./violation.js";
+
+/** One side of the connection: its role, domain and xenbus directory in the store. */
+export interface MonitorParty {
+  readonly role: string;
+  readonly domainId: number;
+  readonly directory: string;
+}
+
+/** How the monitor asks who granted what; the policer answers from the hypervisor's grant tables. */
+export interface MonitorGrantInspector {
+  isGrantedTo(granterId: number, reference: number, granteeId: number): boolean;
+  isReadOnly(granterId: number, reference: number): boolean;
+}
+
+export interface ConnectionMonitorOptions {
+  readonly spec: MonitorSpec;
+  /** In the order of `spec.roles`. */
+  readonly parties: readonly [MonitorParty, MonitorParty];
+  /** The monitor's own view of each ring of `spec.rings`, in the same order. */
+  readonly ringMemories: readonly Uint8Array[];
+  readonly clock: Clock;
+  readonly grants: MonitorGrantInspector;
+  readonly onViolation?: (violation: Violation) => void;
+  /** Largest grant reference the per-reference counters cover (the grant table capacity). */
+  readonly grantReferenceLimit?: number;
+}
+
+/** The minimum of hypervisor operations the monitor reads; structurally a HypervisorOperation. */
+export type MonitorHypervisorOperation =
+  | { readonly kind: "evtchn-send"; readonly domain: number; readonly port: number }
+  | { readonly kind: "evtchn-alloc-unbound"; readonly domain: number; readonly port: number; readonly remote: number }
+  | { readonly kind: "evtchn-bind-interdomain"; readonly domain: number; readonly port: number; readonly remote: number }
+  | { readonly kind: "grant-map"; readonly mapper: number; readonly granter: number; readonly reference: number }
+  | { readonly kind: "grant-unmap"; readonly mapper: number; readonly granter: number; readonly reference: number }
+  | { readonly kind: "grant-end-access"; readonly granter: number; readonly reference: number }
+  | { readonly kind: string };
+
+const ringSlotsOffset = 64;
+
+/** FNV-1a over a byte range: cheap, allocation-free fingerprint of slot bytes. */
+function hashBytes(memory: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let offset = start; offset < end; offset += 1) hash = Math.imul(hash ^ (memory[offset] ?? 0), 0x01000193);
+  return hash >>> 0;
+}
+
+class RingWatch {
+  readonly table: OutstandingRequestTable;
+  readonly indexWords: Int32Array;
+  readonly requestCopy: Uint8Array;
+  readonly responseCopy: Uint8Array;
+  readonly requestView: DataView;
+  readonly responseView: DataView;
+  /** The last `entries` answered ids, to tell a duplicate response from an unknown one. */
+  readonly answeredLow: Uint32Array;
+  readonly answeredHigh: Uint32Array;
+  answeredCount = 0;
+  answeredNext = 0;
+  seenRequestProducer = 0;
+  seenResponseProducer = 0;
+  /** Set once an index violation is reported: nothing on this ring can be trusted after it. */
+  faulted = false;
+  readonly requesterIndex: number;
+  readonly responderIndex: number;
+
+  constructor(readonly channel: MonitorRingChannel, readonly memory: Uint8Array, requesterIndex: number, responderIndex: number) {
+    if (memory.byteOffset % 4 !== 0) throw new RangeError(`ring ${channel.name}: memory must be 4-aligned`);
+    if (memory.byteLength < ringSlotsOffset + channel.entries * channel.slotBytes) throw new RangeError(`ring ${channel.name}: memory too small for ${channel.entries} slots of ${channel.slotBytes} bytes`);
+    this.indexWords = new Int32Array(memory.buffer, memory.byteOffset, 4);
+    this.table = new OutstandingRequestTable(channel.outstandingBound, channel.grants?.maximumReferences ?? 0);
+    this.requestCopy = new Uint8Array(channel.slotBytes);
+    this.responseCopy = new Uint8Array(channel.slotBytes);
+    this.requestView = new DataView(this.requestCopy.buffer);
+    this.responseView = new DataView(this.responseCopy.buffer);
+    this.answeredLow = new Uint32Array(channel.entries);
+    this.answeredHigh = new Uint32Array(channel.entries);
+    this.requesterIndex = requesterIndex;
+    this.responderIndex = responderIndex;
+    this.seenRequestProducer = Atomics.load(this.indexWords, 0) >>> 0;
+    this.seenResponseProducer = Atomics.load(this.indexWords, 2) >>> 0;
+  }
+
+  slotOffset(index: number): number {
+    return ringSlotsOffset + (index & (this.channel.entries - 1)) * this.channel.slotBytes;
+  }
+
+  wasAnswered(idLow: number, idHigh: number): boolean {
+    for (let position = 0; position < this.answeredCount; position += 1) {
+      if (this.answeredLow[position] === idLow && this.answeredHigh[position] === idHigh) return true;
+    }
+    return false;
+  }
+
+  rememberAnswered(idLow: number, idHigh: number): void {
+    this.answeredLow[this.answeredNext] = idLow;
+    this.answeredHigh[this.answeredNext] = idHigh;
+    this.answeredNext = (this.answeredNext + 1) % this.answeredLow.length;
+    if (this.answeredCount < this.answeredLow.length) this.answeredCount += 1;
+  }
+
+  forgetAnswered(idLow: number, idHigh: number): void {
+    for (let position = 0; position < this.answeredCount; position += 1) {
+      if (this.answeredLow[position] === idLow && this.answeredHigh[position] === idHigh) {
+        // An id reused by a new request is no longer "already answered".
+        this.answeredLow[position] = 0xffffffff;
+        this.answeredHigh[position] = 0xffffffff;
+      }
+    }
+  }
+}
+
+export class ConnectionMonitor {
+  readonly spec: MonitorSpec;
+  readonly parties: readonly [MonitorParty, MonitorParty];
+  readonly violations: Violation[] = [];
+  private readonly clock: Clock;
+  private readonly grants: MonitorGrantInspector;
+  private readonly onViolation: ((violation: Violation) => void) | undefined;
+  private readonly rings: RingWatch[];
+  private readonly clauseSpans = new Map<string, string>();
+  private readonly reportedClauses = new Set<string>();
+  /** xenbus state per role, and the keys each role has written in its directory. */
+  readonly states: Int32Array;
+  private readonly keysWritten: [Set<string>, Set<string>] = [new Set(), new Set()];
+  /** Event-channel port of each party on this connection (-1 until seen). */
+  private readonly eventPorts = new Int32Array([-1, -1]);
+  private readonly eventsInWindow = new Uint32Array(2);
+  private readonly windowStart = new Float64Array(2);
+  private readonly progressAtWindowStart = new Float64Array(2);
+  /** Bumped on every ring index movement the monitor sees. */
+  private ringProgress = 0;
+  /** Per grant reference of each requester: outstanding requests naming it, mappings by the responder. */
+  private readonly outstandingReferenceCounts: Uint16Array;
+  private readonly responderMappingCounts: Uint16Array;
+  private readonly startedAt: number;
+  private lastActivityAt: number;
+  private frozen = false;
+
+  constructor(options: ConnectionMonitorOptions) {
+    this.spec = options.spec;
+    this.parties = options.parties;
+    this.clock = options.clock;
+    this.grants = options.grants;
+    this.onViolation = options.onViolation;
+    for (const clause of options.spec.clauses) this.clauseSpans.set(clause.id, clause.specSpan);
+    if (options.parties[0].role !== options.spec.roles[0] || options.parties[1].role !== options.spec.roles[1]) {
+      throw new RangeError(`parties must be given in the spec's role order ${options.spec.roles.join(", ")}`);
+    }
+    if (options.ringMemories.length !== options.spec.rings.length) throw new RangeError(`expected ${options.spec.rings.length} ring views, got ${options.ringMemories.length}`);
+    this.rings = options.spec.rings.map((channel, position) => {
+      const memory = options.ringMemories[position];
+      if (memory === undefined) throw new RangeError(`missing ring view for ${channel.name}`);
+      return new RingWatch(channel, memory, this.requireRoleIndex(channel.requesterRole), this.requireRoleIndex(channel.responderRole));
+    });
+    const referenceLimit = options.grantReferenceLimit ?? 4096;
+    this.outstandingReferenceCounts = new Uint16Array(referenceLimit);
+    this.responderMappingCounts = new Uint16Array(referenceLimit);
+    this.states = new Int32Array([options.spec.lifecycle.initialState, options.spec.lifecycle.initialState]);
+    this.startedAt = this.clock.now();
+    this.lastActivityAt = this.startedAt;
+    this.windowStart.fill(this.startedAt);
+  }
+
+  /** Stops checking (after a verdict the connection is being torn down). */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  roleIndex(role: string): number {
+    return this.spec.roles[0] === role ? 0 : this.spec.roles[1] === role ? 1 : -1;
+  }
+
+  partyOfDomain(domainId: number): number {
+    return this.parties[0].domainId === domainId ? 0 : this.parties[1].domainId === domainId ? 1 : -1;
+  }
+
+  /** Requests per ring that were published and not yet answered, as the monitor saw them. */
+  listOutstandingRequestIds(ringPosition = 0): string[] {
+    const ring = this.rings[ringPosition];
+    if (ring === undefined) return [];
+    const identifiers: string[] = [];
+    for (let entry = 0; entry < ring.table.capacity; entry += 1) {
+      if (ring.table.isUsed(entry)) identifiers.push(((BigInt(ring.table.idHighAt(entry)) << 32n) | BigInt(ring.table.idLowAt(entry))).toString());
+    }
+    return identifiers;
+  }
+
+  // Feeding ------------------------------------------------------------------------------
+
+  /** Reads every ring's indices and checks what was published since the last look. */
+  scanRings(): void {
+    for (const ring of this.rings) this.scanRing(ring);
+  }
+
+  observeHypervisorOperation(operation: MonitorHypervisorOperation): void {
+    if (this.frozen) return;
+    switch (operation.kind) {
+      case "evtchn-alloc-unbound":
+      case "evtchn-bind-interdomain": {
+        const bound = operation as { readonly domain: number; readonly port: number; readonly remote: number };
+        const party = this.partyOfDomain(bound.domain);
+        if (party >= 0 && this.partyOfDomain(bound.remote) === 1 - party) this.eventPorts[party] = bound.port;
+        return;
+      }
+      case "evtchn-send": {
+        const sent = operation as { readonly domain: number; readonly port: number };
+        const party = this.partyOfDomain(sent.domain);
+        if (party < 0 || this.eventPorts[party] !== sent.port) return;
+        this.lastActivityAt = this.clock.now();
+        this.scanRings();
+        this.countEvent(party);
+        return;
+      }
+      case "grant-map":
+      case "grant-unmap": {
+        const mapping = operation as { readonly mapper: number; readonly granter: number; readonly reference: number };
+        if (!this.isRequesterToResponderGrant(mapping.granter, mapping.mapper) || mapping.reference >= this.responderMappingCounts.length) return;
+        const current = this.responderMappingCounts[mapping.reference] ?? 0;
+        this.responderMappingCounts[mapping.reference] = operation.kind === "grant-map" ? current + 1 : Math.max(0, current - 1);
+        return;
+      }
+      case "grant-end-access": {
+        const ended = operation as { readonly granter: number; readonly reference: number };
+        this.checkGrantEndedWhileOutstanding(ended.granter, ended.reference);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** A write to the store by `writerDomainId` (0 for the toolstack). */
+  observeStoreWrite(writerDomainId: number, path: string, value: string): void {
+    if (this.frozen) return;
+    for (let party = 0; party < 2; party += 1) {
+      const directory = this.parties[party]?.directory ?? "";
+      if (!path.startsWith(`${directory}/`)) continue;
+      const key = path.slice(directory.length + 1);
+      if (writerDomainId !== 0) this.lastActivityAt = this.clock.now();
+      if (key === "state") this.changeState(party, value, writerDomainId);
+      this.keysWritten[party]?.add(key);
+    }
+  }
+
+  /** A store request of `domainId` failed with `error` (an xs_wire error name). */
+  observeStoreError(domainId: number, error: string, path: string): void {
+    if (this.frozen || error !== "EQUOTA" || this.spec.storeQuotaClauseId === undefined) return;
+    const party = this.partyOfDomain(domainId);
+    if (party < 0) return;
+    this.report(this.spec.storeQuotaClauseId, party, { path, detail: `domain ${domainId} exhausted its xenstore quota (EQUOTA on ${path})` });
+  }
+
+  /** Time-driven checks: request deadlines, the handshake deadline, a silent pair. */
+  tick(): void {
+    if (this.frozen) return;
+    const now = this.clock.now();
+    for (const ring of this.rings) {
+      const deadline = ring.channel.deadline;
+      if (deadline === undefined || ring.faulted) continue;
+      for (let entry = 0; entry < ring.table.capacity; entry += 1) {
+        if (!ring.table.isUsed(entry) || now - (ring.table.publishedAt[entry] ?? now) <= deadline.milliseconds) continue;
+        this.report(deadline.clauseId, ring.responderIndex, {
+          ring: ring.channel.name,
+          index: ring.table.ringIndex[entry] ?? 0,
+          messageId: this.formatId(ring.table.idLowAt(entry), ring.table.idHighAt(entry)),
+          detail: `request ${this.formatId(ring.table.idLowAt(entry), ring.table.idHighAt(entry))} unanswered after ${now - (ring.table.publishedAt[entry] ?? now)} ms (deadline ${deadline.milliseconds} ms)`,
+        });
+        break;
+      }
+    }
+    const lifecycle = this.spec.lifecycle;
+    const connected = this.states[0] === lifecycle.connectedState && this.states[1] === lifecycle.connectedState;
+    if (connected) return;
+    const silence = this.spec.silence;
+    if (silence !== undefined && now - this.lastActivityAt > silence.milliseconds) {
+      const detail = `neither party wrote to the store, moved a ring index or sent an event for ${now - this.lastActivityAt} ms (states ${this.states[0]}/${this.states[1]})`;
+      this.reportBoth(silence.clauseId, { detail });
+      return;
+    }
+    const handshake = lifecycle.handshakeDeadline;
+    if (handshake !== undefined && now - this.startedAt > handshake.milliseconds) {
+      const stalling = this.findStallingParty();
+      this.report(handshake.clauseId, stalling, { state: this.states[stalling] ?? 0, detail: `handshake not finished after ${now - this.startedAt} ms: ${this.spec.roles[0]} in state ${this.states[0]}, ${this.spec.roles[1]} in state ${this.states[1]}; ${this.spec.roles[stalling]} has a transition enabled and did not take it` });
+    }
+  }
+
+  /** A full look, for audits and re-checks: indices, then slots rewritten after publication. */
+  audit(): void {
+    if (this.frozen) return;
+    this.scanRings();
+    for (const ring of this.rings) this.checkSlotsUnchanged(ring);
+    this.tick();
+  }
+
+  /** True when a violation of `clauseId` blamed on `role` has been found. */
+  hasViolation(clauseId: string, role: string): boolean {
+    return this.violations.some((violation) => violation.clauseId === clauseId && violation.blamedRole === role);
+  }
+
+  // Checks -------------------------------------------------------------------------------
+
+  private scanRing(ring: RingWatch): void {
+    if (this.frozen || ring.faulted) return;
+    const channel = ring.channel;
+    const requestProducer = Atomics.load(ring.indexWords, 0) >>> 0;
+    const responseProducer = Atomics.load(ring.indexWords, 2) >>> 0;
+    const newRequests = (requestProducer - ring.seenRequestProducer) >>> 0;
+    const inFlightAfterRequests = (requestProducer - ring.seenResponseProducer) >>> 0;
+    if (newRequests > channel.entries || inFlightAfterRequests > channel.entries) {
+      ring.faulted = true;
+      this.report(channel.requestIndexClauseId, ring.requesterIndex, {
+        ring: channel.name,
+        requestProducer,
+        responseProducer,
+        detail: `req_prod ${requestProducer} runs ${inFlightAfterRequests} ahead of the last response ${ring.seenResponseProducer} (moved ${newRequests} from ${ring.seenRequestProducer}); the ring has ${channel.entries} entries`,
+      });
+      return;
+    }
+    for (let index = ring.seenRequestProducer; index !== requestProducer; index = (index + 1) >>> 0) {
+      this.checkRequest(ring, index);
+      if (this.frozen) return;
+    }
+    if (newRequests !== 0) this.ringProgress += 1;
+    ring.seenRequestProducer = requestProducer;
+    const newResponses = (responseProducer - ring.seenResponseProducer) >>> 0;
+    if (newResponses > inFlightAfterRequests) {
+      ring.faulted = true;
+      this.report(channel.responseIndexClauseId, ring.responderIndex, {
+        ring: channel.name,
+        requestProducer,
+        responseProducer,
+        detail: `rsp_prod ${responseProducer} publishes ${newResponses} responses but only ${inFlightAfterRequests} requests are unanswered (req_prod ${requestProducer})`,
+      });
+      return;
+    }
+    for (let index = ring.seenResponseProducer; index !== responseProducer; index = (index + 1) >>> 0) {
+      this.checkResponse(ring, index);
+      if (this.frozen) return;
+    }
+    if (newResponses !== 0) this.ringProgress += 1;
+    ring.seenResponseProducer = responseProducer;
+    if (newRequests !== 0 || newResponses !== 0) this.lastActivityAt = this.clock.now();
+  }
+
+  private checkRequest(ring: RingWatch, index: number): void {
+    const channel = ring.channel;
+    const slotStart = ring.slotOffset(index);
+    ring.requestCopy.set(ring.memory.subarray(slotStart, slotStart + channel.slotBytes));
+    const requester = ring.requesterIndex;
+    const allowed = channel.messagesAllowedInRequesterStates;
+    if (allowed !== undefined && !allowed.states.includes(this.states[requester] ?? 0)) {
+      this.reportMessage(allowed.clauseId, requester, ring, index, ring.requestCopy, `request published while ${this.spec.roles[requester]} is in state ${this.states[requester]}`);
+      return;
+    }
+    const validatorClause = channel.requestValidator?.(ring.requestCopy) ?? null;
+    if (validatorClause !== null) {
+      this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause, requester), ring, index, ring.requestCopy, "the request fails its message guarantee");
+      return;
+    }
+    const idLow = ring.requestView.getUint32(channel.requestId.offset, true);
+    const idHigh = channel.requestId.widthBytes === 8 ? ring.requestView.getUint32(channel.requestId.offset + 4, true) : 0;
+    if (ring.table.find(idLow, idHigh) !== absentEntry) {
+      this.reportMessage(channel.duplicateRequestIdClauseId, requester, ring, index, ring.requestCopy, `request id ${this.formatId(idLow, idHigh)} is already outstanding`);
+      return;
+    }
+    if (ring.table.size >= channel.outstandingBound) {
+      this.reportMessage(channel.outstandingBoundClauseId, requester, ring, index, ring.requestCopy, `more than ${channel.outstandingBound} requests outstanding`);
+      return;
+    }
+    ring.forgetAnswered(idLow, idHigh);
+    const entry = ring.table.insert(idLow, idHigh);
+    ring.table.ringIndex[entry] = index;
+    ring.table.publishedAt[entry] = this.clock.now();
+    ring.table.slotHash[entry] = hashBytes(ring.memory, slotStart + channel.responseBytes, slotStart + channel.slotBytes);
+    const grants = channel.grants;
+    if (grants === undefined) return;
+    const count = grants.countReferences(ring.requestCopy);
+    const responder = this.parties[ring.responderIndex]?.domainId ?? -1;
+    const requesterDomain = this.parties[requester]?.domainId ?? -1;
+    const writable = grants.requiresWritable(ring.requestCopy);
+    const width = ring.table.maximumGrantsPerRequest;
+    for (let position = 0; position < count && position < width; position += 1) {
+      const reference = ring.requestView.getUint32(grants.referenceOffset(position), true);
+      if (!this.grants.isGrantedTo(requesterDomain, reference, responder)) {
+        this.reportMessage(grants.notGrantedClauseId, requester, ring, index, ring.requestCopy, `grant reference ${reference} is not granted by domain ${requesterDomain} to domain ${responder}`, reference);
+        return;
+      }
+      if (writable && this.grants.isReadOnly(requesterDomain, reference)) {
+        this.reportMessage(grants.readOnlyClauseId, requester, ring, index, ring.requestCopy, `grant reference ${reference} is read-only but the request needs the peer to write it`, reference);
+        return;
+      }
+      ring.table.grantReferences[entry * width + position] = reference;
+      ring.table.grantCount[entry] = position + 1;
+      if (reference < this.outstandingReferenceCounts.length) this.outstandingReferenceCounts[reference] = (this.outstandingReferenceCounts[reference] ?? 0) + 1;
+    }
+  }
+
+  private checkResponse(ring: RingWatch, index: number): void {
+    const channel = ring.channel;
+    const slotStart = ring.slotOffset(index);
+    ring.responseCopy.set(ring.memory.subarray(slotStart, slotStart + channel.slotBytes));
+    const responder = ring.responderIndex;
+    const validatorClause = channel.responseValidator?.(ring.responseCopy) ?? null;
+    if (validatorClause !== null) {
+      this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause, responder), ring, index, ring.responseCopy.subarray(0, channel.responseBytes), "the response fails its message guarantee");
+      return;
+    }
+    const idLow = ring.responseView.getUint32(channel.responseId.offset, true);
+    const idHigh = channel.responseId.widthBytes === 8 ? ring.responseView.getUint32(channel.responseId.offset + 4, true) : 0;
+    const entry = ring.table.find(idLow, idHigh);
+    if (entry === absentEntry) {
+      const duplicate = ring.wasAnswered(idLow, idHigh);
+      this.reportMessage(
+        duplicate ? channel.duplicateResponseIdClauseId : channel.unknownResponseIdClauseId,
+        responder,
+        ring,
+        index,
+        ring.responseCopy.subarray(0, channel.responseBytes),
+        duplicate ? `response id ${this.formatId(idLow, idHigh)} was already answered` : `response id ${this.formatId(idLow, idHigh)} answers no request that was sent`,
+      );
+      return;
+    }
+    const grants = channel.grants;
+    const width = ring.table.maximumGrantsPerRequest;
+    const count = ring.table.grantCount[entry] ?? 0;
+    if (grants !== undefined && grants.unmapBeforeResponse) {
+      for (let position = 0; position < count; position += 1) {
+        const reference = ring.table.grantReferences[entry * width + position] ?? 0;
+        if ((this.responderMappingCounts[reference] ?? 0) > 0) {
+          this.reportMessage(grants.stillMappedAtResponseClauseId, responder, ring, index, ring.responseCopy.subarray(0, channel.responseBytes), `grant reference ${reference} is still mapped by the responder when it responds`, reference);
+          return;
+        }
+      }
+    }
+    for (let position = 0; position < count; position += 1) {
+      const reference = ring.table.grantReferences[entry * width + position] ?? 0;
+      if (reference < this.outstandingReferenceCounts.length) this.outstandingReferenceCounts[reference] = Math.max(0, (this.outstandingReferenceCounts[reference] ?? 0) - 1);
+    }
+    ring.table.remove(entry);
+    ring.rememberAnswered(idLow, idHigh);
+  }
+
+  private checkSlotsUnchanged(ring: RingWatch): void {
+    if (ring.faulted) return;
+    const channel = ring.channel;
+    for (let entry = 0; entry < ring.table.capacity && !this.frozen; entry += 1) {
+      if (!ring.table.isUsed(entry)) continue;
+      const index = ring.table.ringIndex[entry] ?? 0;
+      const slotStart = ring.slotOffset(index);
+      const hash = hashBytes(ring.memory, slotStart + channel.responseBytes, slotStart + channel.slotBytes);
+      if (hash !== ring.table.slotHash[entry]) {
+        this.reportMessage(channel.slotRewrittenClauseId, ring.requesterIndex, ring, index, ring.memory.subarray(slotStart, slotStart + channel.slotBytes), `the bytes of outstanding request ${this.formatId(ring.table.idLowAt(entry), ring.table.idHighAt(entry))} changed after publication`);
+      }
+    }
+  }
+
+  private checkGrantEndedWhileOutstanding(granterId: number, reference: number): void {
+    for (const ring of this.rings) {
+      const grants = ring.channel.grants;
+      if (grants === undefined || this.parties[ring.requesterIndex]?.domainId !== granterId) continue;
+      if (reference < this.outstandingReferenceCounts.length && (this.outstandingReferenceCounts[reference] ?? 0) > 0) {
+        this.report(grants.endedWhileOutstandingClauseId, ring.requesterIndex, { ring: ring.channel.name, grantReference: reference, detail: `domain ${granterId} ended access to grant reference ${reference} while a request naming it is outstanding` });
+      }
+    }
+  }
+
+  private isRequesterToResponderGrant(granterId: number, mapperId: number): boolean {
+    for (const ring of this.rings) {
+      if (this.parties[ring.requesterIndex]?.domainId === granterId && this.parties[ring.responderIndex]?.domainId === mapperId) return true;
+    }
+    return false;
+  }
+
+  private changeState(party: number, value: string, writerDomainId: number): void {
+    const lifecycle = this.spec.lifecycle;
+    const next = /^[0-9]+$/.test(value) ? Number(value) : -1;
+    const current = this.states[party] ?? lifecycle.initialState;
+    if (next === current) return;
+    const role = this.spec.roles[party] ?? "";
+    const peerState = this.states[1 - party] ?? lifecycle.initialState;
+    if (writerDomainId === 0) {
+      // The toolstack (or the policer's reset) sets states directly; that is not the party's move.
+      this.states[party] = next;
+      return;
+    }
+    const transition = lifecycle.transitions.find((candidate) => candidate.role === role && candidate.from === current && candidate.to === next);
+    if (transition === undefined || (transition.peerStates.length !== 0 && !transition.peerStates.includes(peerState))) {
+      this.report(lifecycle.illegalTransitionClauseId, party, { state: next, detail: `${role} moved from state ${current} to ${JSON.stringify(value)} while the ${this.spec.roles[1 - party]} is in state ${peerState}` });
+      return;
+    }
+    const keys = this.keysWritten[party];
+    const missing = transition.requiredKeys.filter((key) => keys === undefined || !keys.has(key));
+    if (missing.length !== 0) {
+      this.report(lifecycle.missingKeysClauseId, party, { state: next, detail: `${role} moved to state ${next} before writing ${missing.join(", ")} in ${this.parties[party]?.directory}` });
+      return;
+    }
+    this.states[party] = next;
+  }
+
+  private findStallingParty(): number {
+    for (let party = 0; party < 2; party += 1) {
+      const role = this.spec.roles[party];
+      const enabled = this.spec.lifecycle.transitions.some(
+        (transition) => transition.role === role && transition.from === this.states[party] && transition.to !== this.spec.lifecycle.closedState && (transition.peerStates.length === 0 || transition.peerStates.includes(this.states[1 - party] ?? 0)),
+      );
+      if (enabled) return party;
+    }
+    return 1;
+  }
+
+  private countEvent(party: number): void {
+    const budget = this.spec.eventFlood;
+    if (budget === undefined) return;
+    const now = this.clock.now();
+    if (now - (this.windowStart[party] ?? 0) > budget.windowMilliseconds) {
+      this.windowStart[party] = now;
+      this.eventsInWindow[party] = 0;
+      this.progressAtWindowStart[party] = this.ringProgress;
+    }
+    const count = (this.eventsInWindow[party] ?? 0) + 1;
+    this.eventsInWindow[party] = count;
+    if (count > budget.maximumEvents && this.progressAtWindowStart[party] === this.ringProgress) {
+      this.report(budget.clauseId, party, { detail: `${count} notifications within ${budget.windowMilliseconds} ms without any ring progress (budget ${budget.maximumEvents})` });
+    }
+  }
+
+  // Reporting ----------------------------------------------------------------------------
+
+  private ownerIndexOf(clauseId: string, fallback: number): number {
+    const clause = this.spec.clauses.find((candidate) => candidate.id === clauseId);
+    const owner = clause === undefined ? -1 : this.roleIndex(clause.ownerRole);
+    return owner >= 0 ? owner : fallback;
+  }
+
+  private reportMessage(clauseId: string, party: number, ring: RingWatch, index: number, bytes: Uint8Array, detail: string, grantReference?: number): void {
+    const evidence: ViolationEvidence = {
+      ring: ring.channel.name,
+      index,
+      requestProducer: Atomics.load(ring.indexWords, 0) >>> 0,
+      responseProducer: Atomics.load(ring.indexWords, 2) >>> 0,
+      bytes: formatBytesAsHex(bytes),
+      ...(grantReference === undefined ? {} : { grantReference }),
+      detail,
+    };
+    this.report(clauseId, party, evidence);
+  }
+
+  private report(clauseId: string, party: number, evidence: ViolationEvidence): void {
+    const violation = this.recordViolation(clauseId, party, evidence);
+    if (violation !== null) this.onViolation?.(violation);
+  }
+
+  /** Both parties broke the clause together (a silent pair): both are recorded before anyone is told. */
+  private reportBoth(clauseId: string, evidence: ViolationEvidence): void {
+    const first = this.recordViolation(clauseId, 0, evidence);
+    const second = this.recordViolation(clauseId, 1, evidence);
+    if (first !== null) this.onViolation?.(first);
+    if (second !== null) this.onViolation?.(second);
+  }
+
+  private recordViolation(clauseId: string, party: number, evidence: ViolationEvidence): Violation | null {
+    const blamedRole = this.spec.roles[party] ?? "";
+    const key = `${clauseId}\u0000${blamedRole}`;
+    if (this.reportedClauses.has(key)) return null;
+    this.reportedClauses.add(key);
+    const violation: Violation = { protocol: `${this.spec.protocol}@${this.spec.version}`, clauseId, specSpan: this.clauseSpans.get(clauseId) ?? "<unknown clause>", blamedRole, time: this.clock.now(), evidence };
+    this.violations.push(violation);
+    return violation;
+  }
+
+  private formatId(idLow: number, idHigh: number): string {
+    return ((BigInt(idHigh) << 32n) | BigInt(idLow)).toString();
+  }
+
+  private requireRoleIndex(role: string): number {
+    const index = this.roleIndex(role);
+    if (index < 0) throw new RangeError(`role ${role} is not one of ${this.spec.roles.join(", ")}`);
+    return index;
+  }
+}

@@ -1,0 +1,378 @@
+// A whole blkif connection on real objects for the policer's tests: a hypervisor with a
+// frontend (domain 1) and a backend (domain 2), a store with both xenbus directories, a shared
+// ring and an event channel between them, a hand-written blkif MonitorSpec (numbers from
+// reference/xen-abi.md §2) and a policer writing to an in-memory audit sink.
+
+import type { AuditEntry, AuditRecord } from "../../runtime/audit/audit-record.js";
+import type { AuditSink } from "../../runtime/audit/audit-log-writer.js";
+import { Hypervisor } from "../../runtime/hypervisor/index.js";
+import type { MonitorSpec } from "../../runtime/monitor/index.js";
+import { Policer, type PeerResetNotice, type PolicerVerdict } from "../../runtime/policer/index.js";
+import { SharedRingBackend, SharedRingFrontend } from "../../runtime/ring/index.js";
+import type { StoreClient } from "../../runtime/store/store-client.js";
+import type { XenStoreOptions } from "../../runtime/store/store.js";
+import { VirtualClock } from "../../runtime/time/index.js";
+import { createStoreFixture, expectOk } from "../store/store-fixture.js";
+
+export const requestBytes = 112;
+export const responseBytes = 16;
+export const ringEntries = 32;
+export const maximumSegments = 11;
+export const XenbusState = { initialising: 1, initWait: 2, initialised: 3, connected: 4, closing: 5, closed: 6 } as const;
+
+const specFile = "specs/blkif.proto-desc";
+const clause = (id: string, ownerRole: string, line: number, summary: string) => ({ id, ownerRole, specSpan: `${specFile}:${line}:3`, summary });
+
+/** Request fields that must be in range (xen-abi.md §2): operation, nr_segments, sector bounds. */
+function validateRequest(slot: Uint8Array): string | null {
+  const operation = slot[0] ?? 0;
+  const segments = slot[1] ?? 0;
+  if (operation > 6 || operation === 4 || segments > maximumSegments) return "blkif.request_fields_in_range";
+  for (let segment = 0; segment < segments; segment += 1) {
+    const first = slot[24 + segment * 8 + 4] ?? 0;
+    const last = slot[24 + segment * 8 + 5] ?? 0;
+    if (first > last || last > 7) return "blkif.request_fields_in_range";
+  }
+  return null;
+}
+
+/** Response padding (byte 9 and bytes 12..15) must be zero (XSA-216); status in {0, -1, -2}. */
+function validateResponse(slot: Uint8Array): string | null {
+  if ((slot[9] ?? 0) !== 0 || (slot[12] ?? 0) !== 0 || (slot[13] ?? 0) !== 0 || (slot[14] ?? 0) !== 0 || (slot[15] ?? 0) !== 0) return "blkif.response_padding_zeroed";
+  const status = ((slot[10] ?? 0) | ((slot[11] ?? 0) << 8)) << 16 >> 16;
+  if (status > 0 || status < -2) return "blkif.response_padding_zeroed";
+  return null;
+}
+
+const closingTransitions = (role: string) => [
+  ...[1, 2, 3, 4, 5].map((from) => ({ role, from, to: XenbusState.closed, peerStates: [], requiredKeys: [] })),
+  { role, from: XenbusState.connected, to: XenbusState.closing, peerStates: [], requiredKeys: [] },
+  { role, from: XenbusState.closed, to: XenbusState.initialising, peerStates: [], requiredKeys: [] },
+];
+
+export const blkifMonitorSpec: MonitorSpec = {
+  protocol: "blkif",
+  version: 1,
+  roles: ["frontend", "backend"],
+  clauses: [
+    clause("blkif.request_index", "frontend", 40, "req_prod never runs more than the ring size ahead"),
+    clause("blkif.response_index", "backend", 41, "rsp_prod never passes req_prod"),
+    clause("blkif.request_id_unique", "frontend", 44, "no two outstanding requests share an id"),
+    clause("blkif.outstanding_bound", "frontend", 45, "at most 32 requests in flight"),
+    clause("blkif.response_id_known", "backend", 46, "every response answers an outstanding request"),
+    clause("blkif.response_exactly_once", "backend", 47, "no request is answered twice"),
+    clause("blkif.slot_unchanged", "frontend", 50, "a published request is not rewritten"),
+    clause("blkif.deadline", "backend", 52, "a request is answered within 1000 ms"),
+    clause("blkif.segments_granted", "frontend", 55, "each segment is granted to the backend"),
+    clause("blkif.read_segments_writable", "frontend", 56, "segments of a read are writable"),
+    clause("blkif.segments_kept", "frontend", 57, "grants stay while the request is outstanding"),
+    clause("blkif.segments_unmapped", "backend", 58, "the backend unmaps before responding"),
+    clause("blkif.request_fields_in_range", "frontend", 60, "operation, nr_segments and sectors in range"),
+    clause("blkif.response_padding_zeroed", "backend", 61, "response padding is zero, status known"),
+    clause("blkif.requests_when_connected", "frontend", 63, "requests only in Connected"),
+    clause("blkif.lifecycle", "frontend", 70, "xenbus transitions follow the handshake"),
+    clause("blkif.keys_before_state", "frontend", 71, "keys are published before the state that needs them"),
+    clause("blkif.handshake_deadline", "backend", 72, "the handshake finishes within 2000 ms"),
+    clause("blkif.event_budget", "frontend", 75, "no notification storm without ring progress"),
+    clause("blkif.store_quota", "frontend", 76, "a party stays within its xenstore quota"),
+    clause("blkif.not_silent", "frontend", 77, "someone makes progress before the handshake ends"),
+  ],
+  rings: [
+    {
+      name: "ring",
+      slotBytes: requestBytes,
+      entries: ringEntries,
+      responseBytes,
+      requesterRole: "frontend",
+      responderRole: "backend",
+      requestId: { offset: 8, widthBytes: 8 },
+      responseId: { offset: 0, widthBytes: 8 },
+      outstandingBound: ringEntries,
+      requestIndexClauseId: "blkif.request_index",
+      responseIndexClauseId: "blkif.response_index",
+      duplicateRequestIdClauseId: "blkif.request_id_unique",
+      outstandingBoundClauseId: "blkif.outstanding_bound",
+      unknownResponseIdClauseId: "blkif.response_id_known",
+      duplicateResponseIdClauseId: "blkif.response_exactly_once",
+      slotRewrittenClauseId: "blkif.slot_unchanged",
+      deadline: { clauseId: "blkif.deadline", milliseconds: 1000 },
+      grants: {
+        notGrantedClauseId: "blkif.segments_granted",
+        readOnlyClauseId: "blkif.read_segments_writable",
+        endedWhileOutstandingClauseId: "blkif.segments_kept",
+        stillMappedAtResponseClauseId: "blkif.segments_unmapped",
+        countReferences: (slot) => Math.min(slot[1] ?? 0, maximumSegments),
+        maximumReferences: maximumSegments,
+        referenceOffset: (index) => 24 + index * 8,
+        requiresWritable: (slot) => slot[0] === 0,
+        unmapBeforeResponse: true,
+      },
+      requestValidator: validateRequest,
+      responseValidator: validateResponse,
+      messagesAllowedInRequesterStates: { clauseId: "blkif.requests_when_connected", states: [XenbusState.connected] },
+    },
+  ],
+  lifecycle: {
+    illegalTransitionClauseId: "blkif.lifecycle",
+    missingKeysClauseId: "blkif.keys_before_state",
+    initialState: XenbusState.initialising,
+    connectedState: XenbusState.connected,
+    closedState: XenbusState.closed,
+    handshakeDeadline: { clauseId: "blkif.handshake_deadline", milliseconds: 2000 },
+    transitions: [
+      { role: "backend", from: 1, to: 2, peerStates: [], requiredKeys: ["feature-flush-cache"] },
+      { role: "frontend", from: 1, to: 3, peerStates: [2], requiredKeys: ["ring-ref", "event-channel", "protocol"] },
+      { role: "backend", from: 2, to: 4, peerStates: [3], requiredKeys: ["sectors", "info", "sector-size"] },
+      { role: "frontend", from: 3, to: 4, peerStates: [4], requiredKeys: [] },
+      ...closingTransitions("frontend"),
+      ...closingTransitions("backend"),
+    ],
+  },
+  eventFlood: { clauseId: "blkif.event_budget", maximumEvents: 64, windowMilliseconds: 100 },
+  storeQuotaClauseId: "blkif.store_quota",
+  silence: { clauseId: "blkif.not_silent", milliseconds: 5000 },
+};
+
+export class MemoryAuditSink implements AuditSink {
+  readonly records: AuditRecord[] = [];
+  constructor(private readonly clock: VirtualClock) {}
+  append(entry: AuditEntry): AuditRecord {
+    const record = { ...entry, seq: this.records.length + 1, time: this.clock.now() } as AuditRecord;
+    this.records.push(record);
+    return record;
+  }
+}
+
+export const frontendId = 1;
+export const backendId = 2;
+export const frontendDirectory = `/local/domain/${frontendId}/device/vbd/51712`;
+export const backendDirectory = `/local/domain/${backendId}/backend/vbd/${frontendId}/51712`;
+export const connectionName = "vbd/1/51712";
+
+export interface BlkifHost {
+  readonly clock: VirtualClock;
+  readonly hypervisor: Hypervisor;
+  readonly audit: MemoryAuditSink;
+  readonly policer: Policer;
+  readonly frontendStore: StoreClient;
+  readonly backendStore: StoreClient;
+  readonly frontendRing: SharedRingFrontend;
+  readonly backendRing: SharedRingBackend;
+  /** The frontend's own view of the ring page (a hostile frontend writes here directly). */
+  readonly frontendRingMemory: Uint8Array;
+  readonly ringReference: number;
+  readonly frontendPort: number;
+  readonly backendPort: number;
+  readonly verdicts: PolicerVerdict[];
+  readonly notices: PeerResetNotice[];
+  nextRequestId: bigint;
+  /** Per outstanding request id of the honest frontend: the grant references and frames it lent. */
+  readonly lentPages: Map<bigint, { readonly references: readonly number[]; readonly frames: readonly number[] }>;
+}
+
+export interface BlkifHostOptions {
+  readonly storeOptions?: XenStoreOptions;
+  readonly quarantine?: boolean;
+  /** Stop before the handshake (states stay Initialising). */
+  readonly skipHandshake?: boolean;
+}
+
+export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
+  const clock = new VirtualClock();
+  const hypervisor = new Hypervisor();
+  hypervisor.createDomain({ id: 0, privileged: true });
+  hypervisor.createDomain({ id: frontendId });
+  hypervisor.createDomain({ id: backendId });
+  const fixture = createStoreFixture(options.storeOptions ?? {});
+  const frontendStore = fixture.guest(frontendId);
+  const backendStore = fixture.guest(backendId);
+  const toolstack = fixture.toolstack;
+  for (const [directory, owner, reader] of [[frontendDirectory, frontendId, backendId], [backendDirectory, backendId, frontendId]] as const) {
+    expectOk(toolstack.write(`${directory}/state`, String(XenbusState.initialising)));
+    for (let prefix: string = directory; prefix.split("/").length > 4; prefix = prefix.slice(0, prefix.lastIndexOf("/"))) {
+      expectOk(toolstack.setPermissions(prefix, [{ domainId: owner, access: "n" }, { domainId: reader, access: "r" }]));
+    }
+    expectOk(toolstack.setPermissions(`${directory}/state`, [{ domainId: owner, access: "n" }, { domainId: reader, access: "r" }]));
+  }
+  const ringFrame = hypervisor.allocatePages(frontendId, 1);
+  if (ringFrame === undefined) throw new Error("no frame for the ring");
+  const frontendRingMemory = hypervisor.viewOwnPages(frontendId, ringFrame, 1);
+  if (frontendRingMemory === undefined) throw new Error("no view of the ring");
+  const frontendRing = SharedRingFrontend.initialize(frontendRingMemory, requestBytes);
+  const grant = hypervisor.grantAccess(frontendId, backendId, ringFrame, false);
+  if (!grant.ok) throw new Error(grant.reason);
+  const audit = new MemoryAuditSink(clock);
+  const verdicts: PolicerVerdict[] = [];
+  const notices: PeerResetNotice[] = [];
+  const policer = new Policer({
+    hypervisor,
+    store: fixture.store,
+    clock,
+    audit,
+    quarantine: () => options.quarantine ?? false,
+    onVerdict: (verdict) => verdicts.push(verdict),
+    onPeerReset: (notice) => notices.push(notice),
+  });
+  const attached = policer.attach({
+    name: connectionName,
+    spec: blkifMonitorSpec,
+    parties: [
+      { role: "frontend", domainId: frontendId, directory: frontendDirectory },
+      { role: "backend", domainId: backendId, directory: backendDirectory },
+    ],
+    ringPages: [{ granterRole: "frontend", references: [grant.reference] }],
+  });
+  if (!attached.ok) throw new Error(attached.reason);
+  const mapped = hypervisor.mapGrant(backendId, frontendId, grant.reference, true);
+  if (!mapped.ok) throw new Error(mapped.reason);
+  const backendRing = SharedRingBackend.attach(mapped.view, requestBytes);
+  const unbound = hypervisor.allocateUnboundPort(frontendId, backendId);
+  if (!unbound.ok) throw new Error(unbound.reason);
+  const bound = hypervisor.bindInterdomain(backendId, frontendId, unbound.port);
+  if (!bound.ok) throw new Error(bound.reason);
+  const host: BlkifHost = {
+    clock,
+    hypervisor,
+    audit,
+    policer,
+    frontendStore,
+    backendStore,
+    frontendRing,
+    backendRing,
+    frontendRingMemory,
+    ringReference: grant.reference,
+    frontendPort: unbound.port,
+    backendPort: bound.port,
+    verdicts,
+    notices,
+    nextRequestId: 1n,
+    lentPages: new Map(),
+  };
+  if (options.skipHandshake !== true) performHandshake(host);
+  return host;
+}
+
+/** The xenbus handshake of xen-abi.md §5, done honestly by both parties. */
+export function performHandshake(host: BlkifHost): void {
+  expectOk(host.backendStore.write(`${backendDirectory}/feature-flush-cache`, "1"));
+  expectOk(host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait)));
+  expectOk(host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference)));
+  expectOk(host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort)));
+  expectOk(host.frontendStore.write(`${frontendDirectory}/protocol`, "x86_64-abi"));
+  expectOk(host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised)));
+  for (const [key, value] of [["sectors", "2048"], ["info", "0"], ["sector-size", "512"]] as const) expectOk(host.backendStore.write(`${backendDirectory}/${key}`, value));
+  expectOk(host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.connected)));
+  expectOk(host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.connected)));
+}
+
+/** Encodes a blkif request (x86_64 layout) into a 112-byte buffer. */
+export function encodeRequest(operation: number, id: bigint, sector: bigint, grantReferences: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(requestBytes);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, operation);
+  view.setUint8(1, grantReferences.length);
+  view.setBigUint64(8, id, true);
+  view.setBigUint64(16, sector, true);
+  grantReferences.forEach((reference, index) => {
+    view.setUint32(24 + index * 8, reference, true);
+    view.setUint8(24 + index * 8 + 4, 0);
+    view.setUint8(24 + index * 8 + 5, 7);
+  });
+  return bytes;
+}
+
+export function encodeResponse(id: bigint, operation: number, status: number): Uint8Array {
+  const bytes = new Uint8Array(responseBytes);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(0, id, true);
+  view.setUint8(8, operation);
+  view.setInt16(10, status, true);
+  return bytes;
+}
+
+/** The frontend grants `segments` fresh data pages to the backend; returns references and frames. */
+export function lendDataPages(host: BlkifHost, segments: number, readonly = false): { references: number[]; frames: number[] } {
+  const references: number[] = [];
+  const frames: number[] = [];
+  for (let segment = 0; segment < segments; segment += 1) {
+    const frame = host.hypervisor.allocatePages(frontendId, 1);
+    if (frame === undefined) throw new Error("frontend out of memory");
+    const granted = host.hypervisor.grantAccess(frontendId, backendId, frame, readonly);
+    if (!granted.ok) throw new Error(granted.reason);
+    references.push(granted.reference);
+    frames.push(frame);
+  }
+  return { references, frames };
+}
+
+export function grantDataPages(host: BlkifHost, segments: number, readonly = false): number[] {
+  return lendDataPages(host, segments, readonly).references;
+}
+
+/** An honest frontend I/O: lends fresh pages, publishes the request, notifies; returns the id. */
+export function issueRequest(host: BlkifHost, operation: number, segments: number): bigint {
+  const lent = lendDataPages(host, segments);
+  const id = sendRequest(host, operation, lent.references);
+  host.lentPages.set(id, lent);
+  return id;
+}
+
+/** An honest frontend request: publish, push, notify. Returns the request id. */
+export function sendRequest(host: BlkifHost, operation: number, grantReferences: readonly number[], id = host.nextRequestId++): bigint {
+  if (!host.frontendRing.produceRequest(encodeRequest(operation, id, 0n, grantReferences))) throw new Error("ring full");
+  host.frontendRing.pushRequests();
+  host.hypervisor.sendEvent(frontendId, host.frontendPort);
+  return id;
+}
+
+/** An honest backend pass: consume every request, map and unmap its segments, respond, notify. */
+export function serveRequests(host: BlkifHost, options: { readonly leaveMapped?: boolean } = {}): number {
+  const batch = host.backendRing.beginRequestBatch();
+  if (batch < 0) throw new Error(`backend sees ring fault ${batch}`);
+  let served = 0;
+  for (let count = 0; count < batch; count += 1) {
+    const request = host.backendRing.consumeRequest();
+    if (request === null) break;
+    const view = new DataView(request.buffer, request.byteOffset, request.byteLength);
+    const operation = view.getUint8(0);
+    const segments = view.getUint8(1);
+    const id = view.getBigUint64(8, true);
+    const handles: number[] = [];
+    for (let segment = 0; segment < segments; segment += 1) {
+      const mapped = host.hypervisor.mapGrant(backendId, frontendId, view.getUint32(24 + segment * 8, true), operation === 0);
+      if (!mapped.ok) throw new Error(mapped.reason);
+      if (operation === 0) mapped.view.fill(0xab, 0, 512);
+      handles.push(mapped.handle);
+    }
+    if (options.leaveMapped !== true) for (const handle of handles) host.hypervisor.unmapGrant(backendId, handle);
+    host.backendRing.produceResponse(encodeResponse(id, operation, 0));
+    served += 1;
+  }
+  host.backendRing.pushResponses();
+  if (served > 0) host.hypervisor.sendEvent(backendId, host.backendPort);
+  return served;
+}
+
+/** An honest frontend pass over responses: consume them (and end access to their segments). */
+export function collectResponses(host: BlkifHost): bigint[] {
+  const batch = host.frontendRing.beginResponseBatch();
+  if (batch < 0) throw new Error(`frontend sees ring fault ${batch}`);
+  const identifiers: bigint[] = [];
+  for (let count = 0; count < batch; count += 1) {
+    const response = host.frontendRing.consumeResponse();
+    if (response === null) break;
+    const id = new DataView(response.buffer, response.byteOffset, response.byteLength).getBigUint64(0, true);
+    identifiers.push(id);
+    const lent = host.lentPages.get(id);
+    if (lent === undefined) continue;
+    host.lentPages.delete(id);
+    for (const reference of lent.references) host.hypervisor.endAccess(frontendId, reference);
+    for (const frame of lent.frames) host.hypervisor.freePages(frontendId, frame, 1);
+  }
+  return identifiers;
+}
+
+/** Writes a u32 ring header word the way a hostile party scribbles on shared memory. */
+export function writeHeaderWord(memory: Uint8Array, byteOffset: number, value: number): void {
+  new DataView(memory.buffer, memory.byteOffset, memory.byteLength).setUint32(byteOffset, value >>> 0, true);
+}
