@@ -17,6 +17,7 @@ const commands: Readonly<Record<string, CommandEntry>> = {
   check: { summary: "parse and check .proto-desc specifications", load: () => import("./commands/check.js") },
   layout: { summary: "print C layouts and ring geometry for one ABI", load: () => import("./commands/layout.js") },
   audit: { summary: "read and validate a policy audit log", load: () => import("./commands/audit.js") },
+  compile: { summary: "generate TypeScript types, codecs and validators from specs (--check: report drift)", load: () => import("./commands/compile.js") },
 };
 
 export const cliVersion = "0.1.0";

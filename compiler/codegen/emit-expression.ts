@@ -1,0 +1,56 @@
+// Writes an IR expression as TypeScript source. Integer operators that JavaScript would
+// truncate to 32 bits (bitwise, shifts) or round (division) go through runtime helpers.
+import { assertNever, type IrExpression } from "../ir/expression.js";
+import { constantNameOf, propertyNameOf, typeNameOf } from "./names.js";
+import type { RuntimeImports } from "./runtime-imports.js";
+
+const helperOfOperator: Readonly<Partial<Record<string, string>>> = {
+  "/": "integerDivide",
+  "%": "integerRemainder",
+  "&": "bitwiseAnd",
+  "|": "bitwiseOr",
+  "^": "bitwiseXor",
+  "<<": "shiftLeft",
+  ">>": "shiftRight",
+};
+
+const javaScriptOperatorOf: Readonly<Partial<Record<string, string>>> = {
+  "==": "===",
+  "!=": "!==",
+};
+
+/** `valueExpression` is the TypeScript expression holding the record the field paths start from. */
+export function writeExpression(expression: IrExpression, valueExpression: string, imports: RuntimeImports): string {
+  switch (expression.kind) {
+    case "integer-literal":
+      return String(expression.value);
+    case "boolean-literal":
+      return expression.value ? "true" : "false";
+    case "field":
+      return writeFieldAccess(valueExpression, expression.path);
+    case "constant":
+      return constantNameOf(expression.name);
+    case "enum-member":
+      return `${typeNameOf(expression.enumName)}.${propertyNameOf(expression.memberName)}`;
+    case "unary":
+      return `${expression.operator}(${writeExpression(expression.operand, valueExpression, imports)})`;
+    case "binary": {
+      const left = writeExpression(expression.left, valueExpression, imports);
+      const right = writeExpression(expression.right, valueExpression, imports);
+      const helper = helperOfOperator[expression.operator];
+      if (helper !== undefined) {
+        imports.useValue(helper);
+        return `${helper}(${left}, ${right})`;
+      }
+      const operator = javaScriptOperatorOf[expression.operator] ?? expression.operator;
+      return `(${left}) ${operator} (${right})`;
+    }
+    default:
+      return assertNever(expression);
+  }
+}
+
+/** `value.body.rw.nrSegments` for the spec path `body.rw.nr_segments`. */
+export function writeFieldAccess(valueExpression: string, path: readonly string[]): string {
+  return [valueExpression, ...path.map(propertyNameOf)].join(".");
+}

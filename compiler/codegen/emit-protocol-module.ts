@@ -1,0 +1,55 @@
+// Assembles one protocol's generated module from ts-morph structures (sections in a fixed
+// order), prints it, formats it once and puts the do-not-edit header on top.
+import { Project, type SourceFileStructure, StructureKind } from "ts-morph";
+import type { IrProtocol } from "../ir/protocol.js";
+import { emitCodecs } from "./emit-codecs.js";
+import { createEmitContext } from "./emit-context.js";
+import { emitCodecTables, emitLayoutTables } from "./emit-tables.js";
+import { emitConstants, emitEnums, emitProtocolIdentity, emitRecordTypes } from "./emit-types.js";
+import { emitValidators } from "./emit-validators.js";
+import { formatTypeScript } from "./format.js";
+
+export interface ModuleEmitOptions {
+  /** How generated code imports the runtime's entry point, e.g. "../../../runtime/gen/v1.js". */
+  readonly runtimeImportSpecifier: string;
+  readonly header: string;
+}
+
+/** One in-memory project for the whole process: creating it loads the TypeScript compiler, which is slow. */
+let sharedProject: Project | undefined;
+
+function projectForPrinting(): Project {
+  sharedProject ??= new Project({
+    useInMemoryFileSystem: true,
+    skipAddingFilesFromTsConfig: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { newLine: 1 },
+  });
+  return sharedProject;
+}
+
+export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImportSpecifier: string): SourceFileStructure {
+  const context = createEmitContext(protocol);
+  const body = [
+    ...emitProtocolIdentity(context),
+    ...emitConstants(context),
+    ...emitEnums(context),
+    ...emitRecordTypes(context),
+    ...emitValidators(context),
+    ...emitCodecs(context),
+    ...emitLayoutTables(context),
+    ...emitCodecTables(context),
+  ];
+  const runtimeImport = context.imports.toImportDeclaration(runtimeImportSpecifier);
+  return { kind: StructureKind.SourceFile, statements: runtimeImport === undefined ? body : [runtimeImport, ...body] };
+}
+
+export async function emitProtocolModule(protocol: IrProtocol, options: ModuleEmitOptions): Promise<string> {
+  const structure = buildProtocolModuleStructure(protocol, options.runtimeImportSpecifier);
+  const project = projectForPrinting();
+  const sourceFile = project.createSourceFile(`${protocol.name}.generated.ts`, structure, { overwrite: true });
+  const printed = sourceFile.getFullText();
+  project.removeSourceFile(sourceFile);
+  const formatted = await formatTypeScript(printed);
+  return options.header + "\n" + formatted;
+}

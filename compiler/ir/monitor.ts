@@ -1,0 +1,106 @@
+// The IR of what a generated per-connection monitor must check: the lifecycle state machines,
+// correlation of exchanges (with fixed-size outstanding tables), ring index invariants,
+// deadlines and resource clauses. Each obligation carries the clause id and the role blamed
+// when it is broken. This is the design the monitor emitter is written against.
+import type { IrExpression } from "./expression.js";
+import type { IrSpan } from "./protocol.js";
+
+/** One allowed xenbus transition of one role, guarded by the peer's state. */
+export interface IrLifecycleTransition {
+  readonly role: string;
+  readonly from: number;
+  readonly to: number;
+  /** The peer must be in one of these states (empty: unguarded). */
+  readonly peerStates: readonly number[];
+  /** Store keys (relative to the role's directory) that must exist before the transition. */
+  readonly requiredKeys: readonly string[];
+  readonly span: IrSpan;
+}
+
+export interface IrLifecycleObligation {
+  readonly kind: "lifecycle";
+  readonly clauseId: string;
+  readonly transitions: readonly IrLifecycleTransition[];
+  /** A transition not listed here is blamed on the role that wrote its `state` key. */
+  readonly span: IrSpan;
+}
+
+/**
+ * Request/response correlation on one ring: every request id is answered exactly once, no
+ * response carries an unknown or already-answered id, and at most `outstandingBound` requests
+ * are in flight. Monitors track ids in a typed-array open-addressing table of that size.
+ */
+export interface IrCorrelationObligation {
+  readonly kind: "correlation";
+  readonly clauseId: string;
+  readonly channel: string;
+  readonly requestRecord: string;
+  readonly responseRecord: string;
+  readonly requestIdField: readonly string[];
+  readonly responseIdField: readonly string[];
+  readonly outstandingBound: number;
+  readonly requesterRole: string;
+  readonly responderRole: string;
+  readonly span: IrSpan;
+}
+
+/** Shared-ring index sanity (reference/xen-abi.md §1), checked on every index the monitor sees. */
+export interface IrRingIndexObligation {
+  readonly kind: "ring-index";
+  readonly clauseId: string;
+  readonly channel: string;
+  /** Which side's producer index is checked; that role is blamed when it overruns. */
+  readonly producerRole: string;
+  readonly direction: "requests" | "responses";
+  readonly span: IrSpan;
+}
+
+/** A response must arrive within `milliseconds` of its request; checked on clock ticks. */
+export interface IrDeadlineObligation {
+  readonly kind: "deadline";
+  readonly clauseId: string;
+  readonly channel: string;
+  readonly milliseconds: number;
+  readonly blamedRole: string;
+  readonly span: IrSpan;
+}
+
+/**
+ * A resource clause over the grant references in a request: while the request is outstanding
+ * each reference must be granted by `granterRole` to the peer, writable when `writableWhen`
+ * holds; with `unmapBeforeResponse` the peer must unmap before it responds (XSA-396).
+ */
+export interface IrGrantObligation {
+  readonly kind: "grant";
+  readonly clauseId: string;
+  readonly channel: string;
+  readonly requestRecord: string;
+  /** Path to the grant reference; a `[]` component means every live element of that array. */
+  readonly grantFieldPath: readonly string[];
+  readonly granterRole: string;
+  readonly writableWhen?: IrExpression;
+  readonly unmapBeforeResponse: boolean;
+  readonly span: IrSpan;
+}
+
+/** A guarantee over one message that the monitor checks on its decoded private copy. */
+export interface IrMessageObligation {
+  readonly kind: "message";
+  readonly clauseId: string;
+  readonly recordName: string;
+  readonly expression: IrExpression;
+  readonly blamedRole: string;
+  readonly span: IrSpan;
+}
+
+export type IrMonitorObligation =
+  | IrLifecycleObligation
+  | IrCorrelationObligation
+  | IrRingIndexObligation
+  | IrDeadlineObligation
+  | IrGrantObligation
+  | IrMessageObligation;
+
+export interface IrMonitorObligations {
+  readonly obligations: readonly IrMonitorObligation[];
+}
