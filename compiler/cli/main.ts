@@ -18,6 +18,7 @@ const commands: Readonly<Record<string, CommandEntry>> = {
   layout: { summary: "print C layouts and ring geometry for one ABI", load: () => import("./commands/layout.js") },
   audit: { summary: "read and validate a policy audit log", load: () => import("./commands/audit.js") },
   compile: { summary: "generate TypeScript types, codecs and validators from specs (--check: report drift)", load: () => import("./commands/compile.js") },
+  demo: { summary: "run a whole policed host: block I/O, attacks, verdicts, resets, denials", load: () => import("./commands/demo.js") },
 };
 
 export const cliVersion = "0.1.0";
