@@ -11,6 +11,7 @@ import { StoreClientBrokerStore } from "../broker/store-client-broker-store.js";
 import { Hypervisor } from "../hypervisor/index.js";
 import type { MonitorSpec } from "../monitor/index.js";
 import { Policer, type PeerResetNotice, type PolicerVerdict } from "../policer/index.js";
+import { DomainStartGate } from "../policy/domain-start-gate.js";
 import { PolicyEngine } from "../policy/policy-engine.js";
 import type { CompiledPolicy } from "../policy/policy-model.js";
 import { PolicyEnforcingHypervisorHooks } from "../policy/hypervisor-policy-hooks.js";
@@ -121,11 +122,17 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
   const audit = AuditLogWriter.open(options.auditLogPath, { now: () => clock.now() });
   const hypervisor = new Hypervisor();
   hypervisor.setPolicyHooks(new PolicyEnforcingHypervisorHooks(engine, audit, { auditAllowed: "first-per-pair" }));
-  for (const domain of Object.values(domains)) hypervisor.createDomain({ id: domain.id, privileged: domain.privileged, labels: engine.labelsForDomain(domain.name) });
+  // Domains start through the toolstack's gate, so the Chinese wall is checked and they carry the policy's labels.
+  const startGate = new DomainStartGate(engine, audit, hypervisor);
+  const runningDomains = [domains.dom0, domains.storage, domains.payroll, domains.network];
+  for (const domain of runningDomains) {
+    const started = startGate.startDomain(domain.name, { id: domain.id, privileged: domain.privileged });
+    if (!started.started) throw new DemoHostError(`the policy refused to start ${domain.name}: ${started.decision.reason}`);
+  }
   const store = XenStore.open({});
   const toolstack = StoreClient.connect(store, { domainId: 0, privileged: true });
   requireOk(toolstack.mkdir("/local/domain"), "mkdir /local/domain");
-  for (const domain of Object.values(domains)) {
+  for (const domain of runningDomains) {
     if (domain.privileged) continue;
     requireOk(toolstack.introduceDomain(domain.id, 0x1000n + BigInt(domain.id), 1), `introduce domain ${domain.id}`);
     requireOk(toolstack.mkdir(`/local/domain/${domain.id}`), `home of domain ${domain.id}`);
@@ -151,14 +158,14 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
   });
   const clauseById = new Map(options.blkif.spec.clauses.map((clause) => [clause.id, clause]));
   const summaryVerdicts: DemoVerdictSummary[] = [];
-  const deniedConnections: string[] = [];
+  const policyDenials: string[] = [];
   let requestsAnswered = 0;
   let requestsReissued = 0;
   let honestBlames = 0;
 
   try {
     emit("host", "Host up: hypervisor with policy hooks, xenstore++ daemon on a temporary Unix socket, broker, policer (virtual clock).", {
-      domains: Object.values(domains).map((domain) => `${domain.id}:${domain.name}`),
+      domains: runningDomains.map((domain) => `${domain.id}:${domain.name}`),
       seed: options.seed,
     });
     emit("policy", `Policy '${options.policy.name}' loaded from ${options.policyFile}: enforcing ${options.policy.enforce.join(", ")}.`, {
@@ -207,7 +214,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
           frontend: frontend.name,
           backend: backend.name,
         });
-        deniedConnections.push(result.decision.rule);
+        policyDenials.push(result.decision.rule);
         return undefined;
       }
       if (result.outcome === "failed") throw new DemoHostError(`connect vbd ${frontend.name} <- ${backend.name} failed: ${result.problem.message}`);
@@ -517,9 +524,16 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     emit("recovery", `Recovery: connection re-established; ${afterFalseComplaint} requests answered.`, { connection: fourth.connection.key, answered: afterFalseComplaint });
 
     // 5. Connections the policy forbids.
-    scenario = "denied-connection";
-    openSession("51728", domains.ledger, domains.network);
-    openSession("51744", domains.payroll, domains.network);
+    scenario = "denied";
+    const ledgerStart = startGate.startDomain(domains.ledger.name, { id: domains.ledger.id });
+    if (ledgerStart.started) throw new DemoHostError(`the policy let ${domains.ledger.name} start next to ${domains.payroll.name}; the Chinese wall demo needs the bundled host policy`);
+    emit("denied", `Toolstack denied starting ${domains.ledger.name} while ${domains.payroll.name} runs: rule ${ledgerStart.decision.rule} — ${ledgerStart.decision.reason}.`, {
+      rule: ledgerStart.decision.rule,
+      ruleKind: ledgerStart.decision.ruleKind,
+      domain: domains.ledger.name,
+    });
+    policyDenials.push(ledgerStart.decision.rule);
+    openSession("51728", domains.payroll, domains.network);
 
     scenario = "summary";
     clock.advanceBy(100);
@@ -533,12 +547,12 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     audit.close();
   }
   const auditRecords = readAuditLog(options.auditLogPath).records.length;
-  const summary: DemoSummary = { requestsAnswered, requestsReissued, verdicts: summaryVerdicts, deniedConnections, honestBlames, auditRecords };
-  emit("summary", `Summary: ${requestsAnswered} requests answered (${requestsReissued} re-issued after a reset), ${summaryVerdicts.length} verdicts, ${deniedConnections.length} denied connections, ${honestBlames} blames of honest parties, ${auditRecords} audit records.`, {
+  const summary: DemoSummary = { requestsAnswered, requestsReissued, verdicts: summaryVerdicts, policyDenials, honestBlames, auditRecords };
+  emit("summary", `Summary: ${requestsAnswered} requests answered (${requestsReissued} re-issued after a reset), ${summaryVerdicts.length} verdicts, ${policyDenials.length} policy denials, ${honestBlames} blames of honest parties, ${auditRecords} audit records.`, {
     requestsAnswered,
     requestsReissued,
     verdicts: summaryVerdicts.map((verdict) => `${verdict.scenario}: ${verdict.clauseId} -> ${verdict.blamedRole}`),
-    deniedConnections,
+    policyDenials,
     honestBlames,
     auditRecords,
   });

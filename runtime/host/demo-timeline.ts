@@ -16,7 +16,7 @@ export type DemoStage =
   | "denied"
   | "summary";
 
-export type DemoScenario = "setup" | "honest" | "malicious-frontend" | "malicious-backend" | "false-complaint" | "denied-connection" | "summary";
+export type DemoScenario = "setup" | "honest" | "malicious-frontend" | "malicious-backend" | "false-complaint" | "denied" | "summary";
 
 export type DemoDetailValue = string | number | boolean | null | readonly string[];
 
@@ -45,7 +45,7 @@ export interface DemoSummary {
   readonly requestsAnswered: number;
   readonly requestsReissued: number;
   readonly verdicts: readonly DemoVerdictSummary[];
-  readonly deniedConnections: readonly string[];
+  readonly policyDenials: readonly string[];
   /** Verdicts during honest traffic: the demo fails if this is not zero. */
   readonly honestBlames: number;
   readonly auditRecords: number;
