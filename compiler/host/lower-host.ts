@@ -31,7 +31,8 @@ export interface CheckedHostInput {
 export function lowerHost(input: CheckedHostInput): PhaseResult<LoweredHost | undefined> {
   const diagnostics: Diagnostic[] = [];
   const { model, sources } = input;
-  const firstFile = model.files[0] ?? "<no files>";
+  // Files come imports first, so the last one is a file the user named.
+  const firstFile = model.files[model.files.length - 1] ?? "<no files>";
   const [policy, ...extraPolicies] = model.policies;
   if (policy === undefined) {
     diagnostics.push(
