@@ -1,6 +1,6 @@
 // Syntax error messages in the user's terms ("expected ';' after the field type") instead of
 // chevrotain's token-type names; the parser calls these while it records recognition errors.
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "./chevrotain.js";
 
 /** What a rule means to a user, for "expected X" messages when no alternative fits. */
 const ruleDescriptions: Readonly<Record<string, string>> = {

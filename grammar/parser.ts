@@ -1,7 +1,7 @@
 // The one chevrotain CstParser for .proto-desc: pure grammar (no embedded actions), error
 // recovery on, producing a concrete syntax tree that compiler/syntax/lower.ts turns into the AST.
-import { CstParser, type CstNode, type IRecognitionException, type TokenType } from "chevrotain";
-import { tokenMatcher } from "chevrotain";
+import { CstParser, type CstNode, type IRecognitionException, type TokenType } from "./chevrotain.js";
+import { tokenMatcher } from "./chevrotain.js";
 import * as t from "./tokens.js";
 import { protoDescErrorMessages } from "./error-messages.js";
 
@@ -39,6 +39,39 @@ export class ProtoDescParser extends CstParser {
   private readonly strayToken = this.RULE("strayToken", () => {
     this.CONSUME(t.StrayCategory);
   });
+
+  /**
+   * Whether the next tokens start a top-level declaration (`protocol NAME version N {`,
+   * `resource NAME {`, `policy NAME {`). Member lists stop there, so an unclosed body is one
+   * "expected '}'" error instead of the next declaration read as members.
+   */
+  private startsTopLevelDeclaration(): boolean {
+    const first = this.LA(1);
+    if (!tokenMatcher(first, t.Protocol) && !tokenMatcher(first, t.Resource) && !tokenMatcher(first, t.Policy)) return false;
+    if (!tokenMatcher(this.LA(2), t.Identifier)) return false;
+    // `protocol blkif version 1;` inside a resource class names a protocol; a declaration opens a body.
+    if (tokenMatcher(first, t.Protocol)) return tokenMatcher(this.LA(3), t.Version) && tokenMatcher(this.LA(5), t.LeftBrace);
+    return tokenMatcher(this.LA(3), t.LeftBrace);
+  }
+
+  /**
+   * Whether a list nested in a protocol member goes on: not at a protocol member's keyword
+   * used as a keyword (not followed by ':'), and not at a top-level declaration.
+   */
+  private continuesMemberList(): boolean {
+    if (this.startsTopLevelDeclaration()) return false;
+    const first = this.LA(1);
+    const second = this.LA(2);
+    for (const keyword of protocolMemberKeywords) {
+      if (!tokenMatcher(first, keyword)) continue;
+      // Used as a keyword only when followed the way a declaration is: `flags enum`,
+      // `lifecycle {`, or a name (`ring io`); `ring.req_prod` or `ring: io` are names.
+      if (keyword === t.Flags) return !tokenMatcher(second, t.Enum);
+      if (keyword === t.Lifecycle) return !tokenMatcher(second, t.LeftBrace);
+      return !tokenMatcher(second, t.Identifier);
+    }
+    return true;
+  }
 
   /** True when LA(1) is the keyword and LA(2) is not ':' (`where: u8` is a field named where). */
   private keywordStartsConstruct(keyword: TokenType, second?: TokenType): boolean {
@@ -114,7 +147,7 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Version);
     this.CONSUME(t.NumberLiteral);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => this.SUBRULE(this.protocolMember));
+    this.MANY({ GATE: () => !this.startsTopLevelDeclaration(), DEF: () => this.SUBRULE(this.protocolMember) });
     this.CONSUME(t.RightBrace);
   });
 
@@ -207,7 +240,7 @@ export class ProtoDescParser extends CstParser {
 
   private readonly structBody = this.RULE("structBody", () => {
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => this.SUBRULE(this.structMember));
+    this.MANY({ GATE: () => this.continuesMemberList(), DEF: () => this.SUBRULE(this.structMember) });
     this.CONSUME(t.RightBrace);
   });
 
@@ -236,11 +269,14 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Switch);
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => this.continuesMemberList(),
+      DEF: () => {
       this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.switchCase) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
       ] });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -266,11 +302,14 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Ring);
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => this.continuesMemberList(),
+      DEF: () => {
       this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.ringMember) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
       ] });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -299,7 +338,7 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.On);
     this.SUBRULE(this.qualifiedName);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => this.SUBRULE(this.streamDirection));
+    this.MANY({ GATE: () => this.continuesMemberList(), DEF: () => this.SUBRULE(this.streamDirection) });
     this.CONSUME(t.RightBrace);
   });
 
@@ -309,7 +348,7 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.From);
     this.CONSUME2(t.Identifier, { LABEL: "writer" });
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => this.SUBRULE(this.streamDirectionPart));
+    this.MANY({ GATE: () => this.continuesMemberList(), DEF: () => this.SUBRULE(this.streamDirectionPart) });
     this.CONSUME(t.RightBrace);
   });
 
@@ -330,7 +369,9 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME2(t.Identifier, { LABEL: "ringName" });
     this.OR([{ ALT: () => this.CONSUME(t.Request) }, { ALT: () => this.CONSUME(t.Response) }]);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => this.continuesMemberList(),
+      DEF: () => {
       this.OR2({
         MAX_LOOKAHEAD: 1,
         DEF: [
@@ -339,6 +380,7 @@ export class ProtoDescParser extends CstParser {
           { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
         ],
       });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -367,7 +409,9 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Store);
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => this.continuesMemberList(),
+      DEF: () => {
       this.OR({
         MAX_LOOKAHEAD: 1,
         DEF: [
@@ -376,6 +420,7 @@ export class ProtoDescParser extends CstParser {
           { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
         ],
       });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -430,7 +475,9 @@ export class ProtoDescParser extends CstParser {
   private readonly lifecycleDeclaration = this.RULE("lifecycleDeclaration", () => {
     this.CONSUME(t.Lifecycle);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => this.continuesMemberList(),
+      DEF: () => {
       this.OR({
         MAX_LOOKAHEAD: 1,
         DEF: [
@@ -439,6 +486,7 @@ export class ProtoDescParser extends CstParser {
           { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
         ],
       });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -453,11 +501,14 @@ export class ProtoDescParser extends CstParser {
   private readonly roleStateMachine = this.RULE("roleStateMachine", () => {
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => this.continuesMemberList(),
+      DEF: () => {
       this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.transitionDeclaration) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
       ] });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -508,11 +559,14 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Arrow);
     this.SUBRULE2(this.qualifiedName, { LABEL: "responseType" });
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => this.continuesMemberList(),
+      DEF: () => {
       this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.exchangeMember) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
       ] });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -561,11 +615,14 @@ export class ProtoDescParser extends CstParser {
       this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.guaranteeSubject) });
     });
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => this.continuesMemberList(),
+      DEF: () => {
       this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.guaranteeStatement) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
       ] });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -627,11 +684,14 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Resource);
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => {
+    this.MANY({
+      GATE: () => !this.startsTopLevelDeclaration(),
+      DEF: () => {
       this.OR({ MAX_LOOKAHEAD: 1, DEF: [
         { ALT: () => this.SUBRULE(this.resourceMember) },
         { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
       ] });
+      },
     });
     this.CONSUME(t.RightBrace);
   });
@@ -683,7 +743,7 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Policy);
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => this.SUBRULE(this.policyMember));
+    this.MANY({ GATE: () => !this.startsTopLevelDeclaration(), DEF: () => this.SUBRULE(this.policyMember) });
     this.CONSUME(t.RightBrace);
   });
 
@@ -702,7 +762,7 @@ export class ProtoDescParser extends CstParser {
     this.CONSUME(t.Role);
     this.CONSUME(t.Identifier);
     this.CONSUME(t.LeftBrace);
-    this.MANY(() => this.SUBRULE(this.permissionDeclaration));
+    this.MANY({ GATE: () => !this.startsTopLevelDeclaration(), DEF: () => this.SUBRULE(this.permissionDeclaration) });
     this.CONSUME(t.RightBrace);
   });
 
@@ -858,6 +918,11 @@ export class ProtoDescParser extends CstParser {
     this.SUBRULE2(this.expression, { LABEL: "body" });
   });
 }
+
+/** Keywords that start a protocol member; nested member lists end before them. */
+const protocolMemberKeywords: readonly TokenType[] = [
+  t.Roles, t.Abi, t.Const, t.Flags, t.Enum, t.Struct, t.Message, t.Ring, t.Stream, t.Packet, t.Store, t.Lifecycle, t.Exchange, t.Guarantee,
+];
 
 /** The singleton: building a chevrotain parser is expensive, using one is cheap. */
 export const protoDescParser = new ProtoDescParser();

@@ -1,6 +1,6 @@
 // The token vocabulary of .proto-desc (docs/language.md §1): comments, literals, names,
 // soft keywords and punctuation, in the order the lexer must try them.
-import { Lexer, createToken, type TokenType } from "chevrotain";
+import { Lexer, createToken, type TokenType } from "./chevrotain.js";
 
 /** Lexer group that collects comments instead of passing them to the parser. */
 export const commentGroup = "comments";

@@ -96,7 +96,7 @@ export function collectAbis(context: ProtocolContext): void {
 }
 
 /** The folder bound to this protocol's constants and enums. */
-export function constantFolderFor(context: ProtocolContext, sink: DiagnosticSink = context.sink): ConstantFolder {
+export function constantFolderFor(context: ProtocolContext, sink: DiagnosticSink = context.sink, localValues?: ReadonlyMap<string, bigint>): ConstantFolder {
   const describeUnknown = (name: Identifier): string => {
     const candidates = [...context.declarations.entries()].filter(([, declaration]) => declaration.kind === "ConstDeclaration").map(([name]) => name);
     return `unknown constant '${name.text}'${didYouMean(name.text, candidates)}`;
@@ -105,6 +105,9 @@ export function constantFolderFor(context: ProtocolContext, sink: DiagnosticSink
     sink,
     {
       resolveName: (name) => {
+        // Inside an enum, earlier members are in scope by their bare names, as in C.
+        const local = localValues?.get(name.text);
+        if (local !== undefined) return { kind: "integer", value: local };
         const declaration = context.declarations.get(name.text);
         if (declaration === undefined) return "unknown";
         if (declaration.kind !== "ConstDeclaration") return "not-constant";
@@ -189,7 +192,8 @@ export function analyzeEnum(context: ProtocolContext, declaration: EnumDeclarati
   context.enumModels.set(declaration.name.text, model);
   const range = scalarValueRange(base);
   const byValue = new Map<bigint, string>();
-  const folder = constantFolderFor(context);
+  const earlierMembers = new Map<string, bigint>();
+  const folder = constantFolderFor(context, context.sink, earlierMembers);
   for (const member of declaration.members) {
     if (model.members.some((known) => known.name === member.name.text)) {
       context.sink.report("PD2002", member.name.span, `enum ${declaration.name.text} already has a member '${member.name.text}'`);
@@ -214,6 +218,7 @@ export function analyzeEnum(context: ProtocolContext, declaration: EnumDeclarati
       context.sink.report("PD2023", member.value.span, `flag ${declaration.name.text}.${member.name.text} is negative; flags are bit masks`);
     }
     byValue.set(folded.value, member.name.text);
+    earlierMembers.set(member.name.text, folded.value);
     model.members.push({ name: member.name.text, value: folded.value, span: member.name.span, doc: member.doc?.text });
   }
   return model;

@@ -219,9 +219,6 @@ function resolveFieldType(context: ProtocolContext, record: StructDeclaration, t
         };
       }
       if (declaration.kind === "StructDeclaration") {
-        if (declaration.isMessage && declaration !== record) {
-          // A message may embed another message's layout; that is fine in C, so allow it.
-        }
         const nested = resolveRecordShape(context, declaration, first);
         if (nested === undefined) return undefined;
         return { shape: nested, model: { kind: "record", recordName: declaration.name.text }, value: { kind: "record", recordName: declaration.name.text } };

@@ -5,6 +5,7 @@
 import type { CallExpression, Expression, Identifier, QuantifiedExpression } from "../syntax/ast.js";
 import { DiagnosticSink } from "./diagnostic-sink.js";
 import { constantFolderFor } from "./analyze-declarations.js";
+import { storeKeyUpperBound } from "./analyze-store.js";
 import { describeDeclarationKind, type ProtocolContext } from "./protocol-context.js";
 import { didYouMean } from "./suggest-names.js";
 import {
@@ -378,6 +379,10 @@ export class ExpressionChecker {
       case "MemberExpression": {
         const objectType = this.context.expressionTypes.get(expression.object) ?? this.check(expression.object, scope);
         if (objectType.kind === "record") return this.context.recordFields.get(objectType.recordName)?.get(expression.member.text)?.upperBound;
+        if (objectType.kind === "role") {
+          const key = this.context.findStoreKey(objectType.role, expression.member.text);
+          return key === undefined ? undefined : storeKeyUpperBound(this.context, key);
+        }
         return this.foldSilently(expression);
       }
       case "CallExpression": {

@@ -216,7 +216,9 @@ export class CstLowerer {
         this.report(
           syntaxDiagnostics.PD1102,
           this.spanFrom(this.tokenSpan(first), this.tokenSpan(last)),
-          `expected ${describeRule(expectedRule)} but found ${describeFoundToken(first)}`,
+          expectedRule === "topLevelDeclaration" && first.image === "import"
+            ? "imports must come before the first declaration of the file"
+            : `expected ${describeRule(expectedRule)} but found ${describeFoundToken(first)}`,
           run.length > 1 ? [`the next ${run.length - 1} token${run.length > 2 ? "s were" : " was"} skipped as well`] : [],
         );
       }

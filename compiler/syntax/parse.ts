@@ -1,6 +1,6 @@
 // The syntax phase's entry point: text in, AST and diagnostics out. Lexes, parses with
 // recovery (every independent error is reported), and lowers the CST; never throws on input.
-import { tokenMatcher, type ILexingError, type IRecognitionException, type IToken } from "chevrotain";
+import { tokenMatcher, type ILexingError, type IRecognitionException, type IToken } from "../../grammar/chevrotain.js";
 import { protoDescLexer } from "../../grammar/lexer.js";
 import { protoDescParser } from "../../grammar/parser.js";
 import * as tokens from "../../grammar/tokens.js";

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBinary } from "../support/run-cli.js";
+import { runBinaryConcurrently as runBinary } from "../support/run-cli-async.js";
 
 let workspace = "";
 
@@ -13,7 +13,6 @@ beforeAll(() => {
   workspace = mkdtempSync(join(tmpdir(), "proto-desc-check-"));
   writeFileSync(join(workspace, "good.proto-desc"), "protocol good version 1 { roles frontend, backend; }\n");
   writeFileSync(join(workspace, "bad.proto-desc"), "protocol bad version 1 {\n  roles frontend backend;\n  const A = 1 +;\n}\n");
-  writeFileSync(join(workspace, "warn.proto-desc"), "protocol warn version 1 { roles a, b; }\n/// dangling\n");
   writeFileSync(join(workspace, "latin1.proto-desc"), Buffer.from([0x70, 0x72, 0x6f, 0xe9, 0x0a]));
   writeFileSync(join(workspace, "unreadable.proto-desc"), "protocol u version 1 {}\n");
   chmodSync(join(workspace, "unreadable.proto-desc"), 0o000);
@@ -22,7 +21,7 @@ beforeAll(() => {
   writeFileSync(join(workspace, "empty", "notes.txt"), "no specs here\n");
   mkdirSync(join(workspace, "tree", "nested"), { recursive: true });
   writeFileSync(join(workspace, "tree", "a.proto-desc"), "protocol a version 1 { roles x, y; }\n");
-  writeFileSync(join(workspace, "tree", "nested", "b.proto-desc"), "protocol b version 1 { roles x y; }\n");
+  writeFileSync(join(workspace, "tree", "nested", "b.proto-desc"), "protocol b version 1 { roles x, y; }\n/// dangling\n");
 });
 
 afterAll(() => {
@@ -31,24 +30,25 @@ afterAll(() => {
 
 const runningAsRoot = process.getuid?.() === 0;
 
-describe("proto-desc check", () => {
-  it("exits 0 on the bundled protocols and loads neither ts-morph nor prettier", () => {
-    const run = runBinary(["check", "protocols"], { env: { NODE_OPTIONS: "--import=./test/support/forbid-code-generators.mjs" } });
+// Every test spawns its own process and only reads the shared workspace, so they run concurrently.
+describe.concurrent("proto-desc check", () => {
+  it("exits 0 on the bundled protocols and loads neither ts-morph nor prettier", async () => {
+    const run = await runBinary(["check", "protocols"], { env: { NODE_OPTIONS: "--import=./test/support/forbid-code-generators.mjs" } });
     expect(run.stderr).toBe("");
     expect(run.stdout).toMatch(/^checked \d+ files: no problems\n$/);
     expect(run.status).toBe(0);
   });
 
-  it("the forbidding hook really fails on ts-morph (control for the test above)", () => {
-    const control = runBinary(["check", "protocols"], {
+  it("the forbidding hook really fails on ts-morph (control for the test above)", async () => {
+    const control = await runBinary(["check", "protocols"], {
       env: { NODE_OPTIONS: "--import=./test/support/forbid-code-generators.mjs --import=ts-morph" },
     });
     expect(control.status).not.toBe(0);
     expect(control.stderr).toContain("forbidden module loaded: ts-morph");
   });
 
-  it("exits 1 and prints every error with a code frame", () => {
-    const run = runBinary(["check", "bad.proto-desc"], { cwd: workspace });
+  it("exits 1 and prints every error with a code frame", async () => {
+    const run = await runBinary(["check", "bad.proto-desc"], { cwd: workspace });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe(
       [
@@ -66,23 +66,16 @@ describe("proto-desc check", () => {
     );
   });
 
-  it("exits 0 when there are only warnings", () => {
-    const run = runBinary(["check", "warn.proto-desc"], { cwd: workspace });
+  it("searches directories recursively, and exits 0 when there are only warnings", async () => {
+    const run = await runBinary(["check", "tree", "--format", "json"], { cwd: workspace });
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("warning[PD1301]");
-    expect(run.stdout).toContain("checked 1 file: 1 warning");
-  });
-
-  it("searches directories recursively", () => {
-    const run = runBinary(["check", "tree", "--format", "json"], { cwd: workspace });
-    expect(run.status).toBe(1);
-    const report = JSON.parse(run.stdout) as { files: string[]; diagnostics: { code: string; span: { file: string } }[] };
+    const report = JSON.parse(run.stdout) as { files: string[]; diagnostics: { code: string; severity: string; span: { file: string } }[] };
     expect(report.files).toEqual(["tree/a.proto-desc", "tree/nested/b.proto-desc"]);
-    expect(report.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.span.file])).toEqual([["PD1101", "tree/nested/b.proto-desc"]]);
+    expect(report.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.severity, diagnostic.span.file])).toEqual([["PD1301", "warning", "tree/nested/b.proto-desc"]]);
   });
 
-  it("writes JSON with ranges and a summary", () => {
-    const run = runBinary(["check", "--format=json", "bad.proto-desc", "good.proto-desc"], { cwd: workspace });
+  it("writes JSON with ranges and a summary", async () => {
+    const run = await runBinary(["check", "--format=json", "bad.proto-desc", "good.proto-desc"], { cwd: workspace });
     expect(run.status).toBe(1);
     const report = JSON.parse(run.stdout) as { summary: { errors: number }; diagnostics: { code: string; span: { range: { start: { line: number } } } }[] };
     expect(report.summary.errors).toBe(2);
@@ -92,8 +85,8 @@ describe("proto-desc check", () => {
     ]);
   });
 
-  it("writes SARIF 2.1.0", () => {
-    const run = runBinary(["check", "bad.proto-desc", "--format", "sarif"], { cwd: workspace });
+  it("writes SARIF 2.1.0", async () => {
+    const run = await runBinary(["check", "bad.proto-desc", "--format", "sarif"], { cwd: workspace });
     expect(run.status).toBe(1);
     const log = JSON.parse(run.stdout) as { version: string; runs: { tool: { driver: { name: string } }; results: { ruleId: string }[] }[] };
     expect(log.version).toBe("2.1.0");
@@ -106,15 +99,15 @@ describe("proto-desc check", () => {
     [["check", "--format", "xml", "x"], "proto-desc check: option '--format' must be one of pretty, json, sarif (got 'xml')\n"],
     [["check", "--frobnicate", "x"], "proto-desc check: unknown option '--frobnicate'\n"],
     [["check", "--format"], "proto-desc check: option '--format' needs a value\n"],
-  ])("exits 2 with a one-line usage error for %j", (args, message) => {
-    const run = runBinary(args, { cwd: workspace });
+  ])("exits 2 with a one-line usage error for %j", async (args, message) => {
+    const run = await runBinary(args, { cwd: workspace });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(message);
     expect(run.stdout).toBe("");
   });
 
-  it("prints its help and exits 0", () => {
-    const run = runBinary(["check", "--help"]);
+  it("prints its help and exits 0", async () => {
+    const run = await runBinary(["check", "--help"]);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^usage: proto-desc check/);
   });
@@ -123,20 +116,20 @@ describe("proto-desc check", () => {
     [["missing.proto-desc"], "proto-desc check: cannot read 'missing.proto-desc': no such file or directory (PD9001)\n"],
     [["latin1.proto-desc"], "proto-desc check: cannot read 'latin1.proto-desc': not valid UTF-8 (PD9003)\n"],
     [["empty"], "proto-desc check: no .proto-desc files in directory 'empty' (PD9004)\n"],
-  ])("exits 2 with a one-line I/O error for %j", (args, message) => {
-    const run = runBinary(["check", ...args], { cwd: workspace });
+  ])("exits 2 with a one-line I/O error for %j", async (args, message) => {
+    const run = await runBinary(["check", ...args], { cwd: workspace });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(message);
   });
 
-  it.skipIf(runningAsRoot)("exits 2 with a one-line error for an unreadable file (PD9002)", () => {
-    const run = runBinary(["check", "unreadable.proto-desc"], { cwd: workspace });
+  it.skipIf(runningAsRoot)("exits 2 with a one-line error for an unreadable file (PD9002)", async () => {
+    const run = await runBinary(["check", "unreadable.proto-desc"], { cwd: workspace });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe("proto-desc check: cannot read 'unreadable.proto-desc': permission denied (PD9002)\n");
   });
 
-  it("exits 2 with a one-line error for a path that cannot be read even as root (PD9002)", () => {
-    const run = runBinary(["check", "loop.proto-desc"], { cwd: workspace });
+  it("exits 2 with a one-line error for a path that cannot be read even as root (PD9002)", async () => {
+    const run = await runBinary(["check", "loop.proto-desc"], { cwd: workspace });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe("proto-desc check: cannot read 'loop.proto-desc': too many levels of symbolic links (PD9002)\n");
   });

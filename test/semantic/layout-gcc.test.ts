@@ -22,6 +22,20 @@ function gccAvailable(): boolean {
   return spawnSync("gcc", ["--version"], { encoding: "utf8" }).status === 0;
 }
 
+/** Whether this gcc can target i386 (`-m32`); only assembly is produced, so no 32-bit libc is needed. */
+function gccTargetsI386(): boolean {
+  return spawnSync("gcc", ["-m32", "-x", "c", "-S", "-o", "-", "-"], { input: "int probe;\n", encoding: "utf8" }).status === 0;
+}
+
+/**
+ * Without `-m32`, x86_32 is emulated on x86_64 by typedefs that lower 64-bit integers to
+ * 4-byte alignment, which is the only i386 rule that differs for the types the language has.
+ */
+const emulatedI386Typedefs = [
+  "typedef unsigned long long pd_u64 __attribute__((aligned(4)));",
+  "typedef long long pd_i64 __attribute__((aligned(4)));",
+].join("\n");
+
 const scalarArbitrary: fc.Arbitrary<LayoutTypeShape> = fc.constantFrom(...allScalarTypeNames).map((name) => ({ kind: "scalar", scalar: name }));
 const leafArbitrary: fc.Arbitrary<LayoutTypeShape> = fc.oneof(
   { weight: 6, arbitrary: scalarArbitrary },
@@ -148,8 +162,12 @@ function caseFieldOffset(engine: LayoutEngine, record: RecordShape, caseIndex: n
 
 function compileToNumbers(cSource: string, abi: TargetAbi, directory: string): Map<string, number> {
   const sourcePath = join(directory, `layout-${abi}.c`);
-  writeFileSync(sourcePath, cSource);
-  const flags = abi === "x86_32" ? ["-m32"] : [];
+  const emulate = abi === "x86_32" && !hasI386Target;
+  const source = emulate
+    ? `${emulatedI386Typedefs}\n${cSource.replaceAll("unsigned long long ", "pd_u64 ").replaceAll("long long ", "pd_i64 ")}`
+    : cSource;
+  writeFileSync(sourcePath, source);
+  const flags = abi === "x86_32" && !emulate ? ["-m32"] : [];
   const result = spawnSync("gcc", [...flags, "-std=c11", "-S", "-o", "-", sourcePath], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`gcc failed for ${abi}: ${result.stderr}`);
   const numbers = new Map<string, number>();
@@ -160,6 +178,7 @@ function compileToNumbers(cSource: string, abi: TargetAbi, directory: string): M
 }
 
 const hasGcc = gccAvailable();
+const hasI386Target = hasGcc && gccTargetsI386();
 
 describe.skipIf(!hasGcc)("layout engine agrees with gcc on random records", () => {
   it.each<TargetAbi>(["x86_64", "x86_32"])("on %s (one gcc call for the whole batch)", (abi) => {

@@ -1,5 +1,7 @@
 // Valid fixtures: each fixtures/valid/NAME.proto-desc parses without diagnostics and lowers to
-// exactly the AST dumped in NAME.ast beside it (`UPDATE_GOLDENS=1` rewrites the dumps).
+// exactly the AST dumped in NAME.ast beside it (`UPDATE_GOLDENS=1` rewrites the dumps). The
+// bundled protocol descriptions must parse without any syntax diagnostic too (their semantic
+// checks are the semantic phase's tests).
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -23,6 +25,19 @@ describe("valid fixtures", () => {
       const golden = readGolden(fixturePath.replace(/\.proto-desc$/, ".ast"), dump);
       expect(golden, "the expected AST dump exists (run with UPDATE_GOLDENS=1 to create it)").toBeDefined();
       expect(dump).toBe(golden);
+    });
+  }
+});
+
+describe("bundled protocols", () => {
+  const paths = listFiles(join(testRoot, "../protocols"), ".proto-desc");
+  it("include blkif, netif, console and a host policy", () => {
+    expect(paths.map((path) => basename(path))).toEqual(expect.arrayContaining(["blkif.proto-desc", "netif.proto-desc", "console.proto-desc", "host-policy.proto-desc"]));
+  });
+  for (const path of paths) {
+    it(`${basename(path)} parses cleanly`, () => {
+      const result = parse(basename(path), readFileSync(path, "utf8"));
+      expect(result.diagnostics.map((diagnostic) => `${diagnostic.code} ${diagnostic.message}`)).toEqual([]);
     });
   }
 });
