@@ -44,7 +44,6 @@ class ClientOperations implements BrokerStoreOperations {
   }
 }
 
-
 export class StoreClientBrokerStore extends ClientOperations implements BrokerStore {
   private readonly storeClient: StoreClient;
 
@@ -55,18 +54,8 @@ export class StoreClientBrokerStore extends ClientOperations implements BrokerSt
   }
 
   transaction<T>(body: (operations: BrokerStoreOperations) => T): T {
-    // StoreClient.transaction speaks in results; a body's exception is kept here, turned into
-    // an error result so that the client aborts, and rethrown once the transaction is over.
-    let aborted: { readonly error: unknown } | undefined;
-    const outcome = this.storeClient.transaction((transaction): StoreResult<T> => {
-      try {
-        return { ok: true, value: body(new ClientOperations(this.storeClient, transaction)) };
-      } catch (error) {
-        aborted = { error };
-        return { ok: false, error: "EINVAL" };
-      }
-    });
-    if (aborted !== undefined) throw aborted.error;
+    // The client aborts the transaction and rethrows when the body throws.
+    const outcome = this.storeClient.transaction((transaction): StoreResult<T> => ({ ok: true, value: body(new ClientOperations(this.storeClient, transaction)) }));
     return valueOrThrow(outcome, "transaction", "/");
   }
 }
