@@ -71,6 +71,8 @@ class RingWatch {
   faulted = false;
   readonly requesterIndex: number;
   readonly responderIndex: number;
+  /** One preallocated view per slot, so copying a message creates no view per message. */
+  readonly slotViews: Uint8Array[] = [];
 
   constructor(readonly channel: MonitorRingChannel, readonly memory: Uint8Array, requesterIndex: number, responderIndex: number) {
     if (memory.byteOffset % 4 !== 0) throw new RangeError(`ring ${channel.name}: memory must be 4-aligned`);
@@ -87,6 +89,16 @@ class RingWatch {
     this.responderIndex = responderIndex;
     this.seenRequestProducer = Atomics.load(this.indexWords, 0) >>> 0;
     this.seenResponseProducer = Atomics.load(this.indexWords, 2) >>> 0;
+    for (let slot = 0; slot < channel.entries; slot += 1) {
+      const start = ringSlotsOffset + slot * channel.slotBytes;
+      this.slotViews.push(memory.subarray(start, start + channel.slotBytes));
+    }
+  }
+
+  /** Copies the slot of ring index `index` into `copy` (the monitor's private buffer). */
+  copySlot(index: number, copy: Uint8Array): void {
+    const view = this.slotViews[index & (this.channel.entries - 1)];
+    if (view !== undefined) copy.set(view);
   }
 
   slotOffset(index: number): number {
@@ -255,12 +267,15 @@ export class ConnectionMonitor {
     }
   }
 
-  /** A store request of `domainId` failed with `error` (an xs_wire error name). */
+  /**
+   * A store request of `domainId` failed with `error` (an xs_wire error name). xenstored
+   * answers an exhausted node quota with ENOSPC and the watch and transaction quotas with EQUOTA.
+   */
   observeStoreError(domainId: number, error: string, path: string): void {
-    if (this.frozen || error !== "EQUOTA" || this.spec.storeQuotaClauseId === undefined) return;
+    if (this.frozen || (error !== "EQUOTA" && error !== "ENOSPC") || this.spec.storeQuotaClauseId === undefined) return;
     const party = this.partyOfDomain(domainId);
     if (party < 0) return;
-    this.report(this.spec.storeQuotaClauseId, party, { path, detail: `domain ${domainId} exhausted its xenstore quota (EQUOTA on ${path})` });
+    this.report(this.spec.storeQuotaClauseId, party, { path, detail: `domain ${domainId} exhausted its xenstore quota (${error} on ${path})` });
   }
 
   /** Time-driven checks: request deadlines, the handshake deadline, a silent pair. */
@@ -358,7 +373,7 @@ export class ConnectionMonitor {
   private checkRequest(ring: RingWatch, index: number): void {
     const channel = ring.channel;
     const slotStart = ring.slotOffset(index);
-    ring.requestCopy.set(ring.memory.subarray(slotStart, slotStart + channel.slotBytes));
+    ring.copySlot(index, ring.requestCopy);
     const requester = ring.requesterIndex;
     const allowed = channel.messagesAllowedInRequesterStates;
     if (allowed !== undefined && !allowed.states.includes(this.states[requester] ?? 0)) {
@@ -410,8 +425,7 @@ export class ConnectionMonitor {
 
   private checkResponse(ring: RingWatch, index: number): void {
     const channel = ring.channel;
-    const slotStart = ring.slotOffset(index);
-    ring.responseCopy.set(ring.memory.subarray(slotStart, slotStart + channel.slotBytes));
+    ring.copySlot(index, ring.responseCopy);
     const responder = ring.responderIndex;
     const validatorClause = channel.responseValidator?.(ring.responseCopy) ?? null;
     if (validatorClause !== null) {

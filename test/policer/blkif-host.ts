@@ -154,15 +154,16 @@ export interface BlkifHost {
   readonly hypervisor: Hypervisor;
   readonly audit: MemoryAuditSink;
   readonly policer: Policer;
+  readonly toolstack: StoreClient;
   readonly frontendStore: StoreClient;
   readonly backendStore: StoreClient;
-  readonly frontendRing: SharedRingFrontend;
-  readonly backendRing: SharedRingBackend;
+  frontendRing: SharedRingFrontend;
+  backendRing: SharedRingBackend;
   /** The frontend's own view of the ring page (a hostile frontend writes here directly). */
-  readonly frontendRingMemory: Uint8Array;
-  readonly ringReference: number;
-  readonly frontendPort: number;
-  readonly backendPort: number;
+  frontendRingMemory: Uint8Array;
+  ringReference: number;
+  frontendPort: number;
+  backendPort: number;
   readonly verdicts: PolicerVerdict[];
   readonly notices: PeerResetNotice[];
   nextRequestId: bigint;
@@ -194,13 +195,6 @@ export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
     }
     expectOk(toolstack.setPermissions(`${directory}/state`, [{ domainId: owner, access: "n" }, { domainId: reader, access: "r" }]));
   }
-  const ringFrame = hypervisor.allocatePages(frontendId, 1);
-  if (ringFrame === undefined) throw new Error("no frame for the ring");
-  const frontendRingMemory = hypervisor.viewOwnPages(frontendId, ringFrame, 1);
-  if (frontendRingMemory === undefined) throw new Error("no view of the ring");
-  const frontendRing = SharedRingFrontend.initialize(frontendRingMemory, requestBytes);
-  const grant = hypervisor.grantAccess(frontendId, backendId, ringFrame, false);
-  if (!grant.ok) throw new Error(grant.reason);
   const audit = new MemoryAuditSink(clock);
   const verdicts: PolicerVerdict[] = [];
   const notices: PeerResetNotice[] = [];
@@ -213,6 +207,43 @@ export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
     onVerdict: (verdict) => verdicts.push(verdict),
     onPeerReset: (notice) => notices.push(notice),
   });
+  const ring = connectRing(hypervisor, policer);
+  const host: BlkifHost = {
+    clock,
+    hypervisor,
+    audit,
+    policer,
+    frontendStore,
+    backendStore,
+    toolstack,
+    ...ring,
+    verdicts,
+    notices,
+    nextRequestId: 1n,
+    lentPages: new Map(),
+  };
+  if (options.skipHandshake !== true) performHandshake(host);
+  return host;
+}
+
+interface RingConnection {
+  readonly frontendRing: SharedRingFrontend;
+  readonly backendRing: SharedRingBackend;
+  readonly frontendRingMemory: Uint8Array;
+  readonly ringReference: number;
+  readonly frontendPort: number;
+  readonly backendPort: number;
+}
+
+/** The frontend shares a fresh ring page and event channel; the policer attaches; the backend maps and binds. */
+function connectRing(hypervisor: Hypervisor, policer: Policer): RingConnection {
+  const ringFrame = hypervisor.allocatePages(frontendId, 1);
+  if (ringFrame === undefined) throw new Error("no frame for the ring");
+  const frontendRingMemory = hypervisor.viewOwnPages(frontendId, ringFrame, 1);
+  if (frontendRingMemory === undefined) throw new Error("no view of the ring");
+  const frontendRing = SharedRingFrontend.initialize(frontendRingMemory, requestBytes);
+  const grant = hypervisor.grantAccess(frontendId, backendId, ringFrame, false);
+  if (!grant.ok) throw new Error(grant.reason);
   const attached = policer.attach({
     name: connectionName,
     spec: blkifMonitorSpec,
@@ -230,26 +261,19 @@ export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
   if (!unbound.ok) throw new Error(unbound.reason);
   const bound = hypervisor.bindInterdomain(backendId, frontendId, unbound.port);
   if (!bound.ok) throw new Error(bound.reason);
-  const host: BlkifHost = {
-    clock,
-    hypervisor,
-    audit,
-    policer,
-    frontendStore,
-    backendStore,
-    frontendRing,
-    backendRing,
-    frontendRingMemory,
-    ringReference: grant.reference,
-    frontendPort: unbound.port,
-    backendPort: bound.port,
-    verdicts,
-    notices,
-    nextRequestId: 1n,
-    lentPages: new Map(),
-  };
-  if (options.skipHandshake !== true) performHandshake(host);
-  return host;
+  return { frontendRing, backendRing, frontendRingMemory, ringReference: grant.reference, frontendPort: unbound.port, backendPort: bound.port };
+}
+
+/**
+ * After a reset: the toolstack returns both directories to Initialising (the blamed party's
+ * state may have been forced to Closed), the old ring is abandoned and a fresh one is connected,
+ * policed and handshaken.
+ */
+export function reconnect(host: BlkifHost): void {
+  for (const directory of [frontendDirectory, backendDirectory]) expectOk(host.toolstack.write(`${directory}/state`, String(XenbusState.initialising)));
+  Object.assign(host, connectRing(host.hypervisor, host.policer));
+  host.lentPages.clear();
+  performHandshake(host);
 }
 
 /** The xenbus handshake of xen-abi.md §5, done honestly by both parties. */
