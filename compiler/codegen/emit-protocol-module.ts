@@ -4,7 +4,7 @@ import { Project, type SourceFileStructure, StructureKind } from "ts-morph";
 import type { IrProtocol } from "../ir/protocol.js";
 import { emitCodecs } from "./emit-codecs.js";
 import { createEmitContext } from "./emit-context.js";
-import { emitCodecTables, emitLayoutTables } from "./emit-tables.js";
+import { emitCodecTables, emitContextualClauses, emitLayoutTables } from "./emit-tables.js";
 import { emitConstants, emitEnums, emitProtocolIdentity, emitRecordTypes } from "./emit-types.js";
 import { emitValidators } from "./emit-validators.js";
 import { formatTypeScript } from "./format.js";
@@ -39,6 +39,7 @@ export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImport
     ...emitCodecs(context),
     ...emitLayoutTables(context),
     ...emitCodecTables(context),
+    ...emitContextualClauses(context),
   ];
   const runtimeImport = context.imports.toImportDeclaration(runtimeImportSpecifier);
   return { kind: StructureKind.SourceFile, statements: runtimeImport === undefined ? body : [runtimeImport, ...body] };

@@ -38,6 +38,19 @@ function writeRecordLayout(record: IrRecord, abi: IrLayoutAbi): string {
   return `{ size: ${layout.size}, alignment: ${layout.alignment}, fields: {\n${fields.join("\n")}\n}, padding: [${padding}] }`;
 }
 
+/** The `where` clauses validators cannot decide (they read the store or other messages), for monitors. */
+export function emitContextualClauses(context: EmitContext): StatementStructures[] {
+  const entries = context.protocol.records.flatMap((record) =>
+    record.contextualClauses.map(
+      (clause) =>
+        `{ clauseId: ${JSON.stringify(clause.clauseId)}, record: ${JSON.stringify(record.name)}, reason: ${JSON.stringify(clause.reason)}, specSpan: { file: ${JSON.stringify(clause.span.file)}, start: ${clause.span.start}, end: ${clause.span.end} } },`,
+    ),
+  );
+  const table = exportedConstant("contextualClauses", `[\n${entries.join("\n")}\n] as const`);
+  table.docs = ["`where` clauses that read more than one message; monitors check them, validators cannot."];
+  return [table];
+}
+
 export function emitCodecTables(context: EmitContext): StatementStructures[] {
   context.imports.useType("RecordCodec");
   const statements: StatementStructures[] = [];

@@ -93,6 +93,7 @@ const namesUsedByGeneratedModules = [
   "selectAbi",
   "layoutTables",
   "codecsByAbi",
+  "contextualClauses",
   "CodecError",
   "ValidationError",
   "RecordCodec",

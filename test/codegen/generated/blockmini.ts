@@ -1364,3 +1364,6 @@ export function selectAbi(protocolKeyValue: string | undefined, nativeAbi: AbiNa
       return undefined;
   }
 }
+
+/** `where` clauses that read more than one message; monitors check them, validators cannot. */
+export const contextualClauses = [] as const;
