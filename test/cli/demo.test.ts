@@ -55,6 +55,7 @@ describe("proto-desc demo", () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/malicious-frontend\s+verdict\s+Verdict: confirmed — blame frontend/);
     expect(text.stdout).toMatch(/Summary: \d+ requests answered/);
+    expect(text.stdout).toContain("| guarantee request_index_sane by frontend on ring: io {");
   });
 
   it("rejects bad arguments with exit 2 and one line", () => {

@@ -82,7 +82,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       seed,
       socketPath: join(workDirectory, "xenstored.sock"),
       auditLogPath: join(workDirectory, "audit.jsonl"),
-      emit: (event) => io.stdout(json ? `${JSON.stringify(event)}\n` : `${formatDemoEvent(event)}\n`),
+      emit: (event) => io.stdout(json ? `${JSON.stringify(event)}\n` : `${formatDemoEvent(event, sources)}\n`),
     });
     // An honest party blamed is a policing bug the demo must not hide behind exit 0.
     return summary.honestBlames === 0 ? ExitCode.ok : ExitCode.findings;
