@@ -52,13 +52,14 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const specCwd = protocolsOption === undefined ? packageRoot() : io.cwd;
   const roots = loadSpecArguments("demo", [protocolsOption ?? "protocols"], specCwd);
 
-  const [{ checkSources }, { renderHuman }, { lowerHost }, { lowerBlkifMonitor }, { runDemoHost }, { formatDemoEvent }] = await Promise.all([
+  const [{ checkSources }, { renderHuman }, { lowerHost }, { lowerBlkifMonitor }, { runDemoHost, DemoHostError }, { formatDemoEvent }, { StoreSocketServerError }] = await Promise.all([
     import("../../pipeline/check.js"),
     import("../../diagnostics/render-human.js"),
     import("../../host/lower-host.js"),
     import("../../host/lower-blkif-monitor.js"),
     import("../../../runtime/host/demo-host.js"),
     import("../../host/format-demo-event.js"),
+    import("../../../runtime/store/socket-server.js"),
   ]);
   const checked = checkSources(roots, createImportLoader(specCwd));
   const sources = checked.value.sources;
@@ -86,6 +87,17 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     });
     // An honest party blamed is a policing bug the demo must not hide behind exit 0.
     return summary.honestBlames === 0 ? ExitCode.ok : ExitCode.findings;
+  } catch (error) {
+    // The host could not be assembled or a party could not act: say which step, in one line.
+    if (error instanceof DemoHostError) {
+      io.stderr(`demo: the host stopped: ${error.message}\n`);
+      return ExitCode.findings;
+    }
+    if (error instanceof StoreSocketServerError) {
+      io.stderr(`demo: cannot start the store daemon: ${error.message}\n`);
+      return ExitCode.usageOrIo;
+    }
+    throw error;
   } finally {
     rmSync(workDirectory, { recursive: true, force: true });
   }
