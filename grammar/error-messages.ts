@@ -23,7 +23,7 @@ const ruleDescriptions: Readonly<Record<string, string>> = {
   resourceMember: "a resource member ('protocol', 'provider', 'consumer', 'path', 'labels' or 'limit')",
   policyMember: "a policy member ('role', 'principal', 'label', 'enforce', 'conflict' or 'colour')",
   principalAttribute: "'matches', 'roles', 'types' or 'privileged'",
-  unaryExpression: "an expression",
+  operand: "an expression",
   primaryExpression: "an expression",
   postfixSuffix: "'.' or '['",
   quantifiedExpression: "'forall' or 'exists'",

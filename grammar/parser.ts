@@ -834,28 +834,23 @@ export class ProtoDescParser extends CstParser {
   // -------------------------------------------------------------------------------------------
 
   public readonly expression = this.RULE("expression", () => {
-    this.SUBRULE(this.unaryExpression);
+    this.SUBRULE(this.operand);
     this.MANY(() => {
       this.CONSUME(t.BinaryOperatorCategory);
-      this.SUBRULE2(this.unaryExpression);
+      this.SUBRULE2(this.operand);
     });
   });
 
-  private readonly unaryExpression = this.RULE("unaryExpression", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(t.Minus) }, { ALT: () => this.CONSUME(t.Tilde) }, { ALT: () => this.CONSUME(t.Bang) }]);
-          this.SUBRULE(this.unaryExpression);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfixExpression) },
-    ]);
-  });
-
-  private readonly postfixExpression = this.RULE("postfixExpression", () => {
+  /**
+   * Prefix operators, a primary and its suffixes in one rule rather than one rule per level:
+   * expressions make up most of a spec's syntax tree, and every level was a node to build.
+   */
+  private readonly operand = this.RULE("operand", () => {
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(t.Minus) }, { ALT: () => this.CONSUME(t.Tilde) }, { ALT: () => this.CONSUME(t.Bang) }]);
+    });
     this.SUBRULE(this.primaryExpression);
-    this.MANY(() => this.SUBRULE(this.postfixSuffix));
+    this.MANY2(() => this.SUBRULE(this.postfixSuffix));
   });
 
   private readonly postfixSuffix = this.RULE("postfixSuffix", () => {

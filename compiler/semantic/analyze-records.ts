@@ -116,7 +116,7 @@ function buildMembers(
         const seenValues = new Map<bigint, string>();
         let defaultSeen = false;
         const cases: LayoutMemberShape[] = [];
-        const switchModel: SwitchModel = { discriminant: member.discriminant.text, span: member.span, cases: [] };
+        const switchCases: SwitchModel["cases"][number][] = [];
         const caseShapes: { labels: string[]; isDefault: boolean; members: LayoutMemberShape[] }[] = [];
         const caseVisibles: Map<string, ResolvedFieldType>[] = [];
         for (const entry of member.cases) {
@@ -144,13 +144,13 @@ function buildMembers(
           const caseMembers = buildMembers(context, record, entry.members, [...variantPath, step], caseVisible, build);
           caseVisibles.push(caseVisible);
           caseShapes.push({ labels, isDefault: entry.isDefault, members: caseMembers });
-          (switchModel.cases as { labels: readonly string[]; values: readonly bigint[]; isDefault: boolean; span: import("../diagnostics/diagnostic.js").Span }[]).push({ labels, values, isDefault: entry.isDefault, span: entry.span });
+          switchCases.push({ labels, values, isDefault: entry.isDefault, span: entry.span });
         }
         // Fields after the switch may not reuse a name from any case.
         for (const caseVisible of caseVisibles) for (const [name, type] of caseVisible) if (!visible.has(name)) visible.set(name, type);
         cases.push({ kind: "switch", discriminant: member.discriminant.text, cases: caseShapes });
         shapes.push(...cases);
-        build.switches.push(switchModel);
+        build.switches.push({ discriminant: member.discriminant.text, span: member.span, cases: switchCases });
         break;
       }
     }

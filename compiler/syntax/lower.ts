@@ -954,13 +954,13 @@ export class CstLowerer {
   // -------------------------------------------------------------------------------------------
 
   expression(node: CstNode): ast.Expression {
-    const operands = this.nodes(node.children, "unaryExpression");
+    const operands = this.nodes(node.children, "operand");
     const operators = this.tokens(node.children, "BinaryOperator");
     const span = this.span(node);
     if (operands.length === 0) return this.missingExpression(span);
     // Recovery can leave an operator without its right operand; drop such dangling operators.
     const usableOperators = operators.slice(0, Math.max(0, operands.length - 1));
-    const loweredOperands = operands.map((operand) => this.unaryExpression(operand));
+    const loweredOperands = operands.map((operand) => this.operand(operand));
     let operandIndex = 0;
     let operatorIndex = 0;
 
@@ -997,22 +997,8 @@ export class CstLowerer {
     return result;
   }
 
-  private unaryExpression(node: CstNode): ast.Expression {
-    const span = this.span(node);
-    const operand = this.node(node.children, "unaryExpression");
-    const operatorToken = this.token(node.children, "Minus") ?? this.token(node.children, "Tilde") ?? this.token(node.children, "Bang");
-    if (operatorToken !== undefined) {
-      return { kind: "UnaryExpression", span, operator: operatorToken.image as ast.UnaryOperator, operand: this.requiredUnary(operand, span) };
-    }
-    const postfix = this.node(node.children, "postfixExpression");
-    return postfix === undefined ? this.missingExpression(span) : this.postfixExpression(postfix);
-  }
-
-  private requiredUnary(node: CstNode | undefined, fallback: Span): ast.Expression {
-    return node === undefined ? this.missingExpression(fallback) : this.unaryExpression(node);
-  }
-
-  private postfixExpression(node: CstNode): ast.Expression {
+  /** Suffixes bind tighter than prefixes: `-a.b[0]` is `-(a.b[0])`, and `-~x` is `-(~x)`. */
+  private operand(node: CstNode): ast.Expression {
     const span = this.span(node);
     const primary = this.node(node.children, "primaryExpression");
     let result = primary === undefined ? this.missingExpression(span) : this.primaryExpression(primary);
@@ -1024,6 +1010,19 @@ export class CstLowerer {
       } else {
         result = { kind: "IndexExpression", span: combined, object: result, index: this.requiredExpression(this.node(suffix.children, "expression"), suffixSpan) };
       }
+    }
+    const prefixes = [...this.tokens(node.children, "Minus"), ...this.tokens(node.children, "Tilde"), ...this.tokens(node.children, "Bang")].sort(
+      (left, right) => left.startOffset - right.startOffset,
+    );
+    for (let index = prefixes.length - 1; index >= 0; index--) {
+      const prefix = prefixes[index];
+      if (prefix === undefined) continue;
+      result = {
+        kind: "UnaryExpression",
+        span: { file: this.context.file, start: prefix.startOffset, end: Math.max(result.span.end, prefix.startOffset + prefix.image.length) },
+        operator: prefix.image as ast.UnaryOperator,
+        operand: result,
+      };
     }
     return result;
   }

@@ -80,3 +80,24 @@ describe("random edits of valid inputs", () => {
     });
   }
 });
+
+describe("arbitrary text", () => {
+  it("never makes the parser throw, and every span lies inside the text", () => {
+    const fragments = fc.constantFrom(...insertableTokens, "protocol p version 1 {", "struct S {", "a: u8;", "x", "1", " ", "\n", "\u00e9", "\u{1F600}", "\r\n");
+    const text = fc.oneof(fc.string({ maxLength: 120, unit: "binary" }), fc.array(fragments, { maxLength: 40 }).map((parts) => parts.join("")));
+    fc.assert(
+      fc.property(text, (input) => {
+        const result = parse("arbitrary.proto-desc", input);
+        for (const diagnostic of result.diagnostics) {
+          expect(diagnostic.span.start).toBeGreaterThanOrEqual(0);
+          expect(diagnostic.span.start).toBeLessThanOrEqual(diagnostic.span.end);
+          expect(diagnostic.span.end).toBeLessThanOrEqual(input.length);
+        }
+        const spans: { start: number; end: number }[] = [];
+        collectSpans(result.value, spans);
+        for (const span of spans) expect(span.end).toBeLessThanOrEqual(input.length);
+      }),
+      { numRuns: 300, seed: 20261128 },
+    );
+  });
+});
