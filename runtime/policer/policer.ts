@@ -51,6 +51,11 @@ interface PolicedConnection {
   readonly verdicts: PolicerVerdict[];
 }
 
+/** Whatever runs the policer's timers: the seeded scheduler in simulations, a real timer adapter in a daemon. */
+export interface PolicerTimers {
+  setTimer(delayMilliseconds: number, task: () => void, label?: string): { cancel(): void };
+}
+
 /** A stable code for a complaint the policer cannot even consider. */
 export type ComplaintRefusal = { readonly ok: false; readonly code: "unknown-connection" | "unknown-role" | "unknown-clause" | "connection-closed"; readonly reason: string };
 
@@ -153,6 +158,27 @@ export class Policer {
       verdicts.push(...connection.verdicts.slice(before));
     }
     return verdicts;
+  }
+
+  /**
+   * Audits every `intervalMilliseconds` on the given timers, so violations nobody reports
+   * (deadlines, stuck handshakes, silent pairs, rewritten slots) are found without being asked.
+   * Returns the function that stops the schedule.
+   */
+  startAuditSchedule(timers: PolicerTimers, intervalMilliseconds: number): () => void {
+    if (!(intervalMilliseconds > 0)) throw new RangeError(`an audit interval must be a positive number of milliseconds, not ${intervalMilliseconds}`);
+    let current: { cancel(): void } | undefined;
+    let stopped = false;
+    const runAndReschedule = (): void => {
+      if (stopped) return;
+      this.auditAll();
+      current = timers.setTimer(intervalMilliseconds, runAndReschedule, "policer-audit");
+    };
+    current = timers.setTimer(intervalMilliseconds, runAndReschedule, "policer-audit");
+    return () => {
+      stopped = true;
+      current?.cancel();
+    };
   }
 
   /**
