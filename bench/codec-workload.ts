@@ -33,17 +33,20 @@ export function createHandDecodedRequest(): HandDecodedRequest {
 }
 
 /**
- * What a careful driver author would write by hand for blkif's x86_64 request: the same
- * checks as the generated decoder and validator (known operation, count bound, u64 range,
- * segment sector order), returning a number instead of an error object.
+ * What a careful driver author would write by hand for blkif's x86_64 read/write request: the
+ * same checks as the generated decodeValidated (known operation, count bound, data requests
+ * carry segments, u64 range, segments within their frame), returning a number instead of an
+ * error object.
  */
 export function decodeRequestByHand(view: DataView, offset: number, into: HandDecodedRequest): number {
   if (offset + requestSlotSize > view.byteLength) return 1;
+  // This decoder handles the read/write/barrier/flush layout, which is all the workload sends.
   const operation = view.getUint8(offset);
-  if (operation > 6 || operation === 4) return 2;
+  if (operation > 3) return 2;
   into.operation = operation;
   const count = view.getUint8(offset + 1);
   if (count > maximumSegments) return 3;
+  if (count === 0 && operation !== 3) return 6;
   into.nrSegments = count;
   into.handle = view.getUint16(offset + 2, true);
   const idHigh = view.getUint32(offset + 12, true);
@@ -57,7 +60,7 @@ export function decodeRequestByHand(view: DataView, offset: number, into: HandDe
     segment.gref = view.getUint32(at, true);
     const first = view.getUint8(at + 4);
     const last = view.getUint8(at + 5);
-    if (first > last || last > 7) return 5;
+    if (first > last || last >= 8) return 5;
     segment.firstSect = first;
     segment.lastSect = last;
   }
