@@ -10,3 +10,4 @@ export { createSplitDeviceDirectories, type SplitDeviceDirectories } from "./dev
 export { RequestCorrelationTable, type OutstandingRequestSettlers } from "./request-correlation-table.js";
 export { SplitConnectionFrontend, type SplitConnectionFrontendOptions, type FrontendTransportChoice, type PeerKeyReader } from "./split-connection-frontend.js";
 export { SplitConnectionBackend, type SplitConnectionBackendOptions, type BackendSessionOutcome } from "./split-connection-backend.js";
+export { BroadcastChannelConnectionStore, serveConnectionStoreOverBroadcastChannel } from "./broadcast-connection-store.js";

@@ -3,10 +3,11 @@
 // key selects the layout), errors for bad requests, teardown, and reconnect after a reset.
 
 import { describe, it, expect } from "vitest";
-import { BlockBackend, BlockFrontend, BlockOperation, BlockRequestFailed, MemoryDisk, blockSectorBytes, type BlockAbiName } from "../../../drivers/blk/index.js";
+import { BlockBackend, BlockFrontend, BlockOperation, BlockRequestFailed, MemoryDisk, type BlockAbiName } from "../../../drivers/blk/index.js";
 import { XenbusState, type ConnectionProblem } from "../../../runtime/connection/index.js";
 import { SeededRandom } from "../../../runtime/time/index.js";
 import { createInProcessSplitHarness, type InProcessSplitHarness } from "../../runtime/connection/in-process-harness.js";
+import { equalBytes, randomSectorData, runMixedBlockWorkload } from "./mixed-block-workload.js";
 
 const diskSectors = 4096;
 
@@ -51,67 +52,6 @@ async function connectPair(pair: BlockPair): Promise<void> {
   await pair.harness.settle(pair.frontend.connect());
 }
 
-function randomSectorData(random: SeededRandom, sectors: number): Uint8Array {
-  const data = new Uint8Array(sectors * blockSectorBytes);
-  for (let index = 0; index < data.length; index += 4) {
-    const word = random.nextUint32();
-    data[index] = word & 0xff;
-    data[index + 1] = (word >>> 8) & 0xff;
-    data[index + 2] = (word >>> 16) & 0xff;
-    data[index + 3] = word >>> 24;
-  }
-  return data;
-}
-
-/**
- * Issues `total` random requests, `window` at a time. Like a file system, it never has two
- * requests in flight on the same sectors (a block device does not order concurrent requests),
- * so the reference disk can be updated at issue time and each read's expectation taken then.
- */
-async function runMixedWorkload(pair: BlockPair, total: number, window: number, seed: number): Promise<{ reads: number; writes: number; flushes: number; mismatches: number }> {
-  const random = new SeededRandom(seed);
-  const reference = new MemoryDisk(diskSectors);
-  const counts = { reads: 0, writes: 0, flushes: 0, mismatches: 0 };
-  let issued = 0;
-  while (issued < total) {
-    const batch: Array<Promise<void>> = [];
-    const busySectors = new Uint8Array(diskSectors);
-    for (let slot = 0; slot < window && issued < total; slot++, issued++) {
-      const kind = random.nextBelow(100);
-      const sectors = 1 + random.nextBelow(24);
-      let sector = random.nextBelow(diskSectors - sectors);
-      while (busySectors.subarray(sector, sector + sectors).includes(1)) sector = random.nextBelow(diskSectors - sectors);
-      busySectors.fill(1, sector, sector + sectors);
-      if (kind < 45) {
-        const expected = reference.sectors(sector, sectors).slice();
-        counts.reads++;
-        batch.push(pair.frontend.read(sector, sectors).then((data) => {
-          if (!equalBytes(data, expected)) counts.mismatches++;
-        }));
-      } else if (kind < 90) {
-        const data = randomSectorData(random, sectors);
-        reference.sectors(sector, sectors).set(data);
-        counts.writes++;
-        batch.push(kind < 87 ? pair.frontend.write(sector, data) : pair.frontend.writeBarrier(sector, data));
-      } else if (kind < 97) {
-        counts.flushes++;
-        batch.push(pair.frontend.flush());
-      } else {
-        reference.discard(sector, sectors);
-        batch.push(pair.frontend.discard(sector, sectors));
-      }
-    }
-    await pair.harness.settle(Promise.all(batch));
-  }
-  return counts;
-}
-
-function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
-  if (left.length !== right.length) return false;
-  for (let index = 0; index < left.length; index++) if (left[index] !== right[index]) return false;
-  return true;
-}
-
 describe("block drivers end to end (in-process)", () => {
   it.each<[BlockAbiName, number]>([
     ["x86_64-abi", 0],
@@ -122,7 +62,7 @@ describe("block drivers end to end (in-process)", () => {
     expect(pair.frontend.properties).toEqual({ sectors: diskSectors, info: 0, sectorSize: 512, barrier: true, flush: true, discard: true });
     expect(pair.backend.abi).toBe(abi);
     expect(pair.harness.toolstack.readText(`${pair.harness.frontendPath}/protocol`)).toEqual({ ok: true, value: abi });
-    const counts = await runMixedWorkload(pair, 10_000, 24, order + 100);
+    const counts = await runMixedBlockWorkload(pair.frontend, { total: 10_000, window: 24, seed: order + 100, diskSectors }, (promise) => pair.harness.settle(promise));
     expect(counts.mismatches).toBe(0);
     expect(counts.reads).toBeGreaterThan(4000);
     expect(counts.writes).toBeGreaterThan(4000);
