@@ -51,6 +51,19 @@ export class DemoHostError extends Error {
   override readonly name = "DemoHostError";
 }
 
+/** Raised when the audit log cannot be opened (a bad path, or another writer holds it). */
+export class DemoAuditLogError extends Error {
+  override readonly name = "DemoAuditLogError";
+}
+
+function openAuditLog(path: string, clock: VirtualClock): AuditLogWriter {
+  try {
+    return AuditLogWriter.open(path, { now: () => clock.now() });
+  } catch (error) {
+    throw new DemoAuditLogError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 const xenbusState = { initialising: 1, initWait: 2, initialised: 3, connected: 4, closing: 5, closed: 6 } as const;
 const blockOperation = { read: 0, write: 1 } as const;
 const sectorBytes = 512;
@@ -119,44 +132,9 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
   };
 
   const engine = PolicyEngine.fromPolicy(options.policy);
-  const audit = AuditLogWriter.open(options.auditLogPath, { now: () => clock.now() });
-  const hypervisor = new Hypervisor();
-  hypervisor.setPolicyHooks(new PolicyEnforcingHypervisorHooks(engine, audit, { auditAllowed: "first-per-pair" }));
-  // Domains start through the toolstack's gate, so the Chinese wall is checked and they carry the policy's labels.
-  const startGate = new DomainStartGate(engine, audit, hypervisor);
-  const runningDomains = [domains.dom0, domains.storage, domains.payroll, domains.network];
-  for (const domain of runningDomains) {
-    const started = startGate.startDomain(domain.name, { id: domain.id, privileged: domain.privileged });
-    if (!started.started) throw new DemoHostError(`the policy refused to start ${domain.name}: ${started.decision.reason}`);
-  }
-  const store = XenStore.open({});
-  const toolstack = StoreClient.connect(store, { domainId: 0, privileged: true });
-  requireOk(toolstack.mkdir("/local/domain"), "mkdir /local/domain");
-  for (const domain of runningDomains) {
-    if (domain.privileged) continue;
-    requireOk(toolstack.introduceDomain(domain.id, 0x1000n + BigInt(domain.id), 1), `introduce domain ${domain.id}`);
-    requireOk(toolstack.mkdir(`/local/domain/${domain.id}`), `home of domain ${domain.id}`);
-    requireOk(toolstack.setPermissions(`/local/domain/${domain.id}`, [{ domainId: domain.id, access: "n" }]), `permissions of domain ${domain.id}`);
-  }
-  const server = new StoreSocketServer({ store, socketPath: options.socketPath });
-  await server.listen();
-
-  const created = Broker.create({ engine, store: new StoreClientBrokerStore(toolstack), audit, resourceClasses: options.resourceClasses });
-  if (created.broker === undefined) throw new DemoHostError(`the broker refused the lowered resource classes: ${created.problems.map((problem) => problem.message).join("; ")}`);
-  const broker = created.broker;
-
-  const verdicts: { readonly scenario: DemoScenario; readonly verdict: PolicerVerdict }[] = [];
-  const notices: PeerResetNotice[] = [];
-  const policer = new Policer({
-    hypervisor,
-    store,
-    clock,
-    audit,
-    quarantine: () => false,
-    onVerdict: (verdict) => verdicts.push({ scenario, verdict }),
-    onPeerReset: (notice) => notices.push(notice),
-  });
-  const clauseById = new Map(options.blkif.spec.clauses.map((clause) => [clause.id, clause]));
+  const audit = openAuditLog(options.auditLogPath, clock);
+  // Whatever was started is stopped again, in reverse order, also when setting up fails.
+  const cleanups: (() => unknown)[] = [() => audit.close()];
   const summaryVerdicts: DemoVerdictSummary[] = [];
   const policyDenials: string[] = [];
   let requestsAnswered = 0;
@@ -164,6 +142,47 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
   let honestBlames = 0;
 
   try {
+    const hypervisor = new Hypervisor();
+    hypervisor.setPolicyHooks(new PolicyEnforcingHypervisorHooks(engine, audit, { auditAllowed: "first-per-pair" }));
+    // Domains start through the toolstack's gate, so the Chinese wall is checked and they carry the policy's labels.
+    const startGate = new DomainStartGate(engine, audit, hypervisor);
+    const runningDomains = [domains.dom0, domains.storage, domains.payroll, domains.network];
+    for (const domain of runningDomains) {
+      const started = startGate.startDomain(domain.name, { id: domain.id, privileged: domain.privileged });
+      if (!started.started) throw new DemoHostError(`the policy refused to start ${domain.name}: ${started.decision.reason}`);
+    }
+    const store = XenStore.open({});
+    cleanups.push(() => store.close());
+    const toolstack = StoreClient.connect(store, { domainId: 0, privileged: true });
+    requireOk(toolstack.mkdir("/local/domain"), "mkdir /local/domain");
+    for (const domain of runningDomains) {
+      if (domain.privileged) continue;
+      requireOk(toolstack.introduceDomain(domain.id, 0x1000n + BigInt(domain.id), 1), `introduce domain ${domain.id}`);
+      requireOk(toolstack.mkdir(`/local/domain/${domain.id}`), `home of domain ${domain.id}`);
+      requireOk(toolstack.setPermissions(`/local/domain/${domain.id}`, [{ domainId: domain.id, access: "n" }]), `permissions of domain ${domain.id}`);
+    }
+    const server = new StoreSocketServer({ store, socketPath: options.socketPath });
+    await server.listen();
+    cleanups.push(() => server.close());
+
+    const created = Broker.create({ engine, store: new StoreClientBrokerStore(toolstack), audit, resourceClasses: options.resourceClasses });
+    if (created.broker === undefined) throw new DemoHostError(`the broker refused the lowered resource classes: ${created.problems.map((problem) => problem.message).join("; ")}`);
+    const broker = created.broker;
+
+    const verdicts: { readonly scenario: DemoScenario; readonly verdict: PolicerVerdict }[] = [];
+    const notices: PeerResetNotice[] = [];
+    const policer = new Policer({
+      hypervisor,
+      store,
+      clock,
+      audit,
+      quarantine: () => false,
+      onVerdict: (verdict) => verdicts.push({ scenario, verdict }),
+      onPeerReset: (notice) => notices.push(notice),
+    });
+    cleanups.push(() => policer.close());
+    const clauseById = new Map(options.blkif.spec.clauses.map((clause) => [clause.id, clause]));
+
     emit("host", "Host up: hypervisor with policy hooks, xenstore++ daemon on a temporary Unix socket, broker, policer (virtual clock).", {
       domains: runningDomains.map((domain) => `${domain.id}:${domain.name}`),
       seed: options.seed,
@@ -541,10 +560,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     policer.auditAll();
     reportVerdicts(lateMark, true);
   } finally {
-    policer.close();
-    await server.close();
-    store.close();
-    audit.close();
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   }
   const auditRecords = readAuditLog(options.auditLogPath).records.length;
   const summary: DemoSummary = { requestsAnswered, requestsReissued, verdicts: summaryVerdicts, policyDenials, honestBlames, auditRecords };

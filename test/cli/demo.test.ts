@@ -1,6 +1,9 @@
 // `proto-desc demo` through the real binary: it runs a whole policed host, exits 0, the JSON
 // timeline has every stage with the right verdicts and blamed roles, and it is deterministic
 // for a seed. Bad arguments and spec directories that are not a host fail with clear codes.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DemoTimelineEvent } from "../../runtime/host/demo-timeline.js";
 import { runBinary } from "../support/run-cli.js";
@@ -73,6 +76,24 @@ describe("proto-desc demo", () => {
       expect(run.status, directory).toBe(1);
       expect(run.stderr).toContain(`error[${code}]`);
       expect(run.stdout).toBe("");
+    }
+  });
+
+  it("keeps the audit log when asked, readable by 'proto-desc audit', and refuses an unusable path", () => {
+    const directory = mkdtempSync(join(tmpdir(), "proto-desc-demo-cli-"));
+    try {
+      const logPath = join(directory, "audit.jsonl");
+      expect(runBinary(["demo", "--audit-log", logPath]).status).toBe(0);
+      const audit = runBinary(["audit", logPath]);
+      expect(audit.status).toBe(0);
+      expect(audit.stdout).toMatch(/VERDICT vbd\/2\/51712: blkif\.request_index_sane confirmed, blamed frontend\(domain 2\)/);
+      expect(audit.stdout).toMatch(/3 verdicts, 3 resets, 0 invalid lines/);
+      const unusable = runBinary(["demo", "--audit-log", join(directory, "missing", "audit.jsonl")]);
+      expect(unusable.status).toBe(2);
+      expect(unusable.stderr.trim().split("\n")).toHaveLength(1);
+      expect(unusable.stderr).toContain("cannot use the audit log");
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });

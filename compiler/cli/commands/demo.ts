@@ -5,14 +5,14 @@
 // for the store's socket and the audit log (removed at exit), and stdout.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hasErrors } from "../../diagnostics/diagnostic.js";
 import { parseArguments } from "../arguments.js";
 import { CliUsageError, ExitCode, type CliIo } from "../io.js";
 import { createImportLoader, loadSpecArguments } from "../load-specs.js";
 
-const usage = `usage: proto-desc demo [--json] [--seed N] [--protocols DIR]
+const usage = `usage: proto-desc demo [--json] [--seed N] [--protocols DIR] [--audit-log FILE]
 
 Starts a whole host in one process (hypervisor, xenstore++ daemon on a temporary Unix
 socket, broker, policer), loads the host policy, connects a block device between
@@ -25,6 +25,7 @@ options:
   --json           print the timeline as JSON lines (one event per line)
   --seed N         seed for the traffic mix (default 1)
   --protocols DIR  spec directory with blkif and a policy (default: the bundled protocols/)
+  --audit-log FILE keep the policy audit log (JSON lines, appended) for 'proto-desc audit'
 `;
 
 /** The package root, from dist/compiler/cli/commands/demo.js. */
@@ -40,7 +41,7 @@ function parseSeed(text: string | undefined): number {
 }
 
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseArguments("demo", args, { json: { kind: "boolean" }, seed: { kind: "string" }, protocols: { kind: "string" }, help: { kind: "boolean" } });
+  const parsed = parseArguments("demo", args, { json: { kind: "boolean" }, seed: { kind: "string" }, protocols: { kind: "string" }, "audit-log": { kind: "string" }, help: { kind: "boolean" } });
   if (parsed.booleans.has("help")) {
     io.stdout(usage);
     return ExitCode.ok;
@@ -50,9 +51,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const json = parsed.booleans.has("json");
   const protocolsOption = parsed.strings.get("protocols");
   const specCwd = protocolsOption === undefined ? packageRoot() : io.cwd;
+  const auditLogOption = parsed.strings.get("audit-log");
   const roots = loadSpecArguments("demo", [protocolsOption ?? "protocols"], specCwd);
 
-  const [{ checkSources }, { renderHuman }, { lowerHost }, { lowerBlkifMonitor }, { runDemoHost, DemoHostError }, { formatDemoEvent }, { StoreSocketServerError }] = await Promise.all([
+  const [{ checkSources }, { renderHuman }, { lowerHost }, { lowerBlkifMonitor }, { runDemoHost, DemoHostError, DemoAuditLogError }, { formatDemoEvent }, { StoreSocketServerError }] = await Promise.all([
     import("../../pipeline/check.js"),
     import("../../diagnostics/render-human.js"),
     import("../../host/lower-host.js"),
@@ -82,7 +84,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       blkif: monitor.value,
       seed,
       socketPath: join(workDirectory, "xenstored.sock"),
-      auditLogPath: join(workDirectory, "audit.jsonl"),
+      auditLogPath: auditLogOption === undefined ? join(workDirectory, "audit.jsonl") : resolve(io.cwd, auditLogOption),
       emit: (event) => io.stdout(json ? `${JSON.stringify(event)}\n` : `${formatDemoEvent(event, sources)}\n`),
     });
     // An honest party blamed is a policing bug the demo must not hide behind exit 0.
@@ -92,6 +94,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     if (error instanceof DemoHostError) {
       io.stderr(`demo: the host stopped: ${error.message}\n`);
       return ExitCode.findings;
+    }
+    if (error instanceof DemoAuditLogError) {
+      io.stderr(`demo: cannot use the audit log '${auditLogOption ?? ""}': ${error.message}\n`);
+      return ExitCode.usageOrIo;
     }
     if (error instanceof StoreSocketServerError) {
       io.stderr(`demo: cannot start the store daemon: ${error.message}\n`);
