@@ -5,12 +5,22 @@ import { tokenMatcher } from "./chevrotain.js";
 import * as t from "./tokens.js";
 import { protoDescErrorMessages } from "./error-messages.js";
 
+export interface ProtoDescParserOptions {
+  /**
+   * Run chevrotain's grammar validations (ambiguities, left recursion, ...) while building the
+   * parser. They cost a third of the construction time, which every cold `check` pays, so the
+   * shared instance skips them and test/grammar/parser.test.ts builds one with them on.
+   */
+  readonly validateGrammar?: boolean;
+}
+
 export class ProtoDescParser extends CstParser {
-  constructor() {
+  constructor(options: ProtoDescParserOptions = {}) {
     super([...t.parserTokens], {
       recoveryEnabled: true,
       maxLookahead: 2,
       nodeLocationTracking: "onlyOffset",
+      skipValidations: options.validateGrammar !== true,
       errorMessageProvider: protoDescErrorMessages,
     });
     this.performSelfAnalysis();
@@ -71,6 +81,32 @@ export class ProtoDescParser extends CstParser {
       return !tokenMatcher(second, t.Identifier);
     }
     return true;
+  }
+
+  /**
+   * Replaces chevrotain's choice of the token to re-synchronise on after an error inside a
+   * rule. chevrotain searches the follow sets of the whole rule stack from the outermost rule
+   * inwards, so the outer member lists' "stray" category (which matches nearly every token)
+   * always wins and recovery jumps out to the nearest member list. Searching from the
+   * innermost rule outwards lets, for example, an empty name list stop at its own ';'. This
+   * relies on two internal methods of chevrotain 11 (pinned), guarded by the error fixtures.
+   */
+  findReSyncTokenType(): TokenType {
+    const internals = this as unknown as {
+      buildFullFollowKeyStack(): unknown[];
+      getFollowSetFromFollowKey(key: unknown): TokenType[] | undefined;
+    };
+    const innermostFirst = internals
+      .buildFullFollowKeyStack()
+      .map((key) => internals.getFollowSetFromFollowKey(key) ?? [])
+      .reverse();
+    // The outermost follow set is [EOF], and LA(k) is EOF past the end, so this terminates.
+    for (let k = 1; ; k++) {
+      const next = this.LA(k);
+      for (const followSet of innermostFirst) {
+        for (const tokenType of followSet) if (tokenMatcher(next, tokenType)) return tokenType;
+      }
+    }
   }
 
   /** True when LA(1) is the keyword and LA(2) is not ':' (`where: u8` is a field named where). */
