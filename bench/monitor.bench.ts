@@ -1,12 +1,12 @@
 // Monitor benchmark: blkif-shaped request/response traffic (112-byte slots, 32 entries, two
 // granted segments per request) through a shared ring, with and without a ConnectionMonitor
 // scanning every batch, so the figure is the monitor's cost relative to the ring it watches.
-// The spec is the adversarial catalogue's hand-written blkif MonitorSpec.
+// The spec is the hand-written blkif MonitorSpec the demo and the adversarial catalogue share.
 import { performance } from "node:perf_hooks";
 import { ConnectionMonitor } from "../runtime/monitor/index.js";
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../runtime/ring/index.js";
 import { VirtualClock } from "../runtime/time/index.js";
-import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "../test/policer/blkif-host.js";
+import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "../runtime/demo/blkif-monitor-spec.js";
 import type { BenchSuite } from "./suite.js";
 
 function print(line: string): void {

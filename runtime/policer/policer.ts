@@ -198,11 +198,10 @@ export class Policer {
     const complainer = this.partyOf(connection, complainerIndex);
     const accused = this.partyOf(connection, 1 - complainerIndex);
     const complaintRecord = this.options.audit.append({ kind: "complaint", connection: complaint.connection, complainer, accused, clause: complaint.clauseId, evidence: complaint.evidence });
+    // While arbitrating, violations the re-check finds are recorded by the monitor and judged
+    // here rather than as separate verdicts; the re-check reads shared state itself.
     connection.status = "arbitrating";
     this.freeze(connection);
-    // The re-check reads shared state with the policer's own mappings; violations it finds
-    // are recorded by the monitor and judged here rather than as separate verdicts.
-    connection.status = "arbitrating";
     monitor.audit();
     const ownerIsAccused = clause.ownerRole === accused.role;
     const confirmingViolation = ownerIsAccused ? (monitor.violations.find((violation) => violation.clauseId === clause.id && violation.blamedRole === accused.role) ?? null) : null;
