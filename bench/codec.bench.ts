@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { compileSpecs } from "../compiler/compile-pipeline.js";
+import { compileSources, importsFromMemory } from "../compiler/pipeline/compile.js";
 import { analyze } from "../compiler/semantic/analyze.js";
 import { parse } from "../compiler/syntax/parse.js";
 import * as generated from "../drivers/blk/generated/blkif.js";
@@ -94,8 +94,8 @@ function median(values: number[]): number {
 /** Warm: the whole pipeline in a process that has compiled before, against parse+analyze alone. */
 async function measureWarmCompile(): Promise<{ compile: number; frontEnd: number }> {
   const text = readFileSync(`${repositoryRoot}${blkifSpecPath}`, "utf8");
-  const options = { namedSpecs: [blkifSpecPath], runtimeImportSpecifier: "../../../runtime/gen/v1.js", regenerateCommand: "bench" };
-  await compileSpecs([{ path: blkifSpecPath, text }], options);
+  const options = { runtimeImportSpecifier: "../../../runtime/gen/v1.js", regenerateCommand: "bench" };
+  await compileSources([{ path: blkifSpecPath, text }], importsFromMemory([]), options);
   const compileRuns: number[] = [];
   const frontEndRuns: number[] = [];
   for (let run = 0; run < 5; run++) {
@@ -103,7 +103,7 @@ async function measureWarmCompile(): Promise<{ compile: number; frontEnd: number
     analyze([parse(blkifSpecPath, text).value]);
     frontEndRuns.push(performance.now() - start);
     start = performance.now();
-    await compileSpecs([{ path: blkifSpecPath, text }], options);
+    await compileSources([{ path: blkifSpecPath, text }], importsFromMemory([]), options);
     compileRuns.push(performance.now() - start);
   }
   return { compile: median(compileRuns), frontEnd: median(frontEndRuns) };

@@ -149,10 +149,15 @@ interface NameClaim {
 class NameScope {
   private readonly claims = new Map<string, NameClaim>();
 
+  /**
+   * `declaresBindings` is true for module scope, where names become declarations and so may
+   * not be keywords; fields, arms and enum members are properties, where keywords are legal.
+   */
   constructor(
     private readonly scopeDescription: string,
     private readonly reserved: ReadonlySet<string>,
     private readonly diagnostics: Diagnostic[],
+    private readonly declaresBindings = false,
   ) {}
 
   claim(claim: NameClaim): void {
@@ -167,7 +172,7 @@ class NameScope {
       );
       return;
     }
-    if (this.reserved.has(claim.generatedName) || typeScriptReservedWords.has(claim.generatedName)) {
+    if (this.reserved.has(claim.generatedName) || (this.declaresBindings && typeScriptReservedWords.has(claim.generatedName))) {
       this.diagnostics.push(
         createDiagnostic(
           codegenDiagnostics.PD6002,
@@ -200,7 +205,7 @@ class NameScope {
 /** Checks every name a protocol's generated module will declare; an empty result means emission is safe. */
 export function checkGeneratedNames(protocol: IrProtocol): readonly Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const moduleScope = new NameScope(`in the generated module of protocol '${protocol.name}'`, reservedModuleNames, diagnostics);
+  const moduleScope = new NameScope(`in the generated module of protocol '${protocol.name}'`, reservedModuleNames, diagnostics, true);
   const abis = [...new Set(protocol.abis.map((abi) => abi.layout))];
   for (const constant of protocol.constants) {
     moduleScope.claim({ generatedName: constantNameOf(constant.name), specName: constant.name, what: "constant", span: constant.span });

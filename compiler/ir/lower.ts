@@ -343,7 +343,7 @@ class ExpressionLowering {
     const left = this.lower(expression.left);
     switch (expression.operator) {
       case "==>":
-        return { kind: "binary", operator: "||", left: { kind: "unary", operator: "!", operand: left }, right: this.lower(expression.right) };
+        return { kind: "binary", operator: "||", left: negate(left), right: this.lower(expression.right) };
       case "in":
         return this.lowerMembership(left, expression.right);
       default:
@@ -364,6 +364,11 @@ class ExpressionLowering {
     }
     throw new NeedsContext("tests membership in something other than a set or a range");
   }
+}
+
+/** `!operand`, without stacking two negations. */
+function negate(operand: IrExpression): IrExpression {
+  return operand.kind === "unary" && operand.operator === "!" ? operand.operand : { kind: "unary", operator: "!", operand };
 }
 
 /** `a || b || ...`, or `false` for no operands. */
@@ -392,7 +397,7 @@ function armSelected(
   const anyOf = (values: readonly number[]): IrExpression =>
     anyOfExpressions(values.map((value): IrExpression => ({ kind: "binary", operator: "==", left: field, right: valueExpression(value) })));
   if (!arm.isDefault) return anyOf(arm.discriminantValues);
-  return { kind: "unary", operator: "!", operand: anyOf(siblings.filter((sibling) => !sibling.isDefault).flatMap((sibling) => sibling.discriminantValues)) };
+  return negate(anyOf(siblings.filter((sibling) => !sibling.isDefault).flatMap((sibling) => sibling.discriminantValues)));
 }
 
 function lowerClauses(protocol: ProtocolModel, model: SemanticModel, top: IrRecord, recordModel: RecordModel, records: ReadonlyMap<string, IrRecord>): { clauses: IrValidationClause[]; contextual: IrContextualClause[] } {
@@ -409,7 +414,7 @@ function lowerClauses(protocol: ProtocolModel, model: SemanticModel, top: IrReco
         (inner, { discriminantPath, discriminantEnum, arm, siblings }) => ({
           kind: "binary",
           operator: "||",
-          left: { kind: "unary", operator: "!", operand: armSelected(protocol, discriminantPath, discriminantEnum, arm, siblings) },
+          left: negate(armSelected(protocol, discriminantPath, discriminantEnum, arm, siblings)),
           right: inner,
         }),
         condition,

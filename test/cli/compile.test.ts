@@ -81,7 +81,7 @@ describe("proto-desc compile: generating and checking", () => {
     writeFileSync(join(workspace, "specs/broken.proto-desc"), "protocol broken version 1 {\n  roles frontend, backend;\n  struct S { a: u9; }\n}\n");
     const result = await compile("specs/broken.proto-desc", "--out", "broken-out");
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^specs\/broken\.proto-desc:3:\d+: error PD\d{4}: /);
+    expect(result.stderr).toMatch(/^specs\/broken\.proto-desc:3:\d+: error\[PD\d{4}\]: /);
     expect(result.stderr).toContain("no files written");
     expect(() => readdirSync(join(workspace, "broken-out"))).toThrow();
   });
@@ -89,6 +89,6 @@ describe("proto-desc compile: generating and checking", () => {
   it("reports an unreadable spec as a one-line I/O error", async () => {
     const unreadable = await compile("specs/absent.proto-desc", "--out", "gen");
     expect(unreadable.status).toBe(2);
-    expect(unreadable.stderr).toBe("proto-desc compile: cannot read spec 'specs/absent.proto-desc' (ENOENT)\n");
+    expect(unreadable.stderr).toBe("proto-desc compile: cannot read 'specs/absent.proto-desc': no such file or directory (PD9001)\n");
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compareGeneratedFiles } from "../../compiler/codegen/drift.js";
-import { compileSpecs } from "../../compiler/compile-pipeline.js";
+import { compileSources, importsFromMemory } from "../../compiler/pipeline/compile.js";
 import { lowerToIr } from "../../compiler/ir/lower.js";
 import { analyze } from "../../compiler/semantic/analyze.js";
 import { parse } from "../../compiler/syntax/parse.js";
@@ -11,7 +11,6 @@ import * as generated from "./generated/blockmini.js";
 const specPath = "test/codegen/specs/block-mini.proto-desc";
 const specText = readFileSync(fileURLToPath(new URL("./specs/block-mini.proto-desc", import.meta.url)), "utf8");
 const compileOptions = {
-  namedSpecs: [specPath],
   runtimeImportSpecifier: "../../../runtime/gen/v1.js",
   regenerateCommand: "npx proto-desc compile test/codegen/specs/block-mini.proto-desc --out test/codegen/generated",
 };
@@ -25,16 +24,16 @@ function lowerSpec(text: string) {
 describe("compile pipeline on a real spec", () => {
   // The first parse builds the chevrotain parser (seconds on a loaded machine), hence the longer timeout.
   it("keeps the checked-in generated module current (drift test)", { timeout: 180_000 }, async () => {
-    const result = await compileSpecs([{ path: specPath, text: specText }], compileOptions);
+    const result = await compileSources([{ path: specPath, text: specText }], importsFromMemory([]), compileOptions);
     expect(result.diagnostics).toEqual([]);
     const committed = readFileSync(fileURLToPath(new URL("./generated/blockmini.ts", import.meta.url)), "utf8");
-    expect(compareGeneratedFiles(result.value, [{ path: "blockmini.ts", text: committed }])).toEqual({ modified: [], missing: [], orphaned: [] });
+    expect(compareGeneratedFiles(result.value.files, [{ path: "blockmini.ts", text: committed }])).toEqual({ modified: [], missing: [], orphaned: [] });
   });
 
   it("produces diagnostics and no files for a spec with errors", async () => {
     const broken = specText.replace("nr_sectors >= 1", "nr_sectorz >= 1");
-    const result = await compileSpecs([{ path: specPath, text: broken }], compileOptions);
-    expect(result.value).toEqual([]);
+    const result = await compileSources([{ path: specPath, text: broken }], importsFromMemory([]), compileOptions);
+    expect(result.value.files).toEqual([]);
     expect(result.diagnostics.some((diagnostic) => diagnostic.severity === "error" && diagnostic.code.startsWith("PD2"))).toBe(true);
   });
 
@@ -125,5 +124,37 @@ describe("code generated from a real spec", () => {
     expect(generated.isDiscardFlags(1)).toBe(true);
     expect(generated.isDiscardFlags(0)).toBe(true);
     expect(generated.isDiscardFlags(2)).toBe(false);
+  });
+});
+
+describe("lowering of cases, ranges and implications", () => {
+  const tinySpec = `protocol tiny version 1 {
+  roles frontend, backend;
+  enum Kind : u8 { a = 0, b = 1, c = 2 }
+  message M from frontend {
+    kind: Kind;
+    switch kind {
+      case a {
+        class: u32;
+        where class_small: class in 0 .. 10;
+      }
+      default {
+        y: u16;
+        where y_odd: (y & 1) == 1 ==> kind == Kind.b;
+      }
+    }
+    tail: u8;
+  }
+}
+`;
+
+  it("lowers a default case, a range membership and an implication, and allows keyword-named fields and arms", async () => {
+    const result = await compileSources([{ path: "tiny.proto-desc", text: tinySpec }], importsFromMemory([]), compileOptions);
+    expect(result.diagnostics).toEqual([]);
+    const text = result.value.files[0]?.text ?? "";
+    expect(text).toContain('into.kindVariant.arm = "default";');
+    expect(text).toContain("!(into.kind === Kind.a) || (0 <= into.kindVariant.a.class && into.kindVariant.a.class < 10)");
+    expect(text).toContain("into.kind === Kind.a || !(bitwiseAnd(into.kindVariant.default.y, 1) === 1) || into.kind === Kind.b");
+    expect(text).not.toContain("default:\n      return new CodecError(\"discriminant-unknown\"");
   });
 });

@@ -2,20 +2,19 @@
 // TypeScript for every protocol in the named specs, or with --check writes nothing and reports
 // generated files that are modified, missing or orphaned. This module does the I/O; the
 // pipeline and the drift comparison decide.
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareGeneratedFiles, hasDrift, type ExistingFile } from "../../codegen/drift.js";
-import type { SpecInput } from "../../codegen/header.js";
-import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { hasErrors } from "../../diagnostics/diagnostic.js";
-import type { parse as parseFunction } from "../../syntax/parse.js";
 import { parseArguments } from "../arguments.js";
+import { createImportLoader, loadSpecArguments } from "../load-specs.js";
 import { CliUsageError, ExitCode, type CliIo } from "../io.js";
 
 const helpText = `usage: proto-desc compile <spec.proto-desc...> --out DIR [--check] [--runtime-import SPECIFIER]
 
-Generates one TypeScript module per protocol declared in the named specs into DIR.
+Generates one TypeScript module per protocol declared in the named specs (or the
+*.proto-desc files under named directories) into DIR.
   --out DIR                  where the generated files go (required)
   --check                    write nothing; exit 1 listing modified, missing and orphaned files
   --runtime-import SPECIFIER how generated code imports the runtime entry point
@@ -26,57 +25,6 @@ Generates one TypeScript module per protocol declared in the named specs into DI
 function toUserPath(cwd: string, path: string): string {
   const relativePath = relative(cwd, resolve(cwd, path)).split(sep).join("/");
   return relativePath === "" ? "." : relativePath;
-}
-
-function readSpec(cwd: string, path: string): string {
-  try {
-    return readFileSync(resolve(cwd, path), "utf8");
-  } catch (error) {
-    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
-    throw new CliUsageError(`compile: cannot read spec '${path}' (${reason})`);
-  }
-}
-
-/** The named specs and, transitively, every file they import that exists. */
-function loadSpecsWithImports(
-  cwd: string,
-  named: readonly string[],
-  parse: typeof parseFunction,
-  resolveImportPath: (importingFile: string, importPath: string) => string,
-): SpecInput[] {
-  const loaded = new Map<string, string>();
-  const pending = [...named];
-  for (const path of named) loaded.set(path, readSpec(cwd, path));
-  while (pending.length > 0) {
-    const path = pending.pop() ?? "";
-    const parsed = parse(path, loaded.get(path) ?? "");
-    for (const declaration of parsed.value.imports) {
-      const target = resolveImportPath(path, declaration.path.value);
-      if (loaded.has(target) || !existsSync(resolve(cwd, target))) continue;
-      loaded.set(target, readSpec(cwd, target));
-      pending.push(target);
-    }
-  }
-  return [...loaded].map(([path, text]) => ({ path, text }));
-}
-
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let index = 0; index < offset && index < text.length; index++) {
-    if (text.charCodeAt(index) === 10) {
-      line++;
-      lineStart = index + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
-function renderDiagnostic(diagnostic: Diagnostic, inputs: readonly SpecInput[]): string {
-  const text = inputs.find((input) => input.path === diagnostic.span.file)?.text ?? "";
-  const { line, column } = lineAndColumn(text, diagnostic.span.start);
-  const notes = diagnostic.notes.map((note) => `\n  note: ${note}`).join("");
-  return `${diagnostic.span.file}:${line}:${column}: ${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}${notes}\n`;
 }
 
 function readExistingGeneratedDirectory(directory: string): ExistingFile[] {
@@ -120,19 +68,18 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(explicitRuntimeImport === undefined ? [] : ["--runtime-import", explicitRuntimeImport]),
   ].join(" ");
 
-  // The front end is loaded only now, so that usage errors are reported without building the parser.
-  const [{ compileSpecs }, { parse }, { resolveImportPath }] = await Promise.all([
-    import("../../compile-pipeline.js"),
-    import("../../syntax/parse.js"),
-    import("../../semantic/analyze.js"),
-  ]);
-  const inputs = loadSpecsWithImports(io.cwd, specs, parse, resolveImportPath);
-  const result = await compileSpecs(inputs, { namedSpecs: specs, runtimeImportSpecifier, regenerateCommand });
-  for (const diagnostic of result.diagnostics) io.stderr(renderDiagnostic(diagnostic, inputs));
+  const roots = loadSpecArguments("compile", specs, io.cwd);
+  // The front end (building the chevrotain parser) and the back end (ts-morph, prettier) load
+  // only now, so that usage and I/O errors answer immediately.
+  const [{ compileSources }, { renderHuman }] = await Promise.all([import("../../pipeline/compile.js"), import("../../diagnostics/render-human.js")]);
+  const result = await compileSources(roots, createImportLoader(io.cwd), { runtimeImportSpecifier, regenerateCommand });
+  const rendered = renderHuman(result.diagnostics, result.value.sources, { colour: false });
+  if (rendered !== "") io.stderr(rendered);
   if (hasErrors(result.diagnostics)) {
     io.stderr(`proto-desc compile: no files written (${result.diagnostics.filter((diagnostic) => diagnostic.severity === "error").length} error(s))\n`);
     return ExitCode.findings;
   }
+  const files = result.value.files;
 
   let existing: ExistingFile[];
   try {
@@ -140,10 +87,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   } catch {
     throw new CliUsageError(`compile: cannot read output directory '${outForUser}'`);
   }
-  const drift = compareGeneratedFiles(result.value, existing);
+  const drift = compareGeneratedFiles(files, existing);
   if (parsed.booleans.has("check")) {
     if (!hasDrift(drift)) {
-      io.stdout(`${outForUser}: ${result.value.length} generated file(s) up to date\n`);
+      io.stdout(`${outForUser}: ${files.length} generated file(s) up to date\n`);
       return ExitCode.ok;
     }
     for (const path of drift.modified) io.stdout(`modified: ${outForUser}/${path}\n`);
@@ -155,12 +102,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   try {
     mkdirSync(outDirectory, { recursive: true });
     const changed = new Set([...drift.modified, ...drift.missing]);
-    for (const file of result.value) if (changed.has(file.path)) writeFileSync(resolve(outDirectory, file.path), file.text);
+    for (const file of files) if (changed.has(file.path)) writeFileSync(resolve(outDirectory, file.path), file.text);
     for (const path of drift.orphaned) rmSync(resolve(outDirectory, path));
   } catch (error) {
     const reason = error instanceof Error && "code" in error ? String(error.code) : "write failed";
     throw new CliUsageError(`compile: cannot write to '${outForUser}' (${reason})`);
   }
-  io.stdout(`${outForUser}: ${result.value.length} file(s) generated, ${drift.modified.length + drift.missing.length} written, ${drift.orphaned.length} orphan(s) removed\n`);
+  io.stdout(`${outForUser}: ${files.length} file(s) generated, ${drift.modified.length + drift.missing.length} written, ${drift.orphaned.length} orphan(s) removed\n`);
   return ExitCode.ok;
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareGeneratedFiles } from "../../../compiler/codegen/drift.js";
-import { compileSpecs } from "../../../compiler/compile-pipeline.js";
+import { compileSources, importsFromMemory } from "../../../compiler/pipeline/compile.js";
 import { CodecError } from "../../../runtime/gen/v1.js";
 import * as blkif from "../../../drivers/blk/generated/blkif.js";
 
@@ -14,14 +14,13 @@ const repositoryFile = (path: string): string => readFileSync(fileURLToPath(new 
 describe("drivers/blk/generated", () => {
   // The first parse builds the chevrotain parser (seconds on a loaded machine), hence the longer timeout.
   it("is what `proto-desc compile protocols/blkif.proto-desc --out drivers/blk/generated` produces now", { timeout: 180_000 }, async () => {
-    const result = await compileSpecs([{ path: "protocols/blkif.proto-desc", text: repositoryFile("protocols/blkif.proto-desc") }], {
-      namedSpecs: ["protocols/blkif.proto-desc"],
+    const result = await compileSources([{ path: "protocols/blkif.proto-desc", text: repositoryFile("protocols/blkif.proto-desc") }], importsFromMemory([]), {
       runtimeImportSpecifier: "../../../runtime/gen/v1.js",
       regenerateCommand: "npx proto-desc compile protocols/blkif.proto-desc --out drivers/blk/generated",
     });
     expect(result.diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([]);
     const committed = [{ path: "blkif.ts", text: repositoryFile("drivers/blk/generated/blkif.ts") }];
-    expect(compareGeneratedFiles(result.value, committed)).toEqual({ modified: [], missing: [], orphaned: [] });
+    expect(compareGeneratedFiles(result.value.files, committed)).toEqual({ modified: [], missing: [], orphaned: [] });
   });
 });
 
