@@ -10,6 +10,7 @@ import { BlockInfoFlag, BlockOperation, BlockStatus, blockDiscardSecureFlag, blo
 import { describeBlockConnection, blockMaximumRingPageOrder } from "./block-connection-description.js";
 import { blockRingCodecFor, createBlockRequest, type BlockRequest, type BlockResponse, type BlockRingCodec } from "./block-ring-codec.js";
 import type { MemoryDisk } from "./memory-disk.js";
+import { Operation, isOperation } from "./generated/blkif.js";
 
 export interface BlockBackendOptions {
   readonly store: ConnectionStore;
@@ -45,7 +46,8 @@ export class BlockBackend {
       onFrontendInitialised: (frontend) => this.chooseSession(frontend),
       handleRequest: (privateCopy) => this.enqueue(privateCopy),
       encodeResponse: (slot, response) => {
-        this.codec.encodeResponse(response, slot, 0);
+        const error = this.codec.encodeResponse(response, slot, 0);
+        if (error !== undefined) options.onProblem?.({ code: "connection-handler-failed", message: `cannot encode the response: ${error.code} in ${error.field}`, location: String(response.id) });
       },
       ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
     });
@@ -104,8 +106,12 @@ export class BlockBackend {
     const decodeError = this.codec.decodeRequest(privateCopy, 0, request);
     const id = Math.max(request.id, 0);
     if (decodeError !== undefined) {
-      const status = decodeError.code === "blkif-unknown-operation" ? BlockStatus.notSupported : BlockStatus.error;
-      return { id, operation: request.operation, status };
+      // An operation this protocol does not define is "not supported"; anything else malformed is an error.
+      const unknownOperation = decodeError.field === "operation" && (decodeError.code === "enum-value-unknown" || decodeError.code === "discriminant-unknown");
+      // The response's operation field is an Operation: an undefined code cannot be echoed, so
+      // the answer names reserved_1, which no request may use either.
+      const operation = isOperation(request.operation) ? request.operation : Operation.reserved1;
+      return { id, operation, status: unknownOperation ? BlockStatus.notSupported : BlockStatus.error };
     }
     this.operationCounts[request.operation & 7]! += 1;
     return { id, operation: request.operation, status: await this.perform(request) };

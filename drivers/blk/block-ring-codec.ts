@@ -1,8 +1,16 @@
-// Interim blkif codecs over a private slot copy, one per ABI, behind the small interface the
-// block drivers use (decodeRequest/encodeRequest/decodeResponse/encodeResponse over bytes and
-// an offset). Layouts are reference/xen-abi.md §2. When the generated blkif module is checked
-// in, `blockRingCodecFor` returns adapters over it and this file's layout code goes away.
+// The blkif codecs the block drivers use, per ABI, as a thin adapter over the generated module
+// (drivers/blk/generated/blkif.ts): the drivers keep one flat request shape, the generated
+// code does every byte of layout, validation of the `where` clauses and padding zeroing.
 
+import {
+  Operation,
+  codecsByAbi,
+  createRequest,
+  createResponse,
+  layoutTables,
+  type Request as GeneratedRequest,
+  type Response as GeneratedResponse,
+} from "./generated/blkif.js";
 import { BlockOperation, blockMaximumSegmentsPerRequest, type BlockAbiName } from "./block-protocol-constants.js";
 
 export interface BlockSegment {
@@ -29,11 +37,14 @@ export interface BlockResponse {
   status: number;
 }
 
-/** A refusal to decode or encode, with the field and the offending value. */
+/**
+ * A refusal to decode or encode: the generated code's error code (or `clause:<id>` for a
+ * failed `where` clause), the field path and the offending value.
+ */
 export interface BlockCodecError {
-  readonly code: "blkif-segment-count" | "blkif-segment-range" | "blkif-u64-too-large" | "blkif-unknown-operation";
+  readonly code: string;
   readonly field: string;
-  readonly value: number;
+  readonly value: number | string | boolean;
 }
 
 export interface BlockRingCodec {
@@ -64,142 +75,137 @@ export function createBlockResponse(): BlockResponse {
   return { id: 0, operation: 0, status: 0 };
 }
 
-interface BlockAbiLayout {
-  readonly abi: BlockAbiName;
-  /** Offset of id; sector_number follows at +8, then segments or nr_sectors at +16. */
-  readonly requestIdOffset: number;
-  readonly responseBytes: number;
-  readonly slotBytes: number;
-}
-
-const x86_64Layout: BlockAbiLayout = { abi: "x86_64-abi", requestIdOffset: 8, responseBytes: 16, slotBytes: 112 };
-const x86_32Layout: BlockAbiLayout = { abi: "x86_32-abi", requestIdOffset: 4, responseBytes: 12, slotBytes: 108 };
-
-const codecsByAbi = new Map<BlockAbiName, BlockRingCodec>();
+const codecsByBlockAbi = new Map<BlockAbiName, BlockRingCodec>();
 
 export function blockRingCodecFor(abi: BlockAbiName): BlockRingCodec {
-  let codec = codecsByAbi.get(abi);
+  let codec = codecsByBlockAbi.get(abi);
   if (codec === undefined) {
-    codec = createLayoutCodec(abi === "x86_32-abi" ? x86_32Layout : { ...x86_64Layout, abi });
-    codecsByAbi.set(abi, codec);
+    codec = createGeneratedCodecAdapter(abi);
+    codecsByBlockAbi.set(abi, codec);
   }
   return codec;
 }
 
-const twoToThe32 = 0x1_0000_0000;
+/** One DataView per byte view, kept for the view's lifetime: slots and private copies are long-lived, so this allocates once each. */
+const dataViews = new WeakMap<Uint8Array, DataView>();
 
-function readU32(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+function dataViewOf(bytes: Uint8Array): DataView {
+  let view = dataViews.get(bytes);
+  if (view === undefined) {
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    dataViews.set(bytes, view);
+  }
+  return view;
 }
 
-function writeU32(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = value & 0xff;
-  bytes[offset + 1] = (value >>> 8) & 0xff;
-  bytes[offset + 2] = (value >>> 16) & 0xff;
-  bytes[offset + 3] = (value >>> 24) & 0xff;
+function toBlockCodecError(error: { readonly fieldPath: string; readonly value: number | string | boolean } & ({ readonly code: string } | { readonly clauseId: string })): BlockCodecError {
+  return { code: "code" in error ? error.code : `clause:${error.clauseId}`, field: error.fieldPath, value: error.value };
 }
 
-/** A u64 as a number, or -1 when it is 2^53 or more (numbers stop being exact there). */
-function readU64(bytes: Uint8Array, offset: number): number {
-  const high = readU32(bytes, offset + 4);
-  if (high > 0x1fffff) return -1;
-  return high * twoToThe32 + readU32(bytes, offset);
-}
+function createGeneratedCodecAdapter(abi: BlockAbiName): BlockRingCodec {
+  const generatedAbi = abi === "x86_32-abi" ? "x86_32" : abi === "arm-abi" ? "arm" : "x86_64";
+  const codecs = codecsByAbi[generatedAbi];
+  const layout = layoutTables[generatedAbi === "x86_32" ? "x86_32" : "x86_64"];
+  // The id of a read request sits after the one-byte operation that selects the variant.
+  const requestIdOffset = 1 + layout.Request_read.fields.id.offset;
+  const slotBytes = Math.max(codecs.Request.size, codecs.Response.size);
+  const scratchRequest: GeneratedRequest = createRequest();
+  const scratchResponse: GeneratedResponse = createResponse();
 
-function writeU64(bytes: Uint8Array, offset: number, value: number): boolean {
-  if (!Number.isSafeInteger(value) || value < 0) return false;
-  writeU32(bytes, offset, value % twoToThe32);
-  writeU32(bytes, offset + 4, Math.floor(value / twoToThe32));
-  return true;
-}
-
-function createLayoutCodec(layout: BlockAbiLayout): BlockRingCodec {
-  const idOffset = layout.requestIdOffset;
-  const sectorOffset = idOffset + 8;
-  const tailOffset = idOffset + 16;
   return {
-    abi: layout.abi,
-    slotBytes: layout.slotBytes,
-    requestIdOffset: idOffset,
-    responseIdOffset: 0,
+    abi,
+    slotBytes,
+    requestIdOffset,
+    responseIdOffset: layout.Response.fields.id.offset,
     decodeRequest(bytes, offset, into) {
+      const view = dataViewOf(bytes);
+      // The id is taken first so that even a refused request can be answered with its id.
+      const idLow = view.getUint32(offset + requestIdOffset, true);
+      const idHigh = view.getUint32(offset + requestIdOffset + 4, true);
+      into.id = idHigh > 0x1fffff ? -1 : idHigh * 0x1_0000_0000 + idLow;
       into.operation = bytes[offset]!;
-      into.handle = bytes[offset + 2]! | (bytes[offset + 3]! << 8);
-      into.id = readU64(bytes, offset + idOffset);
-      if (into.id < 0) return { code: "blkif-u64-too-large", field: "id", value: readU32(bytes, offset + idOffset + 4) };
-      into.sectorNumber = readU64(bytes, offset + sectorOffset);
-      if (into.sectorNumber < 0) return { code: "blkif-u64-too-large", field: "sector_number", value: readU32(bytes, offset + sectorOffset + 4) };
       into.segmentCount = 0;
       into.discardFlags = 0;
       into.discardSectorCount = 0;
-      switch (into.operation) {
-        case BlockOperation.read:
-        case BlockOperation.write:
-        case BlockOperation.writeBarrier:
-        case BlockOperation.flushDiskCache: {
-          const count = bytes[offset + 1]!;
-          into.segmentCount = count;
-          if (count > blockMaximumSegmentsPerRequest) return { code: "blkif-segment-count", field: "nr_segments", value: count };
-          for (let index = 0; index < count; index++) {
-            const segmentOffset = offset + tailOffset + index * 8;
-            const segment = into.segments[index]!;
-            segment.grantReference = readU32(bytes, segmentOffset);
-            segment.firstSector = bytes[segmentOffset + 4]!;
-            segment.lastSector = bytes[segmentOffset + 5]!;
-            if (segment.firstSector > segment.lastSector || segment.lastSector > 7) {
-              return { code: "blkif-segment-range", field: `seg[${index}]`, value: segment.firstSector * 256 + segment.lastSector };
-            }
+      const error = codecs.Request.decodeValidated(view, offset, scratchRequest);
+      if (error !== undefined) return toBlockCodecError(error);
+      const variant = scratchRequest.operationVariant;
+      switch (variant.arm) {
+        case "read": {
+          const read = variant.read;
+          into.handle = read.handle;
+          into.sectorNumber = read.sectorNumber;
+          into.segmentCount = read.nrSegments;
+          for (let index = 0; index < read.nrSegments; index++) {
+            const source = read.seg[index]!;
+            const target = into.segments[index]!;
+            target.grantReference = source.gref;
+            target.firstSector = source.firstSect;
+            target.lastSector = source.lastSect;
           }
           return undefined;
         }
-        case BlockOperation.discard: {
-          into.discardFlags = bytes[offset + 1]!;
-          into.discardSectorCount = readU64(bytes, offset + tailOffset);
-          if (into.discardSectorCount < 0) return { code: "blkif-u64-too-large", field: "nr_sectors", value: readU32(bytes, offset + tailOffset + 4) };
+        case "discard": {
+          const discard = variant.discard;
+          into.handle = discard.handle;
+          into.sectorNumber = discard.sectorNumber;
+          into.discardFlags = discard.flag;
+          into.discardSectorCount = discard.nrSectors;
           return undefined;
         }
-        default:
-          return { code: "blkif-unknown-operation", field: "operation", value: into.operation };
+        case "indirect":
+          into.handle = variant.indirect.handle;
+          into.sectorNumber = variant.indirect.sectorNumber;
+          return undefined;
       }
     },
     encodeRequest(value, bytes, offset) {
-      bytes.fill(0, offset, offset + layout.slotBytes);
-      bytes[offset] = value.operation;
-      bytes[offset + 2] = value.handle & 0xff;
-      bytes[offset + 3] = (value.handle >>> 8) & 0xff;
-      if (!writeU64(bytes, offset + idOffset, value.id)) return { code: "blkif-u64-too-large", field: "id", value: value.id };
-      if (!writeU64(bytes, offset + sectorOffset, value.sectorNumber)) return { code: "blkif-u64-too-large", field: "sector_number", value: value.sectorNumber };
+      const view = dataViewOf(bytes);
       if (value.operation === BlockOperation.discard) {
-        bytes[offset + 1] = value.discardFlags;
-        if (!writeU64(bytes, offset + tailOffset, value.discardSectorCount)) return { code: "blkif-u64-too-large", field: "nr_sectors", value: value.discardSectorCount };
-        return undefined;
+        scratchRequest.operation = Operation.discard;
+        scratchRequest.operationVariant.arm = "discard";
+        const discard = scratchRequest.operationVariant.discard;
+        discard.flag = value.discardFlags;
+        discard.handle = value.handle;
+        discard.id = value.id;
+        discard.sectorNumber = value.sectorNumber;
+        discard.nrSectors = value.discardSectorCount;
+      } else {
+        scratchRequest.operation = value.operation as Operation;
+        scratchRequest.operationVariant.arm = "read";
+        const read = scratchRequest.operationVariant.read;
+        read.nrSegments = value.segmentCount;
+        read.handle = value.handle;
+        read.id = value.id;
+        read.sectorNumber = value.sectorNumber;
+        const count = Math.min(value.segmentCount, blockMaximumSegmentsPerRequest);
+        for (let index = 0; index < count; index++) {
+          const source = value.segments[index]!;
+          const target = read.seg[index]!;
+          target.gref = source.grantReference;
+          target.firstSect = source.firstSector;
+          target.lastSect = source.lastSector;
+        }
       }
-      if (value.segmentCount > blockMaximumSegmentsPerRequest) return { code: "blkif-segment-count", field: "nr_segments", value: value.segmentCount };
-      bytes[offset + 1] = value.segmentCount;
-      for (let index = 0; index < value.segmentCount; index++) {
-        const segmentOffset = offset + tailOffset + index * 8;
-        const segment = value.segments[index]!;
-        writeU32(bytes, segmentOffset, segment.grantReference);
-        bytes[segmentOffset + 4] = segment.firstSector;
-        bytes[segmentOffset + 5] = segment.lastSector;
-      }
-      return undefined;
+      bytes.fill(0, offset, offset + codecs.Request.size);
+      const error = codecs.Request.encode(scratchRequest, view, offset);
+      return error === undefined ? undefined : toBlockCodecError(error);
     },
     decodeResponse(bytes, offset, into) {
-      into.id = readU64(bytes, offset);
-      if (into.id < 0) return { code: "blkif-u64-too-large", field: "id", value: readU32(bytes, offset + 4) };
-      into.operation = bytes[offset + 8]!;
-      into.status = ((bytes[offset + 10]! | (bytes[offset + 11]! << 8)) << 16) >> 16;
+      const error = codecs.Response.decodeValidated(dataViewOf(bytes), offset, scratchResponse);
+      if (error !== undefined) return toBlockCodecError(error);
+      into.id = scratchResponse.id;
+      into.operation = scratchResponse.operation;
+      into.status = scratchResponse.status;
       return undefined;
     },
     encodeResponse(value, bytes, offset) {
-      // Every byte of the response, padding included, is written (XSA-216).
-      bytes.fill(0, offset, offset + layout.responseBytes);
-      if (!writeU64(bytes, offset, value.id)) return { code: "blkif-u64-too-large", field: "id", value: value.id };
-      bytes[offset + 8] = value.operation;
-      bytes[offset + 10] = value.status & 0xff;
-      bytes[offset + 11] = (value.status >>> 8) & 0xff;
-      return undefined;
+      scratchResponse.id = value.id;
+      scratchResponse.operation = value.operation as GeneratedResponse["operation"];
+      scratchResponse.status = value.status as GeneratedResponse["status"];
+      // The generated encoder zeroes the padding (XSA-216).
+      const error = codecs.Response.encode(scratchResponse, dataViewOf(bytes), offset);
+      return error === undefined ? undefined : toBlockCodecError(error);
     },
   };
 }

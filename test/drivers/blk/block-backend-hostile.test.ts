@@ -51,7 +51,7 @@ describe("block backend against malformed requests", () => {
     ["an indirect request (not offered)", (bytes) => { bytes[0] = 6; }, -2],
     ["a discard past the end of the disk", (bytes) => { bytes[0] = 5; bytes[24] = 65; }, -1],
     ["a discard with unknown flags", (bytes) => { bytes[0] = 5; bytes[1] = 2; bytes[24] = 1; }, -1],
-  ])("answers %s with status %d and leaves the disk alone", async (_name, shape, status) => {
+  ])("answers %s with its status and leaves the disk alone", async (_name, shape, status) => {
     const { harness, disk, frontend, problems } = await createConnectedPair(21);
     const response = await harness.settle(sendRaw(frontend, shape));
     expect(response.status).toBe(status);

@@ -20,8 +20,8 @@ export interface InProcessSplitHarness {
   runUntilIdle(): Promise<void>;
 }
 
-export function createInProcessSplitHarness(seed: number, deviceKind = "vdev", deviceId = 0): InProcessSplitHarness {
-  const execution = new InProcessExecution({ seed });
+export function createInProcessSplitHarness(seed: number, deviceKind = "vdev", deviceId = 0, recordTrace = false): InProcessSplitHarness {
+  const execution = new InProcessExecution({ seed, recordTrace });
   const hypervisor = execution.hypervisor;
   hypervisor.createDomain({ id: 0, privileged: true, memoryFrames: 16 });
   const backend = hypervisor.createDomain({ memoryFrames: 256 });

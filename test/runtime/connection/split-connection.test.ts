@@ -131,6 +131,25 @@ describe("split connection handshake", () => {
   });
 });
 
+describe("split connection determinism", () => {
+  async function runTraced(seed: number): Promise<string[]> {
+    const harness = createInProcessSplitHarness(seed, "vdev", 0, true);
+    const problems: ConnectionProblem[] = [];
+    const backend = createEchoBackend(harness, problems, { delayMilliseconds: 1 });
+    const frontend = createEchoFrontend(harness, problems);
+    await harness.settle(backend.start());
+    await harness.settle(frontend.connect());
+    await harness.settle(Promise.all(Array.from({ length: 100 }, (_, value) => sendEcho(frontend, value))));
+    return harness.execution.scheduler.trace.map((step) => `${step.timeMilliseconds}:${step.label}`);
+  }
+
+  it("replays the same handshake and exchange step for step from the same seed", async () => {
+    const first = await runTraced(31);
+    expect(first.length).toBeGreaterThan(50);
+    expect(await runTraced(31)).toEqual(first);
+  });
+});
+
 describe("split connection data phase", () => {
   it("answers many concurrent requests by id, also when the backend answers asynchronously", async () => {
     const harness = createInProcessSplitHarness(4);
