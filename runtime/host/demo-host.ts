@@ -79,6 +79,7 @@ const domains = {
   payroll: { id: 2, name: "bank-a-payroll", privileged: false },
   network: { id: 3, name: "network-domain", privileged: false },
   ledger: { id: 4, name: "bank-b-ledger", privileged: false },
+  webShop: { id: 5, name: "web-shop", privileged: false },
 } as const;
 type DemoDomain = (typeof domains)[keyof typeof domains];
 
@@ -553,6 +554,26 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     });
     policyDenials.push(ledgerStart.decision.rule);
     openSession("51728", domains.payroll, domains.network);
+    // Below the store: a public web guest tries to map a page bank-a-payroll granted it; the
+    // hypervisor's hook applies type enforcement (bank-a and public share no type).
+    const webStart = startGate.startDomain(domains.webShop.name, { id: domains.webShop.id });
+    if (!webStart.started) throw new DemoHostError(`the policy refused to start ${domains.webShop.name}: ${webStart.decision.reason}`);
+    const leakedFrame = hypervisor.allocatePages(domains.payroll.id, 1);
+    if (leakedFrame === undefined) throw new DemoHostError("bank-a-payroll has no frame to grant");
+    const leakedGrant = hypervisor.grantAccess(domains.payroll.id, domains.webShop.id, leakedFrame, true);
+    if (!leakedGrant.ok) throw new DemoHostError(`grant to ${domains.webShop.name} refused at creation: ${leakedGrant.reason}`);
+    const webMapping = hypervisor.mapGrant(domains.webShop.id, domains.payroll.id, leakedGrant.reference, false);
+    if (webMapping.ok) throw new DemoHostError(`the hypervisor let ${domains.webShop.name} map a page of ${domains.payroll.name}; the type-enforcement demo needs the bundled host policy`);
+    const webDenialRule = /type-enforcement:[a-z-]+/.exec(webMapping.reason)?.[0] ?? "type-enforcement";
+    emit("denied", `Hypervisor refused ${domains.webShop.name} (domain ${domains.webShop.id}) mapping grant ${leakedGrant.reference} of ${domains.payroll.name}: ${webMapping.reason}.`, {
+      rule: webDenialRule,
+      operation: "grant-map",
+      mapper: domains.webShop.name,
+      granter: domains.payroll.name,
+    });
+    policyDenials.push(webDenialRule);
+    hypervisor.endAccess(domains.payroll.id, leakedGrant.reference);
+    hypervisor.freePages(domains.payroll.id, leakedFrame, 1);
 
     scenario = "summary";
     clock.advanceBy(100);

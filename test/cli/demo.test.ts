@@ -43,7 +43,7 @@ describe("proto-desc demo", () => {
 
   it("reports the policy's denials with the rule that decided", () => {
     const denials = parseTimeline(first.stdout).filter((event) => event.stage === "denied").map((event) => event.detail["rule"]);
-    expect(denials).toEqual(["chinese-wall:conflict-set/banks", "default-deny:no-permission/vbd/provide"]);
+    expect(denials).toEqual(["chinese-wall:conflict-set/banks", "default-deny:no-permission/vbd/provide", "type-enforcement:disjoint-types"]);
   });
 
   it("prints the same timeline for the same seed, and different traffic for another", () => {

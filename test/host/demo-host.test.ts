@@ -48,7 +48,7 @@ describe("the demo host", () => {
       ]);
       expect(summary.requestsReissued).toBe(3);
       expect(summary.requestsAnswered).toBeGreaterThan(20);
-      expect(summary.policyDenials).toEqual(["chinese-wall:conflict-set/banks", "default-deny:no-permission/vbd/provide"]);
+      expect(summary.policyDenials).toEqual(["chinese-wall:conflict-set/banks", "default-deny:no-permission/vbd/provide", "type-enforcement:disjoint-types"]);
       // Decisions, complaints, verdicts and resets all reach the audit log.
       expect(summary.auditRecords).toBeGreaterThan(summary.verdicts.length * 2);
     }
