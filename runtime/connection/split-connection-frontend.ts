@@ -390,18 +390,36 @@ export class SplitConnectionFrontend<TResponse> {
         batch = ring.beginResponseBatch();
       }
       if (isRingFault(batch)) {
-        this.report({ code: "connection-ring-fault", message: `the backend's response index is invalid: ${describeRingStatus(batch)}` });
+        this.abandonRingAfterFault(session, batch);
         return;
       }
       this.wakeSpaceWaiters();
       const remaining = ring.finalCheckForResponses();
       if (remaining > 0) continue;
       if (isRingFault(remaining)) {
-        this.report({ code: "connection-ring-fault", message: `the backend's response index is invalid: ${describeRingStatus(remaining)}` });
+        this.abandonRingAfterFault(session, remaining);
         return;
       }
       await this.context.waitForEvent(transport.port);
     }
+  }
+
+  /**
+   * A backend that corrupts the response index cannot be trusted with the requests in flight:
+   * they fail (nothing is dropped silently), the ring is torn down, this end goes Closed and
+   * reconnects once the backend has been reset or restarted.
+   */
+  private abandonRingAfterFault(session: number, status: number): void {
+    const problem: ConnectionProblem = { code: "connection-ring-fault", message: `the backend's response index is invalid: ${describeRingStatus(status)}`, location: this.options.backendPath };
+    this.report(problem);
+    this.stepChain = this.stepChain.then(async () => {
+      if (session !== this.session || this.phase !== "connected") return;
+      this.session++;
+      this.failAllOutstanding(problem);
+      await this.tearDownTransport();
+      this.phase = "waiting-for-backend-reset";
+      await this.writeOwnState(XenbusState.closed);
+    });
   }
 
   private settleResponse(table: RequestCorrelationTable<TResponse>): void {

@@ -198,6 +198,35 @@ describe("split connection data phase", () => {
   });
 });
 
+describe("split connection against a hostile backend", () => {
+  it("fails the requests in flight and disconnects when the backend corrupts the response index", async () => {
+    const harness = createInProcessSplitHarness(10);
+    const problems: ConnectionProblem[] = [];
+    const hypervisor = harness.execution.hypervisor;
+    const frontend = createEchoFrontend(harness, problems);
+    // The test plays a backend by hand: InitWait, then map and bind what the frontend offers.
+    harness.toolstack.write(`${harness.backendPath}/state`, String(XenbusState.initWait));
+    const connected = frontend.connect();
+    await harness.runUntilIdle();
+    expect(readState(harness, harness.frontendPath)).toBe(String(XenbusState.initialised));
+    const ringReference = Number((harness.toolstack.readText(`${harness.frontendPath}/ring-ref`) as { value: string }).value);
+    const frontendPort = Number((harness.toolstack.readText(`${harness.frontendPath}/event-channel`) as { value: string }).value);
+    const mapped = hypervisor.mapGrant(harness.backendDomainId, harness.frontendDomainId, ringReference, true);
+    const bound = hypervisor.bindInterdomain(harness.backendDomainId, harness.frontendDomainId, frontendPort);
+    if (!mapped.ok || !bound.ok) throw new Error("the hand-played backend could not attach");
+    harness.toolstack.write(`${harness.backendPath}/state`, String(XenbusState.connected));
+    await harness.settle(connected);
+    const inFlight = sendEcho(frontend, 1);
+    await harness.runUntilIdle();
+    new DataView(mapped.view.buffer, mapped.view.byteOffset).setUint32(8, 1000, true);
+    hypervisor.sendEvent(harness.backendDomainId, bound.port);
+    await expect(harness.settle(inFlight)).rejects.toMatchObject({ problem: { code: "connection-ring-fault" } });
+    await harness.runUntilIdle();
+    expect(readState(harness, harness.frontendPath)).toBe(String(XenbusState.closed));
+    expect(problems.map((problem) => problem.code)).toEqual(["connection-ring-fault"]);
+  });
+});
+
 describe("split connection teardown and reconnect", () => {
   it("closes in order: both ends end Closed and later requests fail with connection-closed", async () => {
     const harness = createInProcessSplitHarness(6);
