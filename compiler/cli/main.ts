@@ -16,7 +16,7 @@ const commands: Readonly<Record<string, CommandEntry>> = {
   audit: { summary: "read and validate a policy audit log", load: () => import("./commands/audit.js") },
   check: { summary: "parse and check .proto-desc specifications", load: () => import("./commands/check.js") },
   compile: { summary: "generate TypeScript types, codecs and validators from specs (--check: report drift)", load: () => import("./commands/compile.js") },
-  demo: { summary: "run a whole host and show the policer catching a malicious frontend and backend", load: () => import("./commands/demo.js") },
+  demo: { summary: "run a whole policed host: block I/O, attacks, verdicts, resets, denials", load: () => import("./commands/demo.js") },
   layout: { summary: "print C layouts and ring geometry for one ABI", load: () => import("./commands/layout.js") },
   store: { summary: "run the xenstore++ daemon on a Unix socket", load: () => import("./commands/store.js") },
 };

@@ -3,6 +3,7 @@
 import type { DiagnosticDefinition } from "./definition.js";
 import { cliDiagnostics } from "./codes/cli.js";
 import { codegenDiagnostics } from "./codes/codegen.js";
+import { hostDiagnostics } from "./codes/host.js";
 import { semanticDiagnostics } from "./codes/semantic.js";
 import { syntaxDiagnostics } from "./codes/syntax.js";
 
@@ -26,4 +27,5 @@ export const diagnosticRegistry: ReadonlyMap<string, DiagnosticDefinition> = mer
   semanticDiagnostics,
   codegenDiagnostics,
   cliDiagnostics,
+  hostDiagnostics,
 ]);

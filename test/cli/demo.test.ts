@@ -1,31 +1,99 @@
-// `proto-desc demo` through the real binary: exit 0, a readable timeline with both malicious
-// parties caught and blamed, the denied connection, and the same timeline as JSON lines.
+// `proto-desc demo` through the real binary: it runs a whole policed host, exits 0, the JSON
+// timeline has every stage with the right verdicts and blamed roles, and it is deterministic
+// for a seed. Bad arguments and spec directories that are not a host fail with clear codes.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { DemoTimelineEvent } from "../../runtime/host/demo-timeline.js";
 import { runBinary } from "../support/run-cli.js";
 
+function parseTimeline(stdout: string): DemoTimelineEvent[] {
+  return stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as DemoTimelineEvent);
+}
+
 describe("proto-desc demo", () => {
-  it("prints the timeline and a summary and exits 0", () => {
-    const run = runBinary(["demo"]);
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/malicious-frontend verdict +confirmed: frontend \(domain 1\) blamed for blkif\.slot_unchanged/);
-    expect(run.stdout).toMatch(/malicious-backend +verdict +confirmed: backend \(domain 2\) blamed for blkif\.response_id_known/);
-    expect(run.stdout).toContain("specs/blkif.proto-desc:46:3");
-    expect(run.stdout).toMatch(/denied-connection +denied +sandbox -> driver disk refused by rule type-enforcement/);
-    expect(run.stdout).toMatch(/summary: \d+ requests answered, 2 verdicts \(0 against an honest party\), 1 connection denied/);
+  const first = runBinary(["demo", "--json", "--seed", "5"]);
+  const again = runBinary(["demo", "--json", "--seed", "5"]);
+
+  it("runs the whole host and exits 0 with a timeline of every stage", () => {
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    const events = parseTimeline(first.stdout);
+    const stages = new Set(events.map((event) => event.stage));
+    for (const stage of ["host", "policy", "connect", "handshake", "traffic", "attack", "violation", "verdict", "reset", "recovery", "denied", "summary"]) expect(stages.has(stage as DemoTimelineEvent["stage"]), stage).toBe(true);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    const times = events.map((event) => event.time);
+    expect([...times].sort((left, right) => left - right)).toEqual(times);
   });
 
-  it("emits JSON lines with --json", () => {
-    const run = runBinary(["demo", "--json"]);
-    expect(run.status).toBe(0);
-    const lines = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.filter((line) => line["phase"] === "verdict").map((line) => line["blamedRole"])).toEqual(["frontend", "backend"]);
-    expect(lines.at(-1)).toMatchObject({ summary: { verdicts: 2, honestPartiesBlamed: 0, deniedConnections: 1 } });
+  it("blames the malicious frontend, the malicious backend and the lying complainer, never an honest party", () => {
+    const verdicts = parseTimeline(first.stdout).filter((event) => event.stage === "verdict").map((event) => [event.scenario, event.detail["clause"], event.detail["blamedRole"], event.detail["confirmed"]]);
+    expect(verdicts).toEqual([
+      ["malicious-frontend", "blkif.request_index_sane", "frontend", true],
+      ["malicious-backend", "blkif.response_padding_zero", "backend", true],
+      ["false-complaint", "blkif.request_stable_until_consumed", "backend", false],
+    ]);
+    const violations = parseTimeline(first.stdout).filter((event) => event.stage === "violation");
+    for (const violation of violations) expect(violation.detail["specSpan"]).toMatch(/^protocols\/blkif\.proto-desc:\d+:\d+$/);
+    const summary = parseTimeline(first.stdout).find((event) => event.stage === "summary");
+    expect(summary?.detail["honestBlames"]).toBe(0);
+    expect(summary?.detail["requestsReissued"]).toBe(3);
   });
 
-  it("refuses stray arguments with a one-line usage error", () => {
-    const run = runBinary(["demo", "extra"]);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toBe("proto-desc demo: unexpected argument 'extra'\n");
+  it("reports the policy's denials with the rule that decided", () => {
+    const denials = parseTimeline(first.stdout).filter((event) => event.stage === "denied").map((event) => event.detail["rule"]);
+    expect(denials).toEqual(["chinese-wall:conflict-set/banks", "default-deny:no-permission/vbd/provide", "type-enforcement:disjoint-types"]);
+  });
+
+  it("prints the same timeline for the same seed, and different traffic for another", () => {
+    expect(again.stdout).toBe(first.stdout);
+    const other = runBinary(["demo", "--json", "--seed", "6"]);
+    expect(other.status).toBe(0);
+    expect(other.stdout).not.toBe(first.stdout);
+  });
+
+  it("prints a readable timeline by default", () => {
+    const text = runBinary(["demo"]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/malicious-frontend\s+verdict\s+Verdict: confirmed — blame frontend/);
+    expect(text.stdout).toMatch(/Summary: \d+ requests answered/);
+    expect(text.stdout).toContain("| guarantee request_index_sane by frontend on ring: io {");
+  });
+
+  it("rejects bad arguments with exit 2 and one line", () => {
+    const badSeed = runBinary(["demo", "--seed", "twelve"]);
+    expect(badSeed.status).toBe(2);
+    expect(badSeed.stderr.trim().split("\n")).toHaveLength(1);
+    expect(badSeed.stderr).toContain("--seed");
+    expect(runBinary(["demo", "extra"]).status).toBe(2);
+    expect(runBinary(["demo", "--protocols", "no/such/dir"]).status).toBe(2);
+  });
+
+  it("reports spec directories that are not a demo host with PD7001, PD7002 and PD7003", () => {
+    for (const [directory, code] of [["no-policy", "PD7001"], ["two-policies", "PD7002"], ["no-blkif", "PD7003"]] as const) {
+      const run = runBinary(["demo", "--protocols", `test/host/fixtures/${directory}`]);
+      expect(run.status, directory).toBe(1);
+      expect(run.stderr).toContain(`error[${code}]`);
+      expect(run.stdout).toBe("");
+    }
+  });
+
+  it("keeps the audit log when asked, readable by 'proto-desc audit', and refuses an unusable path", () => {
+    const directory = mkdtempSync(join(tmpdir(), "proto-desc-demo-cli-"));
+    try {
+      const logPath = join(directory, "audit.jsonl");
+      expect(runBinary(["demo", "--audit-log", logPath]).status).toBe(0);
+      const audit = runBinary(["audit", logPath]);
+      expect(audit.status).toBe(0);
+      expect(audit.stdout).toMatch(/VERDICT vbd\/2\/51712: blkif\.request_index_sane confirmed, blamed frontend\(domain 2\)/);
+      expect(audit.stdout).toMatch(/3 verdicts, 3 resets, 0 invalid lines/);
+      const unusable = runBinary(["demo", "--audit-log", join(directory, "missing", "audit.jsonl")]);
+      expect(unusable.status).toBe(2);
+      expect(unusable.stderr.trim().split("\n")).toHaveLength(1);
+      expect(unusable.stderr).toContain("cannot use the audit log");
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

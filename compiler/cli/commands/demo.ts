@@ -1,36 +1,110 @@
-// `proto-desc demo`: runs a whole host in one process (hypervisor, store, broker with the
-// bundled policy, policer), connects a block device, runs I/O, plays a malicious frontend, a
-// malicious backend and a denied connection, and prints the timeline (or JSON lines).
-import { runDemo, type DemoTimelineEntry } from "../../../runtime/demo/demo-host.js";
+// `proto-desc demo`: checks the bundled specs and host policy, lowers them, and runs a whole
+// policed host in this process (runtime/host/demo-host.ts) — honest block I/O, a malicious
+// frontend, a malicious backend, a lying complainer and denied connections — printing the
+// timeline as text or JSON lines. This file does the I/O: spec files, a temporary directory
+// for the store's socket and the audit log (removed at exit), and stdout.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { hasErrors } from "../../diagnostics/diagnostic.js";
 import { parseArguments } from "../arguments.js";
 import { CliUsageError, ExitCode, type CliIo } from "../io.js";
+import { createImportLoader, loadSpecArguments } from "../load-specs.js";
 
-const usage = `usage: proto-desc demo [--json]
+const usage = `usage: proto-desc demo [--json] [--seed N] [--protocols DIR] [--audit-log FILE]
 
-Runs the policing demo in one process and prints its timeline and a summary.
-  --json   print the timeline as JSON lines (one object per event, then the summary)
-Exit 0 when every verdict blamed the misbehaving party, 1 otherwise, 2 on usage errors.
+Starts a whole host in one process (hypervisor, xenstore++ daemon on a temporary Unix
+socket, broker, policer), loads the host policy, connects a block device between
+bank-a-payroll and the storage domain, runs I/O, then plays a malicious frontend, a
+malicious backend, a lying complainer and connections the policy denies. Prints a
+timeline and a summary. Everything runs on a virtual clock: the output depends only on
+the seed.
+
+options:
+  --json           print the timeline as JSON lines (one event per line)
+  --seed N         seed for the traffic mix (default 1)
+  --protocols DIR  spec directory with blkif and a policy (default: the bundled protocols/)
+  --audit-log FILE keep the policy audit log (JSON lines, appended) for 'proto-desc audit'
 `;
 
-function formatEntry(entry: DemoTimelineEntry): string {
-  const clause = entry.clause === undefined ? "" : ` [${entry.clause}${entry.specSpan === undefined ? "" : ` at ${entry.specSpan}`}]`;
-  return `${String(entry.time).padStart(5)} ms  ${entry.scenario.padEnd(18)} ${entry.phase.padEnd(9)} ${entry.message}${clause}\n`;
+/** The package root, from dist/compiler/cli/commands/demo.js. */
+function packageRoot(): string {
+  return fileURLToPath(new URL("../../../../", import.meta.url));
+}
+
+function parseSeed(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value > 0xffff_ffff) throw new CliUsageError(`demo: option '--seed' needs an integer from 0 to 4294967295 (got '${text}')`);
+  return value;
 }
 
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  const parsed = parseArguments("demo", args, { json: { kind: "boolean" }, seed: { kind: "string" }, protocols: { kind: "string" }, "audit-log": { kind: "string" }, help: { kind: "boolean" } });
+  if (parsed.booleans.has("help")) {
     io.stdout(usage);
     return ExitCode.ok;
   }
-  const parsed = parseArguments("demo", args, { json: { kind: "boolean" } });
-  if (parsed.positionals.length > 0) throw new CliUsageError(`demo: unexpected argument '${parsed.positionals[0]}'`);
-  const result = runDemo();
-  const summary = result.summary;
-  if (parsed.booleans.has("json")) {
-    io.stdout(result.timeline.map((entry) => `${JSON.stringify(entry)}\n`).join("") + `${JSON.stringify({ summary })}\n`);
-  } else {
-    io.stdout(result.timeline.map(formatEntry).join(""));
-    io.stdout(`summary: ${summary.requestsAnswered} requests answered, ${summary.verdicts} verdicts (${summary.honestPartiesBlamed} against an honest party), ${summary.deniedConnections} connection denied, ${summary.auditRecords} audit records\n`);
+  if (parsed.positionals.length > 0) throw new CliUsageError(`demo: unexpected argument '${parsed.positionals[0] ?? ""}'`);
+  const seed = parseSeed(parsed.strings.get("seed"));
+  const json = parsed.booleans.has("json");
+  const protocolsOption = parsed.strings.get("protocols");
+  const specCwd = protocolsOption === undefined ? packageRoot() : io.cwd;
+  const auditLogOption = parsed.strings.get("audit-log");
+  const roots = loadSpecArguments("demo", [protocolsOption ?? "protocols"], specCwd);
+
+  const [{ checkSources }, { renderHuman }, { lowerHost }, { lowerBlkifMonitor }, { runDemoHost, DemoHostError, DemoAuditLogError }, { formatDemoEvent }, { StoreSocketServerError }] = await Promise.all([
+    import("../../pipeline/check.js"),
+    import("../../diagnostics/render-human.js"),
+    import("../../host/lower-host.js"),
+    import("../../host/lower-blkif-monitor.js"),
+    import("../../../runtime/host/demo-host.js"),
+    import("../../host/format-demo-event.js"),
+    import("../../../runtime/store/socket-server.js"),
+  ]);
+  const checked = checkSources(roots, createImportLoader(specCwd));
+  const sources = checked.value.sources;
+  const model = checked.value.model;
+  const host = model === undefined || hasErrors(checked.diagnostics) ? undefined : lowerHost({ model, sources });
+  const monitor = model === undefined || host?.value === undefined ? undefined : lowerBlkifMonitor(model, sources);
+  const diagnostics = [...checked.diagnostics, ...(host?.diagnostics ?? []), ...(monitor?.diagnostics ?? [])];
+  if (host?.value === undefined || monitor?.value === undefined || hasErrors(diagnostics)) {
+    const rendered = renderHuman(diagnostics, sources, { colour: false });
+    io.stderr(`${rendered === "" ? "demo: the specs did not check" : rendered}\n`);
+    return ExitCode.findings;
   }
-  return summary.honestPartiesBlamed === 0 && summary.verdicts === 2 && summary.deniedConnections === 1 ? ExitCode.ok : ExitCode.findings;
+
+  const workDirectory = mkdtempSync(join(tmpdir(), "proto-desc-demo-"));
+  try {
+    const summary = await runDemoHost({
+      policy: host.value.policy,
+      policyFile: host.value.policyFile,
+      resourceClasses: host.value.resourceClasses,
+      blkif: monitor.value,
+      seed,
+      socketPath: join(workDirectory, "xenstored.sock"),
+      auditLogPath: auditLogOption === undefined ? join(workDirectory, "audit.jsonl") : resolve(io.cwd, auditLogOption),
+      emit: (event) => io.stdout(json ? `${JSON.stringify(event)}\n` : `${formatDemoEvent(event, sources)}\n`),
+    });
+    // An honest party blamed is a policing bug the demo must not hide behind exit 0.
+    return summary.honestBlames === 0 ? ExitCode.ok : ExitCode.findings;
+  } catch (error) {
+    // The host could not be assembled or a party could not act: say which step, in one line.
+    if (error instanceof DemoHostError) {
+      io.stderr(`demo: the host stopped: ${error.message}\n`);
+      return ExitCode.findings;
+    }
+    if (error instanceof DemoAuditLogError) {
+      io.stderr(`demo: cannot use the audit log '${auditLogOption ?? ""}': ${error.message}\n`);
+      return ExitCode.usageOrIo;
+    }
+    if (error instanceof StoreSocketServerError) {
+      io.stderr(`demo: cannot start the store daemon: ${error.message}\n`);
+      return ExitCode.usageOrIo;
+    }
+    throw error;
+  } finally {
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
 }

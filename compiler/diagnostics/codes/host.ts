@@ -1,0 +1,21 @@
+// Diagnostic codes PD7xxx: lowering a checked host (resource classes and one policy) into the
+// runtime's plain data for the broker, the policy engine and the demo host.
+import { defineDiagnostics } from "../definition.js";
+
+export const hostDiagnostics = defineDiagnostics({
+  PD7001: {
+    slug: "host-policy-missing",
+    severity: "error",
+    summary: "The specs given for a host declare no access-control policy.",
+  },
+  PD7002: {
+    slug: "host-policy-ambiguous",
+    severity: "error",
+    summary: "The specs given for a host declare more than one access-control policy.",
+  },
+  PD7003: {
+    slug: "host-resource-class-missing",
+    severity: "error",
+    summary: "The host needs a resource class that the specs do not declare.",
+  },
+});

@@ -1,0 +1,597 @@
+// A whole policed host in one process for `proto-desc demo`: hypervisor with policy hooks, the
+// store with its daemon on a Unix socket, the broker, the policer with a monitor per
+// connection, and blkif parties (honest and hostile) driven on a virtual clock. The caller
+// passes in everything that touches the outside (socket path, audit-log path, where timeline
+// events go); this module decides the script and reports each step as a timeline event.
+import { AuditLogWriter } from "../audit/audit-log-writer.js";
+import { readAuditLog } from "../audit/audit-log-reader.js";
+import { Broker, type BrokeredConnection } from "../broker/broker.js";
+import type { ResourceClass } from "../broker/resource-class.js";
+import { StoreClientBrokerStore } from "../broker/store-client-broker-store.js";
+import { Hypervisor } from "../hypervisor/index.js";
+import type { MonitorSpec } from "../monitor/index.js";
+import { Policer, type PeerResetNotice, type PolicerVerdict } from "../policer/index.js";
+import { DomainStartGate } from "../policy/domain-start-gate.js";
+import { PolicyEngine } from "../policy/policy-engine.js";
+import type { CompiledPolicy } from "../policy/policy-model.js";
+import { PolicyEnforcingHypervisorHooks } from "../policy/hypervisor-policy-hooks.js";
+import { SharedRingBackend, SharedRingFrontend } from "../ring/index.js";
+import { StoreSocketClient } from "../store/socket-client.js";
+import { StoreSocketServer } from "../store/socket-server.js";
+import { StoreClient, type StoreResult } from "../store/store-client.js";
+import { XenStore } from "../store/store.js";
+import { SeededRandom, VirtualClock } from "../time/index.js";
+import type { DemoDetailValue, DemoScenario, DemoStage, DemoSummary, DemoTimelineEvent, DemoVerdictSummary } from "./demo-timeline.js";
+
+/** The blkif protocol as lowered from its spec: the monitor and what honest parties need. */
+export interface DemoBlkifProtocol {
+  readonly spec: MonitorSpec;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+  readonly ringEntries: number;
+  /** Per role: the keys it publishes when entering each state (from the spec's lifecycle). */
+  readonly publishedKeys: ReadonlyMap<string, readonly { readonly to: number; readonly keys: readonly string[] }[]>;
+}
+
+export interface DemoHostOptions {
+  readonly policy: CompiledPolicy;
+  readonly policyFile: string;
+  readonly resourceClasses: readonly ResourceClass[];
+  readonly blkif: DemoBlkifProtocol;
+  readonly seed: number;
+  /** A Unix socket path the store daemon may create (and removes when the demo ends). */
+  readonly socketPath: string;
+  /** A file for the append-only audit log. */
+  readonly auditLogPath: string;
+  readonly emit: (event: DemoTimelineEvent) => void;
+}
+
+/** Raised when the host itself cannot be assembled (a bug or a broken environment, not a finding). */
+export class DemoHostError extends Error {
+  override readonly name = "DemoHostError";
+}
+
+/** Raised when the audit log cannot be opened (a bad path, or another writer holds it). */
+export class DemoAuditLogError extends Error {
+  override readonly name = "DemoAuditLogError";
+}
+
+function openAuditLog(path: string, clock: VirtualClock): AuditLogWriter {
+  try {
+    return AuditLogWriter.open(path, { now: () => clock.now() });
+  } catch (error) {
+    throw new DemoAuditLogError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+const xenbusState = { initialising: 1, initWait: 2, initialised: 3, connected: 4, closing: 5, closed: 6 } as const;
+const blockOperation = { read: 0, write: 1 } as const;
+const sectorBytes = 512;
+/** Ring header word offsets (xen-abi.md §3): req_prod @0, rsp_prod @8. */
+const requestProducerOffset = 0;
+/** Byte 12 of a blkif response is padding (xen-abi.md §2); a leaky backend leaves data there. */
+const responsePaddingOffset = 12;
+
+/** The domains of the demo host: names are what the policy's principals match. */
+const domains = {
+  dom0: { id: 0, name: "dom0", privileged: true },
+  storage: { id: 1, name: "storage-domain", privileged: false },
+  payroll: { id: 2, name: "bank-a-payroll", privileged: false },
+  network: { id: 3, name: "network-domain", privileged: false },
+  ledger: { id: 4, name: "bank-b-ledger", privileged: false },
+  webShop: { id: 5, name: "web-shop", privileged: false },
+} as const;
+type DemoDomain = (typeof domains)[keyof typeof domains];
+
+/** Values honest parties write for the keys the spec's lifecycle says they publish. */
+const honestKeyValues: Readonly<Record<string, string>> = {
+  protocol: "x86_64-abi",
+  sectors: "2048",
+  info: "0",
+  "sector-size": String(sectorBytes),
+  "feature-flush-cache": "1",
+  "feature-barrier": "0",
+  "feature-discard": "0",
+  "feature-persistent": "0",
+  "max-ring-page-order": "0",
+};
+
+interface LentPages {
+  readonly references: readonly number[];
+  readonly frames: readonly number[];
+}
+
+/** One brokered, policed blkif connection and both ends' private state. */
+interface BlkifSession {
+  readonly connection: BrokeredConnection;
+  readonly frontendStore: StoreClient;
+  readonly backendStore: StoreClient;
+  readonly frontendRing: SharedRingFrontend;
+  readonly backendRing: SharedRingBackend;
+  readonly frontendRingMemory: Uint8Array;
+  readonly ringFrame: number;
+  readonly ringReference: number;
+  readonly backendRingHandle: number;
+  readonly frontendPort: number;
+  readonly backendPort: number;
+  readonly lent: Map<bigint, LentPages>;
+}
+
+function requireOk<T>(result: StoreResult<T>, what: string): T {
+  if (!result.ok) throw new DemoHostError(`${what}: the store replied ${result.error}`);
+  return result.value;
+}
+
+export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary> {
+  const clock = new VirtualClock();
+  const random = new SeededRandom(options.seed);
+  let seq = 0;
+  let scenario: DemoScenario = "setup";
+  const emit = (stage: DemoStage, message: string, detail: Readonly<Record<string, DemoDetailValue>> = {}): void => {
+    seq += 1;
+    options.emit({ seq, time: clock.now(), scenario, stage, message, detail });
+  };
+
+  const engine = PolicyEngine.fromPolicy(options.policy);
+  const audit = openAuditLog(options.auditLogPath, clock);
+  // Whatever was started is stopped again, in reverse order, also when setting up fails.
+  const cleanups: (() => unknown)[] = [() => audit.close()];
+  const summaryVerdicts: DemoVerdictSummary[] = [];
+  const policyDenials: string[] = [];
+  let requestsAnswered = 0;
+  let requestsReissued = 0;
+  let honestBlames = 0;
+
+  try {
+    const hypervisor = new Hypervisor();
+    hypervisor.setPolicyHooks(new PolicyEnforcingHypervisorHooks(engine, audit, { auditAllowed: "first-per-pair" }));
+    // Domains start through the toolstack's gate, so the Chinese wall is checked and they carry the policy's labels.
+    const startGate = new DomainStartGate(engine, audit, hypervisor);
+    const runningDomains = [domains.dom0, domains.storage, domains.payroll, domains.network];
+    for (const domain of runningDomains) {
+      const started = startGate.startDomain(domain.name, { id: domain.id, privileged: domain.privileged });
+      if (!started.started) throw new DemoHostError(`the policy refused to start ${domain.name}: ${started.decision.reason}`);
+    }
+    const store = XenStore.open({});
+    cleanups.push(() => store.close());
+    const toolstack = StoreClient.connect(store, { domainId: 0, privileged: true });
+    requireOk(toolstack.mkdir("/local/domain"), "mkdir /local/domain");
+    for (const domain of runningDomains) {
+      if (domain.privileged) continue;
+      requireOk(toolstack.introduceDomain(domain.id, 0x1000n + BigInt(domain.id), 1), `introduce domain ${domain.id}`);
+      requireOk(toolstack.mkdir(`/local/domain/${domain.id}`), `home of domain ${domain.id}`);
+      requireOk(toolstack.setPermissions(`/local/domain/${domain.id}`, [{ domainId: domain.id, access: "n" }]), `permissions of domain ${domain.id}`);
+    }
+    const server = new StoreSocketServer({ store, socketPath: options.socketPath });
+    await server.listen();
+    cleanups.push(() => server.close());
+
+    const created = Broker.create({ engine, store: new StoreClientBrokerStore(toolstack), audit, resourceClasses: options.resourceClasses });
+    if (created.broker === undefined) throw new DemoHostError(`the broker refused the lowered resource classes: ${created.problems.map((problem) => problem.message).join("; ")}`);
+    const broker = created.broker;
+
+    const verdicts: { readonly scenario: DemoScenario; readonly verdict: PolicerVerdict }[] = [];
+    const notices: PeerResetNotice[] = [];
+    const policer = new Policer({
+      hypervisor,
+      store,
+      clock,
+      audit,
+      quarantine: () => false,
+      onVerdict: (verdict) => verdicts.push({ scenario, verdict }),
+      onPeerReset: (notice) => notices.push(notice),
+    });
+    cleanups.push(() => policer.close());
+    const clauseById = new Map(options.blkif.spec.clauses.map((clause) => [clause.id, clause]));
+
+    emit("host", "Host up: hypervisor with policy hooks, xenstore++ daemon on a temporary Unix socket, broker, policer (virtual clock).", {
+      domains: runningDomains.map((domain) => `${domain.id}:${domain.name}`),
+      seed: options.seed,
+    });
+    emit("policy", `Policy '${options.policy.name}' loaded from ${options.policyFile}: enforcing ${options.policy.enforce.join(", ")}.`, {
+      policy: options.policy.name,
+      resourceClasses: options.resourceClasses.map((resourceClass) => `${resourceClass.name} (${resourceClass.protocol.name} v${resourceClass.protocol.version}, spec ${resourceClass.protocol.specHash.slice(0, 12)})`),
+    });
+
+    /** Reports verdicts reached since `from`, and counts any reached while everyone was honest. */
+    const reportVerdicts = (from: number, honestPhase: boolean): void => {
+      for (const { verdict } of verdicts.slice(from)) {
+        const clause = clauseById.get(verdict.clauseId);
+        const specSpan = verdict.violation?.specSpan ?? clause?.specSpan ?? "(no clause location)";
+        if (verdict.violation !== null) {
+          emit("violation", `Monitor: clause ${verdict.clauseId} (${specSpan}) broken — ${verdict.violation.evidence.detail}.`, {
+            clause: verdict.clauseId,
+            specSpan,
+            blamedRole: verdict.violation.blamedRole,
+            summary: clause?.summary ?? null,
+          });
+        }
+        emit("verdict", `Verdict: ${verdict.confirmed ? "confirmed" : "not confirmed"} — blame ${verdict.blamed.role} (domain ${verdict.blamed.domainId}) for ${verdict.clauseId}: ${verdict.reason}.`, {
+          clause: verdict.clauseId,
+          specSpan,
+          confirmed: verdict.confirmed,
+          blamedRole: verdict.blamed.role,
+          blamedDomain: verdict.blamed.domainId,
+          complaintSeq: verdict.complaintSeq,
+        });
+        summaryVerdicts.push({ scenario, clauseId: verdict.clauseId, specSpan, blamedRole: verdict.blamed.role, blamedDomainId: verdict.blamed.domainId, confirmed: verdict.confirmed });
+        if (honestPhase) honestBlames += 1;
+      }
+    };
+
+    const openSession = (devid: string, frontend: DemoDomain, backend: DemoDomain): BlkifSession | undefined => {
+      const result = broker.connect({
+        principal: domains.dom0.name,
+        resourceClass: "vbd",
+        frontendDomain: { id: frontend.id, name: frontend.name, labels: engine.labelsForDomain(frontend.name) },
+        backendDomain: { id: backend.id, name: backend.name, labels: engine.labelsForDomain(backend.name) },
+        parameters: { devid },
+      });
+      if (result.outcome === "denied") {
+        emit("denied", `Broker denied vbd ${frontend.name} <- ${backend.name}: rule ${result.decision.rule} — ${result.decision.reason}.`, {
+          rule: result.decision.rule,
+          ruleKind: result.decision.ruleKind,
+          frontend: frontend.name,
+          backend: backend.name,
+        });
+        policyDenials.push(result.decision.rule);
+        return undefined;
+      }
+      if (result.outcome === "failed") throw new DemoHostError(`connect vbd ${frontend.name} <- ${backend.name} failed: ${result.problem.message}`);
+      const connection = result.connection;
+      emit("connect", `Broker connected ${connection.key}: ${frontend.name} (frontend) <- ${backend.name} (backend); ${result.checks.length} policy checks allowed; directories created with toolstack permissions.`, {
+        connection: connection.key,
+        frontendDirectory: connection.frontendDirectory,
+        backendDirectory: connection.backendDirectory,
+        checks: result.checks.map((check) => check.decision.rule),
+      });
+
+      const ringFrame = hypervisor.allocatePages(frontend.id, 1);
+      const frontendRingMemory = ringFrame === undefined ? undefined : hypervisor.viewOwnPages(frontend.id, ringFrame, 1);
+      if (ringFrame === undefined || frontendRingMemory === undefined) throw new DemoHostError(`domain ${frontend.id} has no frame for its ring`);
+      const frontendRing = SharedRingFrontend.initialize(frontendRingMemory, options.blkif.spec.rings[0]?.slotBytes ?? options.blkif.requestBytes);
+      const grant = hypervisor.grantAccess(frontend.id, backend.id, ringFrame, false);
+      if (!grant.ok) throw new DemoHostError(`ring grant refused: ${grant.reason}`);
+      const attached = policer.attach({
+        name: connection.key,
+        spec: options.blkif.spec,
+        parties: [
+          { role: "frontend", domainId: frontend.id, directory: connection.frontendDirectory },
+          { role: "backend", domainId: backend.id, directory: connection.backendDirectory },
+        ],
+        ringPages: [{ granterRole: "frontend", references: [grant.reference] }],
+      });
+      if (!attached.ok) throw new DemoHostError(`the policer cannot police ${connection.key}: ${attached.reason}`);
+      const mapped = hypervisor.mapGrant(backend.id, frontend.id, grant.reference, true);
+      if (!mapped.ok) throw new DemoHostError(`the backend cannot map the ring: ${mapped.reason}`);
+      const backendRing = SharedRingBackend.attach(mapped.view, options.blkif.spec.rings[0]?.slotBytes ?? options.blkif.requestBytes);
+      const unbound = hypervisor.allocateUnboundPort(frontend.id, backend.id);
+      if (!unbound.ok) throw new DemoHostError(`no event channel: ${unbound.reason}`);
+      const bound = hypervisor.bindInterdomain(backend.id, frontend.id, unbound.port);
+      if (!bound.ok) throw new DemoHostError(`event channel bind refused: ${bound.reason}`);
+      const session: BlkifSession = {
+        connection,
+        frontendStore: StoreClient.connect(store, { domainId: frontend.id, privileged: false }),
+        backendStore: StoreClient.connect(store, { domainId: backend.id, privileged: false }),
+        frontendRing,
+        backendRing,
+        frontendRingMemory,
+        ringFrame,
+        ringReference: grant.reference,
+        backendRingHandle: mapped.handle,
+        frontendPort: unbound.port,
+        backendPort: bound.port,
+        lent: new Map(),
+      };
+      performHandshake(session);
+      return session;
+    };
+
+    /** Writes the keys the spec says `role` publishes on entering `state`, then the state. */
+    const enterState = (session: BlkifSession, role: "frontend" | "backend", state: number, extraKeys: Readonly<Record<string, string>> = {}): void => {
+      const client = role === "frontend" ? session.frontendStore : session.backendStore;
+      const directory = role === "frontend" ? session.connection.frontendDirectory : session.connection.backendDirectory;
+      const published = options.blkif.publishedKeys.get(role)?.find((entry) => entry.to === state)?.keys ?? [];
+      const values: Record<string, string> = { ...extraKeys };
+      for (const key of published) values[key] = extraKeys[key] ?? honestKeyValues[key] ?? "0";
+      for (const [key, value] of Object.entries(values)) requireOk(client.write(`${directory}/${key}`, value), `${role} writes ${key}`);
+      requireOk(client.write(`${directory}/state`, String(state)), `${role} enters state ${state}`);
+    };
+
+    const performHandshake = (session: BlkifSession): void => {
+      clock.advanceBy(1);
+      enterState(session, "backend", xenbusState.initWait);
+      clock.advanceBy(1);
+      enterState(session, "frontend", xenbusState.initialised, { "ring-ref": String(session.ringReference), "event-channel": String(session.frontendPort), protocol: honestKeyValues["protocol"] ?? "x86_64-abi" });
+      clock.advanceBy(1);
+      enterState(session, "backend", xenbusState.connected);
+      clock.advanceBy(1);
+      enterState(session, "frontend", xenbusState.connected);
+      emit("handshake", `Handshake of ${session.connection.key}: backend InitWait, frontend Initialised (ring-ref ${session.ringReference}, event-channel ${session.frontendPort}), backend Connected, frontend Connected.`, {
+        connection: session.connection.key,
+        ringReference: session.ringReference,
+        frontendPort: session.frontendPort,
+      });
+    };
+
+    const frontendOf = (session: BlkifSession): number => session.connection.frontendDomainId;
+    const backendOf = (session: BlkifSession): number => session.connection.backendDomainId;
+
+    /** An honest frontend request: lends fresh data pages, publishes, notifies. */
+    const issueRequest = (session: BlkifSession, id: bigint, operation: number, segments: number): void => {
+      const references: number[] = [];
+      const frames: number[] = [];
+      for (let segment = 0; segment < segments; segment += 1) {
+        const frame = hypervisor.allocatePages(frontendOf(session), 1);
+        if (frame === undefined) throw new DemoHostError("the frontend ran out of memory");
+        const granted = hypervisor.grantAccess(frontendOf(session), backendOf(session), frame, false);
+        if (!granted.ok) throw new DemoHostError(`data grant refused: ${granted.reason}`);
+        references.push(granted.reference);
+        frames.push(frame);
+      }
+      const request = new Uint8Array(options.blkif.requestBytes);
+      const view = new DataView(request.buffer);
+      view.setUint8(0, operation);
+      view.setUint8(1, segments);
+      view.setBigUint64(8, id, true);
+      view.setBigUint64(16, BigInt(random.nextBelow(2048)), true);
+      references.forEach((reference, index) => {
+        view.setUint32(24 + index * 8, reference, true);
+        view.setUint8(24 + index * 8 + 4, 0);
+        view.setUint8(24 + index * 8 + 5, 7);
+      });
+      if (!session.frontendRing.produceRequest(request)) throw new DemoHostError("the ring is full");
+      session.frontendRing.pushRequests();
+      hypervisor.sendEvent(frontendOf(session), session.frontendPort);
+      session.lent.set(id, { references, frames });
+    };
+
+    /** An honest backend pass: map each segment, do the I/O, unmap, respond; `corrupt` makes it leak. */
+    const serveRequests = (session: BlkifSession, leakPadding = false): number => {
+      const batch = session.backendRing.beginRequestBatch();
+      if (batch < 0) return 0;
+      let served = 0;
+      for (let count = 0; count < batch; count += 1) {
+        const request = session.backendRing.consumeRequest();
+        if (request === null) break;
+        const view = new DataView(request.buffer, request.byteOffset, request.byteLength);
+        const operation = view.getUint8(0);
+        const segments = view.getUint8(1);
+        const id = view.getBigUint64(8, true);
+        for (let segment = 0; segment < segments; segment += 1) {
+          const mapped = hypervisor.mapGrant(backendOf(session), frontendOf(session), view.getUint32(24 + segment * 8, true), operation === blockOperation.read);
+          if (!mapped.ok) throw new DemoHostError(`backend cannot map a segment: ${mapped.reason}`);
+          if (operation === blockOperation.read) mapped.view.fill(0x5a, 0, sectorBytes);
+          hypervisor.unmapGrant(backendOf(session), mapped.handle);
+        }
+        const response = new Uint8Array(options.blkif.responseBytes);
+        const responseView = new DataView(response.buffer);
+        responseView.setBigUint64(0, id, true);
+        responseView.setUint8(8, operation);
+        responseView.setInt16(10, 0, true);
+        if (leakPadding) response.fill(0xc3, responsePaddingOffset, options.blkif.responseBytes);
+        session.backendRing.produceResponse(response);
+        served += 1;
+      }
+      session.backendRing.pushResponses();
+      if (served > 0) hypervisor.sendEvent(backendOf(session), session.backendPort);
+      return served;
+    };
+
+    /** The honest frontend takes its responses and ends access to their pages. */
+    const collectResponses = (session: BlkifSession): number => {
+      const batch = session.frontendRing.beginResponseBatch();
+      if (batch < 0) return 0;
+      let collected = 0;
+      for (let count = 0; count < batch; count += 1) {
+        const response = session.frontendRing.consumeResponse();
+        if (response === null) break;
+        const id = new DataView(response.buffer, response.byteOffset, response.byteLength).getBigUint64(0, true);
+        releaseLentPages(session, id);
+        collected += 1;
+      }
+      return collected;
+    };
+
+    const releaseLentPages = (session: BlkifSession, id: bigint): void => {
+      const lent = session.lent.get(id);
+      if (lent === undefined) return;
+      session.lent.delete(id);
+      for (const reference of lent.references) hypervisor.endAccess(frontendOf(session), reference);
+      for (const frame of lent.frames) hypervisor.freePages(frontendOf(session), frame, 1);
+    };
+
+    let nextRequestId = 1n;
+    /** Rounds of honest traffic; returns the number of requests answered. */
+    const runTraffic = (session: BlkifSession, rounds: number): number => {
+      let answered = 0;
+      let reads = 0;
+      let writes = 0;
+      for (let round = 0; round < rounds; round += 1) {
+        const requests = 3 + random.nextBelow(6);
+        for (let request = 0; request < requests; request += 1) {
+          const operation = random.nextBelow(2) === 0 ? blockOperation.read : blockOperation.write;
+          if (operation === blockOperation.read) reads += 1;
+          else writes += 1;
+          issueRequest(session, nextRequestId++, operation, 1 + random.nextBelow(4));
+        }
+        clock.advanceBy(2 + random.nextBelow(8));
+        serveRequests(session);
+        answered += collectResponses(session);
+        policer.auditAll();
+      }
+      requestsAnswered += answered;
+      emit("traffic", `Traffic on ${session.connection.key}: ${answered} requests (${reads} reads, ${writes} writes) answered exactly once; monitor quiet.`, {
+        connection: session.connection.key,
+        answered,
+        reads,
+        writes,
+        outstanding: policer.monitorOf(session.connection.key)?.listOutstandingRequestIds().length ?? 0,
+      });
+      return answered;
+    };
+
+    /** Reports the reset the policer did and tears the dead connection down through the broker. */
+    const reportResetAndTearDown = (session: BlkifSession, noticesFrom: number): PeerResetNotice | undefined => {
+      const status = policer.statusOf(session.connection.key);
+      const notice = notices.slice(noticesFrom).find((candidate) => candidate.connection === session.connection.key);
+      const frontendState = toolstack.readText(`${session.connection.frontendDirectory}/state`);
+      const backendState = toolstack.readText(`${session.connection.backendDirectory}/state`);
+      emit("reset", `Reset: ${session.connection.key} is '${status ?? "unknown"}'; ${notice === undefined ? "no party notified" : `${notice.blamed.role} (domain ${notice.blamed.domainId}) lost its grants and channel and is Closed; ${notice.honest.role} notified with ${notice.inFlightRequestIds.length} in-flight request(s)`}.`, {
+        connection: session.connection.key,
+        status: status ?? null,
+        frontendState: frontendState.ok ? frontendState.value : null,
+        backendState: backendState.ok ? backendState.value : null,
+        inFlight: notice?.inFlightRequestIds ?? [],
+      });
+      policer.detach(session.connection.key);
+      hypervisor.unmapGrant(backendOf(session), session.backendRingHandle);
+      hypervisor.closePort(backendOf(session), session.backendPort);
+      hypervisor.closePort(frontendOf(session), session.frontendPort);
+      hypervisor.endAccess(frontendOf(session), session.ringReference);
+      const disconnected = broker.disconnect({ principal: domains.dom0.name, resourceClass: "vbd", frontendDomainId: frontendOf(session), id: session.connection.id });
+      if (disconnected.outcome !== "disconnected") throw new DemoHostError(`disconnect of ${session.connection.key} did not succeed (${disconnected.outcome})`);
+      return notice;
+    };
+
+    // 1. An honest block device between bank-a-payroll and the storage domain.
+    scenario = "honest";
+    const first = openSession("51712", domains.payroll, domains.storage);
+    if (first === undefined) throw new DemoHostError("the policy denied the demo's honest block device");
+    const socketClient = await StoreSocketClient.connect(options.socketPath);
+    try {
+      const description = first.connection.descriptionDirectory;
+      const protocolName = await socketClient.read(`${description}/protocol`);
+      const version = await socketClient.read(`${description}/version`);
+      const specHash = await socketClient.read(`${description}/spec-hash`);
+      emit("connect", `Store daemon (over its Unix socket) reports the instance's protocol description: ${protocolName} version ${version}, spec ${specHash.slice(0, 12)}.`, { protocol: protocolName, version, specHash });
+    } finally {
+      socketClient.close();
+    }
+    let verdictMark = verdicts.length;
+    runTraffic(first, 4);
+    clock.advanceBy(100);
+    policer.auditAll();
+    reportVerdicts(verdictMark, true);
+
+    // 2. A malicious frontend pushes req_prod past a whole ring of outstanding requests.
+    scenario = "malicious-frontend";
+    verdictMark = verdicts.length;
+    let noticeMark = notices.length;
+    const header = new DataView(first.frontendRingMemory.buffer, first.frontendRingMemory.byteOffset, first.frontendRingMemory.byteLength);
+    const producedSoFar = header.getUint32(requestProducerOffset, true);
+    const forgedProducer = (producedSoFar + options.blkif.ringEntries + 7) >>> 0;
+    emit("attack", `Frontend (domain ${domains.payroll.id}) writes req_prod = ${forgedProducer} (was ${producedSoFar}, ring holds ${options.blkif.ringEntries}) and notifies: a request-index overflow (XSA-39 style).`, { requestProducer: forgedProducer, previous: producedSoFar });
+    header.setUint32(requestProducerOffset, forgedProducer, true);
+    hypervisor.sendEvent(domains.payroll.id, first.frontendPort);
+    clock.advanceBy(1);
+    policer.auditAll();
+    reportVerdicts(verdictMark, false);
+    reportResetAndTearDown(first, noticeMark);
+    const second = openSession("51712", domains.payroll, domains.storage);
+    if (second === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
+    const afterFrontendReset = runTraffic(second, 2);
+    emit("recovery", `Recovery: the honest backend serves the reconnected frontend; ${afterFrontendReset} requests answered.`, { connection: second.connection.key, answered: afterFrontendReset });
+
+    // 3. A malicious backend leaks stale bytes through response padding (XSA-216).
+    scenario = "malicious-backend";
+    verdictMark = verdicts.length;
+    noticeMark = notices.length;
+    const inFlightIds: bigint[] = [];
+    for (let request = 0; request < 3; request += 1) {
+      const id = nextRequestId++;
+      issueRequest(second, id, blockOperation.read, 1 + random.nextBelow(3));
+      inFlightIds.push(id);
+    }
+    clock.advanceBy(3);
+    emit("attack", `Backend (domain ${domains.storage.id}) answers ${inFlightIds.length} reads with padding bytes 12..15 set to 0xc3 (stale data leak).`, { requests: inFlightIds.map(String) });
+    serveRequests(second, true);
+    clock.advanceBy(1);
+    policer.auditAll();
+    reportVerdicts(verdictMark, false);
+    const backendNotice = reportResetAndTearDown(second, noticeMark);
+    const third = openSession("51712", domains.payroll, domains.storage);
+    if (third === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
+    // The honest frontend re-issues what the notice says was in flight and it never saw answered.
+    const reissue = (backendNotice?.inFlightRequestIds ?? []).map((text) => BigInt(text)).filter((id) => second.lent.has(id));
+    for (const id of reissue) {
+      releaseLentPages(second, id);
+      issueRequest(third, id, blockOperation.read, 1);
+    }
+    clock.advanceBy(2);
+    serveRequests(third);
+    const reissuedAnswered = collectResponses(third);
+    requestsReissued += reissue.length;
+    requestsAnswered += reissuedAnswered;
+    // Requests answered before the reset (even by a leaky response) were taken by the frontend's ring; release their pages too.
+    for (const id of [...second.lent.keys()]) releaseLentPages(second, id);
+    emit("recovery", `Recovery: the frontend reconnected and re-issued ${reissue.length} in-flight request(s); ${reissuedAnswered} answered, none dropped.`, { connection: third.connection.key, reissued: reissue.map(String), answered: reissuedAnswered });
+
+    // 4. A lying complainer: the backend accuses the honest frontend of rewriting a request.
+    scenario = "false-complaint";
+    verdictMark = verdicts.length;
+    noticeMark = notices.length;
+    runTraffic(third, 1);
+    const accusedClause = options.blkif.spec.rings[0]?.slotRewrittenClauseId ?? "";
+    emit("attack", `Backend (domain ${domains.storage.id}) complains that the frontend broke ${accusedClause}; the frontend did nothing wrong.`, { clause: accusedClause });
+    const answer = policer.complain({ connection: third.connection.key, complainerRole: "backend", clauseId: accusedClause, evidence: { detail: "request slot changed after publication", index: 0 } });
+    if ("ok" in answer) emit("verdict", `The policer refused the complaint (${answer.code}): ${answer.reason}.`, { code: answer.code });
+    reportVerdicts(verdictMark, false);
+    reportResetAndTearDown(third, noticeMark);
+    const fourth = openSession("51712", domains.payroll, domains.storage);
+    if (fourth === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
+    const afterFalseComplaint = runTraffic(fourth, 1);
+    emit("recovery", `Recovery: connection re-established; ${afterFalseComplaint} requests answered.`, { connection: fourth.connection.key, answered: afterFalseComplaint });
+
+    // 5. Connections the policy forbids.
+    scenario = "denied";
+    const ledgerStart = startGate.startDomain(domains.ledger.name, { id: domains.ledger.id });
+    if (ledgerStart.started) throw new DemoHostError(`the policy let ${domains.ledger.name} start next to ${domains.payroll.name}; the Chinese wall demo needs the bundled host policy`);
+    emit("denied", `Toolstack denied starting ${domains.ledger.name} while ${domains.payroll.name} runs: rule ${ledgerStart.decision.rule} — ${ledgerStart.decision.reason}.`, {
+      rule: ledgerStart.decision.rule,
+      ruleKind: ledgerStart.decision.ruleKind,
+      domain: domains.ledger.name,
+    });
+    policyDenials.push(ledgerStart.decision.rule);
+    openSession("51728", domains.payroll, domains.network);
+    // Below the store: a public web guest tries to map a page bank-a-payroll granted it; the
+    // hypervisor's hook applies type enforcement (bank-a and public share no type).
+    const webStart = startGate.startDomain(domains.webShop.name, { id: domains.webShop.id });
+    if (!webStart.started) throw new DemoHostError(`the policy refused to start ${domains.webShop.name}: ${webStart.decision.reason}`);
+    const leakedFrame = hypervisor.allocatePages(domains.payroll.id, 1);
+    if (leakedFrame === undefined) throw new DemoHostError("bank-a-payroll has no frame to grant");
+    const leakedGrant = hypervisor.grantAccess(domains.payroll.id, domains.webShop.id, leakedFrame, true);
+    if (!leakedGrant.ok) throw new DemoHostError(`grant to ${domains.webShop.name} refused at creation: ${leakedGrant.reason}`);
+    const webMapping = hypervisor.mapGrant(domains.webShop.id, domains.payroll.id, leakedGrant.reference, false);
+    if (webMapping.ok) throw new DemoHostError(`the hypervisor let ${domains.webShop.name} map a page of ${domains.payroll.name}; the type-enforcement demo needs the bundled host policy`);
+    const webDenialRule = /type-enforcement:[a-z-]+/.exec(webMapping.reason)?.[0] ?? "type-enforcement";
+    emit("denied", `Hypervisor refused ${domains.webShop.name} (domain ${domains.webShop.id}) mapping grant ${leakedGrant.reference} of ${domains.payroll.name}: ${webMapping.reason}.`, {
+      rule: webDenialRule,
+      operation: "grant-map",
+      mapper: domains.webShop.name,
+      granter: domains.payroll.name,
+    });
+    policyDenials.push(webDenialRule);
+    hypervisor.endAccess(domains.payroll.id, leakedGrant.reference);
+    hypervisor.freePages(domains.payroll.id, leakedFrame, 1);
+
+    scenario = "summary";
+    clock.advanceBy(100);
+    const lateMark = verdicts.length;
+    policer.auditAll();
+    reportVerdicts(lateMark, true);
+  } finally {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  }
+  const auditRecords = readAuditLog(options.auditLogPath).records.length;
+  const summary: DemoSummary = { requestsAnswered, requestsReissued, verdicts: summaryVerdicts, policyDenials, honestBlames, auditRecords };
+  emit("summary", `Summary: ${requestsAnswered} requests answered (${requestsReissued} re-issued after a reset), ${summaryVerdicts.length} verdicts, ${policyDenials.length} policy denials, ${honestBlames} blames of honest parties, ${auditRecords} audit records.`, {
+    requestsAnswered,
+    requestsReissued,
+    verdicts: summaryVerdicts.map((verdict) => `${verdict.scenario}: ${verdict.clauseId} -> ${verdict.blamedRole}`),
+    policyDenials,
+    honestBlames,
+    auditRecords,
+  });
+  return summary;
+}

@@ -1,0 +1,62 @@
+// The demo host in-process over several seeds: whatever the traffic mix, the honest phases
+// are never blamed, each attack is blamed on its author, and the audit log records it all.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lowerBlkifMonitor } from "../../compiler/host/lower-blkif-monitor.js";
+import { lowerHost } from "../../compiler/host/lower-host.js";
+import { runDemoHost } from "../../runtime/host/demo-host.js";
+import type { DemoTimelineEvent } from "../../runtime/host/demo-timeline.js";
+import { bundledHostFiles, checkSpecFiles } from "./checked-bundled-host.js";
+
+const { program } = checkSpecFiles(bundledHostFiles);
+if (program.model === undefined) throw new Error("the bundled host does not check");
+const host = lowerHost({ model: program.model, sources: program.sources }).value;
+const blkif = lowerBlkifMonitor(program.model, program.sources).value;
+if (host === undefined || blkif === undefined) throw new Error("the bundled host does not lower");
+
+async function runWithSeed(seed: number): Promise<{ readonly events: DemoTimelineEvent[]; readonly summary: Awaited<ReturnType<typeof runDemoHost>> }> {
+  const directory = mkdtempSync(join(tmpdir(), "proto-desc-demo-host-"));
+  const events: DemoTimelineEvent[] = [];
+  try {
+    const summary = await runDemoHost({
+      policy: host!.policy,
+      policyFile: host!.policyFile,
+      resourceClasses: host!.resourceClasses,
+      blkif: blkif!,
+      seed,
+      socketPath: join(directory, "store.sock"),
+      auditLogPath: join(directory, "audit.jsonl"),
+      emit: (event) => events.push(event),
+    });
+    return { events, summary };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+describe("the demo host", () => {
+  it("blames only the attackers, whatever the seed", async () => {
+    for (const seed of [0, 3, 99, 4_000_000_000]) {
+      const { summary } = await runWithSeed(seed);
+      expect(summary.honestBlames, `seed ${seed}`).toBe(0);
+      expect(summary.verdicts.map((verdict) => [verdict.scenario, verdict.blamedRole, verdict.blamedDomainId, verdict.confirmed])).toEqual([
+        ["malicious-frontend", "frontend", 2, true],
+        ["malicious-backend", "backend", 1, true],
+        ["false-complaint", "backend", 1, false],
+      ]);
+      expect(summary.requestsReissued).toBe(3);
+      expect(summary.requestsAnswered).toBeGreaterThan(20);
+      expect(summary.policyDenials).toEqual(["chinese-wall:conflict-set/banks", "default-deny:no-permission/vbd/provide", "type-enforcement:disjoint-types"]);
+      // Decisions, complaints, verdicts and resets all reach the audit log.
+      expect(summary.auditRecords).toBeGreaterThan(summary.verdicts.length * 2);
+    }
+  });
+
+  it("reads the protocol description back through the store daemon's socket", async () => {
+    const { events } = await runWithSeed(1);
+    const description = events.find((event) => event.stage === "connect" && event.detail["protocol"] !== undefined);
+    expect(description?.detail).toMatchObject({ protocol: "blkif", version: "1", specHash: host.resourceClasses[0]?.protocol.specHash });
+  });
+});
