@@ -20,7 +20,7 @@ import {
   encodeResponse,
   requestBytes,
   responseBytes,
-} from "../runtime/demo/blkif-monitor-spec.js";
+} from "../test/support/hand-written-blkif-monitor-spec.js";
 import type { BenchSuite } from "./suite.js";
 
 function print(line: string): void {

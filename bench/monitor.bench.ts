@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { ConnectionMonitor } from "../runtime/monitor/index.js";
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../runtime/ring/index.js";
 import { VirtualClock } from "../runtime/time/index.js";
-import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "../runtime/demo/blkif-monitor-spec.js";
+import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "../test/support/hand-written-blkif-monitor-spec.js";
 import type { BenchSuite } from "./suite.js";
 
 function print(line: string): void {

@@ -6,9 +6,9 @@
 import type { AuditEntry, AuditRecord } from "../../runtime/audit/audit-record.js";
 import type { AuditSink } from "../../runtime/audit/audit-log-writer.js";
 import { Hypervisor } from "../../runtime/hypervisor/index.js";
-import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, XenbusState } from "../../runtime/demo/blkif-monitor-spec.js";
+import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, XenbusState } from "../support/hand-written-blkif-monitor-spec.js";
 
-export { blkifMonitorSpec, encodeRequest, encodeResponse, maximumSegments, requestBytes, responseBytes, ringEntries, XenbusState } from "../../runtime/demo/blkif-monitor-spec.js";
+export { blkifMonitorSpec, encodeRequest, encodeResponse, maximumSegments, requestBytes, responseBytes, ringEntries, XenbusState } from "../support/hand-written-blkif-monitor-spec.js";
 import { Policer, type PeerResetNotice, type PolicerVerdict } from "../../runtime/policer/index.js";
 import { SharedRingBackend, SharedRingFrontend } from "../../runtime/ring/index.js";
 import type { StoreClient } from "../../runtime/store/store-client.js";

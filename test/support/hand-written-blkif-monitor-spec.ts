@@ -1,8 +1,8 @@
 // A hand-written blkif MonitorSpec (numbers from reference/xen-abi.md §2 and §5) and the
-// request/response encoders the demo and the policer's tests share, standing in for what the
-// code generator will emit from specs/blkif.proto-desc.
+// request/response encoders the policer's adversarial tests and the monitor benchmarks share.
+// The generated blkif module (drivers/blk/generated/) carries the spec-derived equivalent.
 
-import type { MonitorSpec } from "../monitor/index.js";
+import type { MonitorSpec } from "../../runtime/monitor/index.js";
 
 export const requestBytes = 112;
 export const responseBytes = 16;
