@@ -1,6 +1,7 @@
 // The CLI's dispatcher. Commands load lazily so that `check` never loads ts-morph or
 // prettier; every failure becomes a one-line message and an exit code, never a stack trace.
 import { CliUsageError, ExitCode, processIo, type CliIo } from "./io.js";
+import { cliVersion } from "./version.js";
 
 export interface CommandModule {
   run(args: readonly string[], io: CliIo): Promise<number>;
@@ -21,7 +22,6 @@ const commands: Readonly<Record<string, CommandEntry>> = {
   store: { summary: "run the xenstore++ daemon on a Unix socket", load: () => import("./commands/store.js") },
 };
 
-export const cliVersion = "0.1.0";
 
 function usage(): string {
   const names = Object.keys(commands).sort();

@@ -3,7 +3,7 @@
 // deadlines and resource clauses. Each obligation carries the clause id and the role blamed
 // when it is broken. This is the design the monitor emitter is written against.
 import type { IrExpression } from "./expression.js";
-import type { IrLayoutAbi, IrSpan } from "./protocol.js";
+import type { IrLayoutAbi, IrSpan } from "./span.js";
 
 /** One allowed xenbus transition of one role, guarded by the peer's state. */
 export interface IrLifecycleTransition {

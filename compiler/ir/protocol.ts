@@ -3,16 +3,9 @@
 // It is lowered from the semantic model; emitters read only this, never AST nodes.
 import type { IrExpression } from "./expression.js";
 import type { IrMonitorObligations } from "./monitor.js";
+import type { IrLayoutAbi, IrSpan } from "./span.js";
 
-/** A half-open range in a spec file, carried into generated code for violation reports. */
-export interface IrSpan {
-  readonly file: string;
-  readonly start: number;
-  readonly end: number;
-}
-
-/** A layout ABI: the C rules a record's bytes follow. `arm` uses the x86_64 rules, so it is an alias. */
-export type IrLayoutAbi = "x86_64" | "x86_32";
+export type { IrLayoutAbi, IrSpan } from "./span.js";
 
 /** An ABI a peer may announce through the `protocol` store key, and the layout it implies. */
 export interface IrAbi {

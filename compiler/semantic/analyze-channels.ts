@@ -2,7 +2,7 @@
 // console-style byte-stream rings, and multi-slot packets carried on a ring.
 import type { Expression, Identifier, PacketDeclaration, QualifiedName, RingDeclaration, StreamDeclaration } from "../syntax/ast.js";
 import { constantFolderFor } from "./analyze-declarations.js";
-import { storeKeyUpperBound } from "./analyze-store.js";
+import { storeKeyUpperBound } from "./store-key-bound.js";
 import { createScope, ExpressionChecker, type ScopeEntry } from "./check-expressions.js";
 import type { ConstraintModel, PacketPartModel, RecordModel, StreamDirectionModel } from "./model.js";
 import type { ProtocolContext } from "./protocol-context.js";

@@ -2,8 +2,8 @@
 // channels they name and the message variants they enable; plus bounds that other checks use
 // (a ring's page order bounded by a key's constraint).
 import type { Expression, StoreDeclaration, StoreKeyDeclaration } from "../syntax/ast.js";
-import { analyzeEnum, constantFolderFor } from "./analyze-declarations.js";
-import { DiagnosticSink } from "./diagnostic-sink.js";
+import { analyzeEnum } from "./analyze-declarations.js";
+import { storeKeyUpperBound } from "./store-key-bound.js";
 import { areComparable, describeValueType } from "./value-types.js";
 import { createScope, ExpressionChecker, storeKeyValueType, type ScopeEntry } from "./check-expressions.js";
 import { isScalarTypeName } from "./layout-abi.js";
@@ -152,37 +152,3 @@ function checkStoreSchema(context: ProtocolContext, role: string, declaration: S
 }
 
 /** The largest value a key may hold by its constraint (`value <= N`, `value < N`, `value in a ..= b`). */
-export function storeKeyUpperBound(context: ProtocolContext, key: StoreKeyModel): number | undefined {
-  if (key.constraint === undefined) return undefined;
-  return boundFromConstraint(context, key.constraint);
-}
-
-function boundFromConstraint(context: ProtocolContext, condition: Expression): number | undefined {
-  let expression = condition;
-  while (expression.kind === "ParenthesizedExpression") expression = expression.expression;
-  if (expression.kind !== "BinaryExpression") return undefined;
-  if (expression.operator === "&&") {
-    const left = boundFromConstraint(context, expression.left);
-    const right = boundFromConstraint(context, expression.right);
-    if (left === undefined) return right;
-    if (right === undefined) return left;
-    return Math.min(left, right);
-  }
-  const isValue = (side: Expression): boolean => side.kind === "NameExpression" && side.name.text === "value";
-  if (!isValue(expression.left)) return undefined;
-  const fold = (side: Expression): number | undefined => {
-    const scratch = new DiagnosticSink();
-    const folded = constantFolderFor(context, scratch).fold(side);
-    return folded === undefined || folded.kind !== "integer" || scratch.diagnostics.length > 0 ? undefined : Number(folded.value);
-  };
-  if (expression.operator === "<=") return fold(expression.right);
-  if (expression.operator === "<") {
-    const bound = fold(expression.right);
-    return bound === undefined ? undefined : bound - 1;
-  }
-  if (expression.operator === "in" && expression.right.kind === "RangeExpression") {
-    const bound = fold(expression.right.end);
-    return bound === undefined ? undefined : expression.right.inclusive ? bound : bound - 1;
-  }
-  return undefined;
-}

@@ -5,7 +5,7 @@
 import type { CallExpression, Expression, Identifier, QuantifiedExpression } from "../syntax/ast.js";
 import { DiagnosticSink } from "./diagnostic-sink.js";
 import { constantFolderFor } from "./analyze-declarations.js";
-import { storeKeyUpperBound } from "./analyze-store.js";
+import { storeKeyUpperBound } from "./store-key-bound.js";
 import { describeDeclarationKind, type ProtocolContext } from "./protocol-context.js";
 import { didYouMean } from "./suggest-names.js";
 import {

@@ -5,7 +5,7 @@ import { hasErrors } from "../../diagnostics/diagnostic.js";
 import { parseArguments } from "../arguments.js";
 import { CliUsageError, ExitCode, type CliIo } from "../io.js";
 import { createImportLoader, loadSpecArguments } from "../load-specs.js";
-import { cliVersion } from "../main.js";
+import { cliVersion } from "../version.js";
 
 const usage = `usage: proto-desc check <files or directories...> [--format pretty|json|sarif]
 
