@@ -23,7 +23,7 @@ import { XenStore } from "../store/store.js";
 import { SeededRandom, VirtualClock } from "../time/index.js";
 import type { DemoDetailValue, DemoScenario, DemoStage, DemoSummary, DemoTimelineEvent, DemoVerdictSummary } from "./demo-timeline.js";
 
-/** The blkif protocol as lowered from its spec: the monitor and what honest parties need. */
+/** The blkif protocol as generated from its spec: the monitor and what honest parties need. */
 export interface DemoBlkifProtocol {
   readonly spec: MonitorSpec;
   readonly requestBytes: number;
