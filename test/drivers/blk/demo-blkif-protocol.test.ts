@@ -14,6 +14,29 @@ describe("the demo's blkif description", () => {
     expect(blkif.spec.rings[0]?.slotBytes).toBe(blkif.requestBytes);
   });
 
+  it("takes field offsets from the generated layouts, agreeing with xen-abi.md §2 and with the monitor spec", () => {
+    const { wire, spec } = describeDemoBlkifProtocolX86_64();
+    expect(wire).toEqual({
+      requestOperationOffset: 0,
+      requestSegmentCountOffset: 1,
+      requestIdOffset: 8,
+      requestSectorOffset: 16,
+      firstSegmentOffset: 24,
+      segmentBytes: 8,
+      segmentReferenceOffset: 0,
+      segmentFirstSectorOffset: 4,
+      segmentLastSectorOffset: 5,
+      responseIdOffset: 0,
+      responseOperationOffset: 8,
+      responseStatusOffset: 10,
+      responseTrailingPadding: { offset: 12, bytes: 4 },
+    });
+    const ring = spec.rings[0];
+    expect(ring?.requestId.offset).toBe(wire.requestIdOffset);
+    expect(ring?.responseId.offset).toBe(wire.responseIdOffset);
+    for (const index of [0, 1, 10]) expect(ring?.grants?.referenceOffset(index)).toBe(wire.firstSegmentOffset + index * wire.segmentBytes + wire.segmentReferenceOffset);
+  });
+
   it("lists the keys each role publishes on entering a state, from the spec's lifecycle", () => {
     const published = describeDemoBlkifProtocolX86_64().publishedKeys;
     const backendInitWait = published.get("backend")?.find((entry) => entry.to === 2)?.keys;
