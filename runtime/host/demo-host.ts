@@ -23,7 +23,7 @@ import { XenStore } from "../store/store.js";
 import { SeededRandom, VirtualClock } from "../time/index.js";
 import type { DemoDetailValue, DemoScenario, DemoStage, DemoSummary, DemoTimelineEvent, DemoVerdictSummary } from "./demo-timeline.js";
 
-/** The blkif protocol as lowered from its spec: the monitor and what honest parties need. */
+/** The blkif protocol as generated from its spec: the monitor and what honest parties need. */
 export interface DemoBlkifProtocol {
   readonly spec: MonitorSpec;
   readonly requestBytes: number;
@@ -31,6 +31,27 @@ export interface DemoBlkifProtocol {
   readonly ringEntries: number;
   /** Per role: the keys it publishes when entering each state (from the spec's lifecycle). */
   readonly publishedKeys: ReadonlyMap<string, readonly { readonly to: number; readonly keys: readonly string[] }[]>;
+  /** Byte offsets the honest and hostile parties read and write, from the generated layouts. */
+  readonly wire: DemoBlkifWireLayout;
+}
+
+/** Where a read/write request and a response keep their fields (offsets within a slot). */
+export interface DemoBlkifWireLayout {
+  readonly requestOperationOffset: number;
+  readonly requestSegmentCountOffset: number;
+  readonly requestIdOffset: number;
+  readonly requestSectorOffset: number;
+  readonly firstSegmentOffset: number;
+  readonly segmentBytes: number;
+  /** Within one segment. */
+  readonly segmentReferenceOffset: number;
+  readonly segmentFirstSectorOffset: number;
+  readonly segmentLastSectorOffset: number;
+  readonly responseIdOffset: number;
+  readonly responseOperationOffset: number;
+  readonly responseStatusOffset: number;
+  /** The trailing padding run a leaky backend fills with stale bytes. */
+  readonly responseTrailingPadding: { readonly offset: number; readonly bytes: number };
 }
 
 export interface DemoHostOptions {
@@ -69,8 +90,6 @@ const blockOperation = { read: 0, write: 1 } as const;
 const sectorBytes = 512;
 /** Ring header word offsets (xen-abi.md §3): req_prod @0, rsp_prod @8. */
 const requestProducerOffset = 0;
-/** Byte 12 of a blkif response is padding (xen-abi.md §2); a leaky backend leaves data there. */
-const responsePaddingOffset = 12;
 
 /** The domains of the demo host: names are what the policy's principals match. */
 const domains = {
@@ -183,6 +202,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     });
     cleanups.push(() => policer.close());
     const clauseById = new Map(options.blkif.spec.clauses.map((clause) => [clause.id, clause]));
+    const wire = options.blkif.wire;
 
     emit("host", "Host up: hypervisor with policy hooks, xenstore++ daemon on a temporary Unix socket, broker, policer (virtual clock).", {
       domains: runningDomains.map((domain) => `${domain.id}:${domain.name}`),
@@ -331,14 +351,15 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       }
       const request = new Uint8Array(options.blkif.requestBytes);
       const view = new DataView(request.buffer);
-      view.setUint8(0, operation);
-      view.setUint8(1, segments);
-      view.setBigUint64(8, id, true);
-      view.setBigUint64(16, BigInt(random.nextBelow(2048)), true);
+      view.setUint8(wire.requestOperationOffset, operation);
+      view.setUint8(wire.requestSegmentCountOffset, segments);
+      view.setBigUint64(wire.requestIdOffset, id, true);
+      view.setBigUint64(wire.requestSectorOffset, BigInt(random.nextBelow(2048)), true);
       references.forEach((reference, index) => {
-        view.setUint32(24 + index * 8, reference, true);
-        view.setUint8(24 + index * 8 + 4, 0);
-        view.setUint8(24 + index * 8 + 5, 7);
+        const segment = wire.firstSegmentOffset + index * wire.segmentBytes;
+        view.setUint32(segment + wire.segmentReferenceOffset, reference, true);
+        view.setUint8(segment + wire.segmentFirstSectorOffset, 0);
+        view.setUint8(segment + wire.segmentLastSectorOffset, 7);
       });
       if (!session.frontendRing.produceRequest(request)) throw new DemoHostError("the ring is full");
       session.frontendRing.pushRequests();
@@ -355,21 +376,23 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
         const request = session.backendRing.consumeRequest();
         if (request === null) break;
         const view = new DataView(request.buffer, request.byteOffset, request.byteLength);
-        const operation = view.getUint8(0);
-        const segments = view.getUint8(1);
-        const id = view.getBigUint64(8, true);
+        const operation = view.getUint8(wire.requestOperationOffset);
+        const segments = view.getUint8(wire.requestSegmentCountOffset);
+        const id = view.getBigUint64(wire.requestIdOffset, true);
         for (let segment = 0; segment < segments; segment += 1) {
-          const mapped = hypervisor.mapGrant(backendOf(session), frontendOf(session), view.getUint32(24 + segment * 8, true), operation === blockOperation.read);
+          const reference = view.getUint32(wire.firstSegmentOffset + segment * wire.segmentBytes + wire.segmentReferenceOffset, true);
+          const mapped = hypervisor.mapGrant(backendOf(session), frontendOf(session), reference, operation === blockOperation.read);
           if (!mapped.ok) throw new DemoHostError(`backend cannot map a segment: ${mapped.reason}`);
           if (operation === blockOperation.read) mapped.view.fill(0x5a, 0, sectorBytes);
           hypervisor.unmapGrant(backendOf(session), mapped.handle);
         }
         const response = new Uint8Array(options.blkif.responseBytes);
         const responseView = new DataView(response.buffer);
-        responseView.setBigUint64(0, id, true);
-        responseView.setUint8(8, operation);
-        responseView.setInt16(10, 0, true);
-        if (leakPadding) response.fill(0xc3, responsePaddingOffset, options.blkif.responseBytes);
+        responseView.setBigUint64(wire.responseIdOffset, id, true);
+        responseView.setUint8(wire.responseOperationOffset, operation);
+        responseView.setInt16(wire.responseStatusOffset, 0, true);
+        const padding = wire.responseTrailingPadding;
+        if (leakPadding) response.fill(0xc3, padding.offset, padding.offset + padding.bytes);
         session.backendRing.produceResponse(response);
         served += 1;
       }
@@ -386,7 +409,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       for (let count = 0; count < batch; count += 1) {
         const response = session.frontendRing.consumeResponse();
         if (response === null) break;
-        const id = new DataView(response.buffer, response.byteOffset, response.byteLength).getBigUint64(0, true);
+        const id = new DataView(response.buffer, response.byteOffset, response.byteLength).getBigUint64(wire.responseIdOffset, true);
         releaseLentPages(session, id);
         collected += 1;
       }
@@ -504,7 +527,8 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       inFlightIds.push(id);
     }
     clock.advanceBy(3);
-    emit("attack", `Backend (domain ${domains.storage.id}) answers ${inFlightIds.length} reads with padding bytes 12..15 set to 0xc3 (stale data leak).`, { requests: inFlightIds.map(String) });
+    const leaked = options.blkif.wire.responseTrailingPadding;
+    emit("attack", `Backend (domain ${domains.storage.id}) answers ${inFlightIds.length} reads with padding bytes ${leaked.offset}..${leaked.offset + leaked.bytes - 1} set to 0xc3 (stale data leak).`, { requests: inFlightIds.map(String) });
     serveRequests(second, true);
     clock.advanceBy(1);
     policer.auditAll();

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { monitorSpecX86_64 } from "../../drivers/blk/generated/blkif.js";
 import type { DemoTimelineEvent } from "../../runtime/host/demo-timeline.js";
 import { runBinary } from "../support/run-cli.js";
 
@@ -36,6 +37,11 @@ describe("proto-desc demo", () => {
     ]);
     const violations = parseTimeline(first.stdout).filter((event) => event.stage === "violation");
     for (const violation of violations) expect(violation.detail["specSpan"]).toMatch(/^protocols\/blkif\.proto-desc:\d+:\d+$/);
+    // Every clause the demo reports is one the code generator emitted, at the generated location and owner.
+    const generatedClauses = new Map(monitorSpecX86_64.clauses.map((clause) => [clause.id, clause]));
+    expect(violations.map((violation) => [violation.detail["clause"], violation.detail["specSpan"], violation.detail["blamedRole"]])).toEqual(
+      ["blkif.request_index_sane", "blkif.response_padding_zero"].map((id) => [id, generatedClauses.get(id)?.specSpan, generatedClauses.get(id)?.ownerRole]),
+    );
     const summary = parseTimeline(first.stdout).find((event) => event.stage === "summary");
     expect(summary?.detail["honestBlames"]).toBe(0);
     expect(summary?.detail["requestsReissued"]).toBe(3);

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lowerBlkifMonitor } from "../../compiler/host/lower-blkif-monitor.js";
 import { lowerHost } from "../../compiler/host/lower-host.js";
+import { describeDemoBlkifProtocolX86_64 } from "../../drivers/blk/demo-blkif-protocol.js";
 import { runDemoHost } from "../../runtime/host/demo-host.js";
 import type { DemoTimelineEvent } from "../../runtime/host/demo-timeline.js";
 import { bundledHostFiles, checkSpecFiles } from "./checked-bundled-host.js";
@@ -13,8 +13,8 @@ import { bundledHostFiles, checkSpecFiles } from "./checked-bundled-host.js";
 const { program } = checkSpecFiles(bundledHostFiles);
 if (program.model === undefined) throw new Error("the bundled host does not check");
 const host = lowerHost({ model: program.model, sources: program.sources }).value;
-const blkif = lowerBlkifMonitor(program.model, program.sources).value;
-if (host === undefined || blkif === undefined) throw new Error("the bundled host does not lower");
+const blkif = describeDemoBlkifProtocolX86_64();
+if (host === undefined) throw new Error("the bundled host does not lower");
 
 async function runWithSeed(seed: number): Promise<{ readonly events: DemoTimelineEvent[]; readonly summary: Awaited<ReturnType<typeof runDemoHost>> }> {
   const directory = mkdtempSync(join(tmpdir(), "proto-desc-demo-host-"));
@@ -24,7 +24,7 @@ async function runWithSeed(seed: number): Promise<{ readonly events: DemoTimelin
       policy: host!.policy,
       policyFile: host!.policyFile,
       resourceClasses: host!.resourceClasses,
-      blkif: blkif!,
+      blkif,
       seed,
       socketPath: join(directory, "store.sock"),
       auditLogPath: join(directory, "audit.jsonl"),

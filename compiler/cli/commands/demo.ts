@@ -1,8 +1,9 @@
-// `proto-desc demo`: checks the bundled specs and host policy, lowers them, and runs a whole
-// policed host in this process (runtime/host/demo-host.ts) — honest block I/O, a malicious
-// frontend, a malicious backend, a lying complainer and denied connections — printing the
-// timeline as text or JSON lines. This file does the I/O: spec files, a temporary directory
-// for the store's socket and the audit log (removed at exit), and stdout.
+// `proto-desc demo`: checks the bundled specs and host policy, lowers them, takes the blkif
+// monitor generated in drivers/blk/generated/, and runs a whole policed host in this process
+// (runtime/host/demo-host.ts) — honest block I/O, a malicious frontend, a malicious backend, a
+// lying complainer and denied connections — printing the timeline as text or JSON lines. This
+// file does the I/O: spec files, a temporary directory for the store's socket and the audit
+// log (removed at exit), and stdout.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -54,11 +55,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const auditLogOption = parsed.strings.get("audit-log");
   const roots = loadSpecArguments("demo", [protocolsOption ?? "protocols"], specCwd);
 
-  const [{ checkSources }, { renderHuman }, { lowerHost }, { lowerBlkifMonitor }, { runDemoHost, DemoHostError, DemoAuditLogError }, { formatDemoEvent }, { StoreSocketServerError }] = await Promise.all([
+  const [{ checkSources }, { renderHuman }, { lowerHost }, { checkDemoResourceClass }, { describeDemoBlkifProtocolX86_64 }, { runDemoHost, DemoHostError, DemoAuditLogError }, { formatDemoEvent }, { StoreSocketServerError }] = await Promise.all([
     import("../../pipeline/check.js"),
     import("../../diagnostics/render-human.js"),
     import("../../host/lower-host.js"),
-    import("../../host/lower-blkif-monitor.js"),
+    import("../../host/check-demo-resource-class.js"),
+    import("../../../drivers/blk/demo-blkif-protocol.js"),
     import("../../../runtime/host/demo-host.js"),
     import("../../host/format-demo-event.js"),
     import("../../../runtime/store/socket-server.js"),
@@ -67,9 +69,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const sources = checked.value.sources;
   const model = checked.value.model;
   const host = model === undefined || hasErrors(checked.diagnostics) ? undefined : lowerHost({ model, sources });
-  const monitor = model === undefined || host?.value === undefined ? undefined : lowerBlkifMonitor(model, sources);
-  const diagnostics = [...checked.diagnostics, ...(host?.diagnostics ?? []), ...(monitor?.diagnostics ?? [])];
-  if (host?.value === undefined || monitor?.value === undefined || hasErrors(diagnostics)) {
+  // The monitor is the one generated from protocols/blkif.proto-desc; the host must offer a class that speaks it.
+  const blkif = describeDemoBlkifProtocolX86_64();
+  const classProblems = model === undefined || host?.value === undefined ? [] : checkDemoResourceClass(model, { resourceClass: "vbd", protocol: blkif.spec.protocol, version: blkif.spec.version });
+  const diagnostics = [...checked.diagnostics, ...(host?.diagnostics ?? []), ...classProblems];
+  if (host?.value === undefined || hasErrors(diagnostics)) {
     const rendered = renderHuman(diagnostics, sources, { colour: false });
     io.stderr(`${rendered === "" ? "demo: the specs did not check" : rendered}\n`);
     return ExitCode.findings;
@@ -81,7 +85,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       policy: host.value.policy,
       policyFile: host.value.policyFile,
       resourceClasses: host.value.resourceClasses,
-      blkif: monitor.value,
+      blkif,
       seed,
       socketPath: join(workDirectory, "xenstored.sock"),
       auditLogPath: auditLogOption === undefined ? join(workDirectory, "audit.jsonl") : resolve(io.cwd, auditLogOption),

@@ -1,5 +1,6 @@
 // Diagnostic codes PD7xxx: lowering a checked host (resource classes and one policy) into the
-// runtime's plain data for the broker, the policy engine and the demo host.
+// runtime's plain data for the broker, the policy engine and the demo host, and checking that
+// the host offers the class the demo's generated monitor polices.
 import { defineDiagnostics } from "../definition.js";
 
 export const hostDiagnostics = defineDiagnostics({
@@ -16,6 +17,6 @@ export const hostDiagnostics = defineDiagnostics({
   PD7003: {
     slug: "host-resource-class-missing",
     severity: "error",
-    summary: "The host needs a resource class that the specs do not declare.",
+    summary: "The demo host needs a resource class, speaking its generated monitor's protocol and version, that the specs do not declare.",
   },
 });

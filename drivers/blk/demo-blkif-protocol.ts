@@ -1,0 +1,57 @@
+// The blkif protocol as the demo host drives it, taken entirely from the generated module:
+// the x86_64 MonitorSpec the code generator built from protocols/blkif.proto-desc, message
+// sizes and field offsets from its layout tables, and the keys each role publishes from the
+// spec's lifecycle.
+import type { DemoBlkifProtocol, DemoBlkifWireLayout } from "../../runtime/host/demo-host.js";
+import type { MonitorSpec } from "../../runtime/monitor/index.js";
+import { layoutTables, monitorSpecX86_64 } from "./generated/blkif.js";
+
+/** Per role, the keys its lifecycle transitions publish on entering each state (first transition into a state wins). */
+export function listPublishedKeysByRole(spec: MonitorSpec): ReadonlyMap<string, readonly { readonly to: number; readonly keys: readonly string[] }[]> {
+  const byRole = new Map<string, { readonly to: number; readonly keys: readonly string[] }[]>();
+  for (const transition of spec.lifecycle.transitions) {
+    if (transition.requiredKeys.length === 0) continue;
+    const entries = byRole.get(transition.role) ?? [];
+    if (!entries.some((entry) => entry.to === transition.to)) entries.push({ to: transition.to, keys: transition.requiredKeys });
+    byRole.set(transition.role, entries);
+  }
+  return byRole;
+}
+
+/** Field offsets of a read/write request (operation, then the read variant) and a response, from the generated x86_64 layouts. */
+export function describeBlkifWireLayoutX86_64(): DemoBlkifWireLayout {
+  const tables = layoutTables.x86_64;
+  const variant = tables.Request.fields.operation_variant.offset;
+  const read = tables.Request_read.fields;
+  const trailing = tables.Response.padding[tables.Response.padding.length - 1];
+  if (trailing === undefined) throw new Error("the generated blkif Response layout has no padding");
+  return {
+    requestOperationOffset: tables.Request.fields.operation.offset,
+    requestSegmentCountOffset: variant + read.nr_segments.offset,
+    requestIdOffset: variant + read.id.offset,
+    requestSectorOffset: variant + read.sector_number.offset,
+    firstSegmentOffset: variant + read.seg.offset,
+    segmentBytes: tables.Segment.size,
+    segmentReferenceOffset: tables.Segment.fields.gref.offset,
+    segmentFirstSectorOffset: tables.Segment.fields.first_sect.offset,
+    segmentLastSectorOffset: tables.Segment.fields.last_sect.offset,
+    responseIdOffset: tables.Response.fields.id.offset,
+    responseOperationOffset: tables.Response.fields.operation.offset,
+    responseStatusOffset: tables.Response.fields.status.offset,
+    responseTrailingPadding: { offset: trailing[0], bytes: trailing[1] },
+  };
+}
+
+/** Builds the demo's blkif description for the native x86_64 ABI the demo's guests use. */
+export function describeDemoBlkifProtocolX86_64(): DemoBlkifProtocol {
+  const ring = monitorSpecX86_64.rings[0];
+  if (ring === undefined) throw new Error("the generated blkif monitor spec has no ring");
+  return {
+    spec: monitorSpecX86_64,
+    requestBytes: layoutTables.x86_64.Request.size,
+    responseBytes: layoutTables.x86_64.Response.size,
+    ringEntries: ring.entries,
+    publishedKeys: listPublishedKeysByRole(monitorSpecX86_64),
+    wire: describeBlkifWireLayoutX86_64(),
+  };
+}
