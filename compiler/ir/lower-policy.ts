@@ -1,40 +1,22 @@
 // Lowers the analyzed `policy` and `resource` declarations into the runtime's compiled forms
 // (runtime/policy/policy-model.ts, runtime/broker/resource-class.ts), following the rules in
-// docs/policing.md §1. The input types are structural, matching the semantic model's
-// PolicyModel and ResourceClassModel, so this file does not depend on the analyzer's module.
+// docs/policing.md §1. It reads only the fields it needs of the semantic model's PolicyModel
+// and ResourceClassModel, so tests can hand it small literals.
 import type { ResourceClass } from "../../runtime/broker/resource-class.js";
 import type { CompiledPolicy, PolicyOperation, PolicySourceLocation } from "../../runtime/policy/policy-model.js";
+import type { Span } from "../diagnostics/diagnostic.js";
+import type { PolicyModel, ResourceClassModel } from "../semantic/model.js";
 
-export interface PolicySourceSpan {
-  readonly file: string;
-  readonly start: number;
-  readonly end: number;
-}
+export type PolicySourceSpan = Span;
 
-/** The analyzed form of a `policy` declaration (the semantic model's PolicyModel). */
-export interface PolicyDeclarationInput {
-  readonly name: string;
-  readonly span: PolicySourceSpan;
-  readonly enforce: readonly ("rbac" | "types" | "chinese-wall" | "colours")[];
-  readonly roles: readonly { readonly name: string; readonly permissions: readonly { readonly permission: "provide" | "consume"; readonly resourceClass: string }[] }[];
-  readonly principals: readonly { readonly name: string; readonly pattern: string | undefined; readonly roles: readonly string[]; readonly types: readonly string[]; readonly privileged: boolean }[];
-  readonly resourceLabels: readonly { readonly resourceClass: string; readonly types: readonly string[] }[];
-  readonly conflictSets: readonly { readonly name: string; readonly types: readonly string[] }[];
-  readonly colourGroups: readonly { readonly name: string; readonly types: readonly string[] }[];
-}
+/** What lowering reads of an analyzed `policy` declaration. */
+export type PolicyDeclarationInput = Pick<PolicyModel, "name" | "span" | "enforce" | "roles" | "principals" | "resourceLabels" | "conflictSets" | "colourGroups">;
 
-/** The analyzed form of a `resource` declaration (the semantic model's ResourceClassModel). */
-export interface ResourceDeclarationInput {
-  readonly name: string;
-  readonly protocol: string;
-  readonly protocolVersion: number;
-  readonly providerRole: string;
-  readonly consumerRole: string;
-  readonly paths: readonly { readonly role: string; readonly template: string }[];
-  /** Types every instance carries (the declaration's `labels`). */
-  readonly labels: readonly string[];
-  readonly perDomainLimit: bigint | undefined;
-}
+/** What lowering reads of an analyzed `resource` declaration (`labels`: types every instance carries). */
+export type ResourceDeclarationInput = Pick<
+  ResourceClassModel,
+  "name" | "protocol" | "protocolVersion" | "providerRole" | "consumerRole" | "paths" | "labels" | "perDomainLimit"
+>;
 
 export interface LoweredPolicy {
   readonly policy: CompiledPolicy;
