@@ -1,7 +1,9 @@
 // No honest run is ever blamed: random interleavings of an honest frontend issuing reads,
 // writes and flushes, an honest backend serving in batches, the frontend collecting responses,
 // the clock moving (within the deadline) and the policer auditing never produce a verdict from
-// the generated blkif MonitorSpec, on either ABI.
+// the generated blkif MonitorSpec, on either ABI. The honest parties notify after every push:
+// with Xen's notification suppression the monitor can miss a slot before it is reused and blame
+// an honest party (docs/policing.md §9, "Known gaps").
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
