@@ -184,8 +184,8 @@ export class Policer {
   }
 
   /**
-   * Arbitrates a complaint: freezes the connection (a private snapshot of the ring frames, then
-   * both parties paused), logs the complaint, re-checks the clause against the snapshot and the
+   * Arbitrates a complaint: takes a private snapshot of the ring frames, logs the complaint,
+   * freezes the connection (both parties paused), re-checks the clause against the snapshot and the
    * grant state the policer reads itself, and blames the clause owner when confirmed or the
    * complainer when not. Writes to the shared ring pages after the snapshot cannot change the
    * verdict (docs/policing.md, "Freeze").
@@ -204,11 +204,12 @@ export class Policer {
     // The snapshot comes first: a frame is shared memory that both parties keep write access
     // to (nothing here can revoke a mapping), so the re-check must not read the live pages.
     const ringSnapshots = this.snapshotRings(connection);
+    // Logged before anything changes, so an audit log that fails leaves the connection as it was.
+    const complaintRecord = this.options.audit.append({ kind: "complaint", connection: complaint.connection, complainer, accused, clause: complaint.clauseId, evidence: complaint.evidence });
     // While arbitrating, violations the re-check finds are recorded by the monitor and judged
     // here rather than as separate verdicts.
     connection.status = "arbitrating";
     this.freeze(connection);
-    const complaintRecord = this.options.audit.append({ kind: "complaint", connection: complaint.connection, complainer, accused, clause: complaint.clauseId, evidence: complaint.evidence });
     monitor.readRingsFrom(ringSnapshots);
     monitor.audit();
     const ownerIsAccused = clause.ownerRole === accused.role;

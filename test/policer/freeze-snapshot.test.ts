@@ -5,9 +5,10 @@
 // supports: a cheat cannot cover its tracks, and a lying complainer cannot frame its peer.
 
 import { describe, expect, it } from "vitest";
-import type { PolicerVerdict } from "../../runtime/policer/index.js";
+import { Policer, type PolicerVerdict } from "../../runtime/policer/index.js";
 import { rewriteSlotWord } from "./blkif-attack-catalogue.js";
 import { backendId, connectionName, createBlkifHost, frontendId, issueRequest, writeHeaderWord, type BlkifAbi, type BlkifHost } from "./blkif-host.js";
+import type { AuditEntry, AuditRecord } from "../../runtime/audit/audit-record.js";
 
 /** Runs `write` once, as `racer` is paused by the policer's freeze; reports whether it ran mid-arbitration. */
 function raceIntoFreeze(host: BlkifHost, racer: number, write: () => void): { readonly ranWhileArbitrating: () => boolean } {
@@ -93,5 +94,20 @@ describe("the policer's snapshot", () => {
     const before = host.frontendRingMemory.slice();
     complain(host, "backend", "blkif.request_stable_until_consumed");
     expect(host.frontendRingMemory).toEqual(before);
+  });
+});
+
+describe("a complaint whose audit record cannot be written", () => {
+  it("throws before anything changes: nobody is paused and the connection stays policed", () => {
+    const host = createBlkifHost();
+    host.policer.close();
+    const failingLog = { append(entry: AuditEntry): AuditRecord { throw new Error(`audit log full, cannot append ${entry.kind}`); } };
+    const policer = new Policer({ hypervisor: host.hypervisor, store: host.store, clock: host.clock, audit: failingLog });
+    const monitor = host.policer.monitorOf(connectionName);
+    if (monitor === undefined) throw new Error("no monitor");
+    expect(policer.attach({ name: connectionName, spec: monitor.spec, parties: monitor.parties, ringPages: [{ granterRole: "frontend", references: [host.ringReference] }] })).toEqual({ ok: true });
+    expect(() => policer.complain({ connection: connectionName, complainerRole: "backend", clauseId: "blkif.request_stable_until_consumed", evidence: null })).toThrow(/audit log full/);
+    expect(policer.statusOf(connectionName)).toBe("policed");
+    expect([host.hypervisor.findDomain(frontendId)?.lifecycle, host.hypervisor.findDomain(backendId)?.lifecycle]).toEqual(["running", "running"]);
   });
 });
