@@ -180,6 +180,11 @@ export const suite: BenchSuite = {
     const generatedResult = best(samples.generated);
     const protobufResult = best(samples.protobuf);
     process.stdout.write(`blkif read/write/flush requests, ${batchSize} per batch, 0..11 segments, x86_64 (goal: generated <= 1.00x hand-written)\n`);
+    process.stdout.write(
+      "  the hand-written decoder does the generated decodeValidated's work: every arm (read/write/flush, discard, indirect),\n" +
+        "  every field, known operation and discard flags, segment count bound, data requests carry segments, u64 < 2^53,\n" +
+        "  live segments within their frame, discard not empty, indirect op read or write; it returns a number, not an error object\n",
+    );
     report(hand, hand);
     report(generatedResult, hand);
     report(best(samples.twoPass), hand);

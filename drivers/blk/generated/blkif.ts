@@ -14,7 +14,6 @@ import {
   describeUnsigned64,
   fitsUnsigned,
   fitsUnsigned64,
-  readUnsigned64,
   writeUnsigned64,
   zeroBytes,
 } from "../../../runtime/gen/v1.js";
@@ -345,9 +344,12 @@ export function validateResponse(_value: Response): ValidationError | undefined 
 /** Decodes `Segment` (x86_64 layout, 8 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
 export function decodeSegmentX86_64(view: DataView, offset: number, into: Segment): CodecError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.gref = view.getUint32(offset + 0, true);
-  into.firstSect = view.getUint8(offset + 4);
-  into.lastSect = view.getUint8(offset + 5);
+  const raw0 = view.getUint32(offset, true);
+  into.gref = raw0;
+  const raw1 = view.getUint8(offset + 4);
+  into.firstSect = raw1;
+  const raw2 = view.getUint8(offset + 5);
+  into.lastSect = raw2;
   return undefined;
 }
 
@@ -358,11 +360,14 @@ export function decodeValidatedSegmentX86_64(
   into: Segment,
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.gref = view.getUint32(offset + 0, true);
-  into.firstSect = view.getUint8(offset + 4);
-  into.lastSect = view.getUint8(offset + 5);
-  if (!(into.firstSect <= into.lastSect && into.lastSect < SECTORS_PER_FRAME)) {
-    return new ValidationError("blkif.Segment.sectors_within_frame", "first_sect", into.firstSect, {
+  const raw0 = view.getUint32(offset, true);
+  into.gref = raw0;
+  const raw1 = view.getUint8(offset + 4);
+  into.firstSect = raw1;
+  const raw2 = view.getUint8(offset + 5);
+  into.lastSect = raw2;
+  if (!(raw1 <= raw2 && raw2 < SECTORS_PER_FRAME)) {
+    return new ValidationError("blkif.Segment.sectors_within_frame", "first_sect", raw1, {
       file: "protocols/blkif.proto-desc",
       start: 2677,
       end: 2762,
@@ -390,12 +395,15 @@ export function decodeIndirectFrameX86_64(view: DataView, offset: number, into: 
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const count0 = 512;
   const elements1 = into.segments;
-  for (let index = 0; index < count0; index++) {
-    const base2 = offset + 0 + index * 8;
-    const nested3 = elements1[index]!;
-    nested3.gref = view.getUint32(base2 + 0, true);
-    nested3.firstSect = view.getUint8(base2 + 4);
-    nested3.lastSect = view.getUint8(base2 + 5);
+  for (let index2 = 0; index2 < count0; index2++) {
+    const element3 = elements1[index2]!;
+    const base4 = offset + index2 * 8;
+    const raw5 = view.getUint32(base4, true);
+    element3.gref = raw5;
+    const raw6 = view.getUint8(base4 + 4);
+    element3.firstSect = raw6;
+    const raw7 = view.getUint8(base4 + 5);
+    element3.lastSect = raw7;
   }
   return undefined;
 }
@@ -410,19 +418,21 @@ export function decodeValidatedIndirectFrameX86_64(
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const count0 = 512;
   const elements1 = into.segments;
-  for (let index = 0; index < count0; index++) {
-    const base2 = offset + 0 + index * 8;
-    const nested3 = elements1[index]!;
-    nested3.gref = view.getUint32(base2 + 0, true);
-    nested3.firstSect = view.getUint8(base2 + 4);
-    nested3.lastSect = view.getUint8(base2 + 5);
-    if (!(nested3.firstSect <= nested3.lastSect && nested3.lastSect < SECTORS_PER_FRAME)) {
-      return new ValidationError(
-        "blkif.Segment.sectors_within_frame",
-        `segments[${index}].first_sect`,
-        nested3.firstSect,
-        { file: "protocols/blkif.proto-desc", start: 2677, end: 2762 },
-      );
+  for (let index2 = 0; index2 < count0; index2++) {
+    const element3 = elements1[index2]!;
+    const base4 = offset + index2 * 8;
+    const raw5 = view.getUint32(base4, true);
+    element3.gref = raw5;
+    const raw6 = view.getUint8(base4 + 4);
+    element3.firstSect = raw6;
+    const raw7 = view.getUint8(base4 + 5);
+    element3.lastSect = raw7;
+    if (!(raw6 <= raw7 && raw7 < SECTORS_PER_FRAME)) {
+      return new ValidationError("blkif.Segment.sectors_within_frame", `segments[${index2}].first_sect`, raw6, {
+        file: "protocols/blkif.proto-desc",
+        start: 2677,
+        end: 2762,
+      });
     }
   }
   return undefined;
@@ -449,24 +459,31 @@ export function encodeIndirectFrameX86_64(
 export function decodeRequestReadX86_64(view: DataView, offset: number, into: RequestRead): CodecError | undefined {
   if (offset < 0 || offset + 111 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.nrSegments = view.getUint8(offset + 0);
-  into.handle = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 7);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw0 = view.getUint8(offset);
+  into.nrSegments = raw0;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.handle = raw1;
+  const high3 = view.getUint32(offset + 11, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 7, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 15);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 19, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 15));
-  into.sectorNumber = raw3;
-  const count4 = into.nrSegments;
-  if (count4 > 11) return new CodecError("count-exceeds-capacity", "seg", count4);
-  const elements5 = into.seg;
-  for (let index = 0; index < count4; index++) {
-    const base6 = offset + 23 + index * 8;
-    const nested7 = elements5[index]!;
-    nested7.gref = view.getUint32(base6 + 0, true);
-    nested7.firstSect = view.getUint8(base6 + 4);
-    nested7.lastSect = view.getUint8(base6 + 5);
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 15, true);
+  into.sectorNumber = raw4;
+  const count6 = raw0;
+  if (count6 > 11) return new CodecError("count-exceeds-capacity", "seg", count6);
+  const elements7 = into.seg;
+  for (let index8 = 0; index8 < count6; index8++) {
+    const element9 = elements7[index8]!;
+    const base10 = offset + 23 + index8 * 8;
+    const raw11 = view.getUint32(base10, true);
+    element9.gref = raw11;
+    const raw12 = view.getUint8(base10 + 4);
+    element9.firstSect = raw12;
+    const raw13 = view.getUint8(base10 + 5);
+    element9.lastSect = raw13;
   }
   return undefined;
 }
@@ -479,26 +496,33 @@ export function decodeValidatedRequestReadX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 111 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.nrSegments = view.getUint8(offset + 0);
-  into.handle = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 7);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw0 = view.getUint8(offset);
+  into.nrSegments = raw0;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.handle = raw1;
+  const high3 = view.getUint32(offset + 11, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 7, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 15);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 19, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 15));
-  into.sectorNumber = raw3;
-  const count4 = into.nrSegments;
-  if (count4 > 11) return new CodecError("count-exceeds-capacity", "seg", count4);
-  const elements5 = into.seg;
-  for (let index = 0; index < count4; index++) {
-    const base6 = offset + 23 + index * 8;
-    const nested7 = elements5[index]!;
-    nested7.gref = view.getUint32(base6 + 0, true);
-    nested7.firstSect = view.getUint8(base6 + 4);
-    nested7.lastSect = view.getUint8(base6 + 5);
-    if (!(nested7.firstSect <= nested7.lastSect && nested7.lastSect < SECTORS_PER_FRAME)) {
-      return new ValidationError("blkif.Segment.sectors_within_frame", `seg[${index}].first_sect`, nested7.firstSect, {
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 15, true);
+  into.sectorNumber = raw4;
+  const count6 = raw0;
+  if (count6 > 11) return new CodecError("count-exceeds-capacity", "seg", count6);
+  const elements7 = into.seg;
+  for (let index8 = 0; index8 < count6; index8++) {
+    const element9 = elements7[index8]!;
+    const base10 = offset + 23 + index8 * 8;
+    const raw11 = view.getUint32(base10, true);
+    element9.gref = raw11;
+    const raw12 = view.getUint8(base10 + 4);
+    element9.firstSect = raw12;
+    const raw13 = view.getUint8(base10 + 5);
+    element9.lastSect = raw13;
+    if (!(raw12 <= raw13 && raw13 < SECTORS_PER_FRAME)) {
+      return new ValidationError("blkif.Segment.sectors_within_frame", `seg[${index8}].first_sect`, raw12, {
         file: "protocols/blkif.proto-desc",
         start: 2677,
         end: 2762,
@@ -542,21 +566,25 @@ export function decodeRequestDiscardX86_64(
 ): CodecError | undefined {
   if (offset < 0 || offset + 31 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isDiscardFlags(raw0)) return new CodecError("enum-value-unknown", "flag", raw0);
-  into.flag = raw0;
-  into.handle = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 7);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw0 = view.getUint8(offset);
+  if ((raw0 & 254) !== 0) return new CodecError("enum-value-unknown", "flag", raw0);
+  into.flag = raw0 as DiscardFlags;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.handle = raw1;
+  const high3 = view.getUint32(offset + 11, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 7, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 15);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 19, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 15));
-  into.sectorNumber = raw3;
-  const raw4 = readUnsigned64(view, offset + 23);
-  if (Number.isNaN(raw4))
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 15, true);
+  into.sectorNumber = raw4;
+  const high7 = view.getUint32(offset + 27, true);
+  if (high7 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "nr_sectors", describeUnsigned64(view, offset + 23));
-  into.nrSectors = raw4;
+  const raw6 = high7 * 4294967296 + view.getUint32(offset + 23, true);
+  into.nrSectors = raw6;
   return undefined;
 }
 
@@ -568,21 +596,25 @@ export function decodeValidatedRequestDiscardX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 31 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isDiscardFlags(raw0)) return new CodecError("enum-value-unknown", "flag", raw0);
-  into.flag = raw0;
-  into.handle = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 7);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw0 = view.getUint8(offset);
+  if ((raw0 & 254) !== 0) return new CodecError("enum-value-unknown", "flag", raw0);
+  into.flag = raw0 as DiscardFlags;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.handle = raw1;
+  const high3 = view.getUint32(offset + 11, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 7, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 15);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 19, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 15));
-  into.sectorNumber = raw3;
-  const raw4 = readUnsigned64(view, offset + 23);
-  if (Number.isNaN(raw4))
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 15, true);
+  into.sectorNumber = raw4;
+  const high7 = view.getUint32(offset + 27, true);
+  if (high7 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "nr_sectors", describeUnsigned64(view, offset + 23));
-  into.nrSectors = raw4;
+  const raw6 = high7 * 4294967296 + view.getUint32(offset + 23, true);
+  into.nrSectors = raw6;
   return undefined;
 }
 
@@ -617,22 +649,27 @@ export function decodeRequestIndirectX86_64(
 ): CodecError | undefined {
   if (offset < 0 || offset + 63 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOperation(raw0)) return new CodecError("enum-value-unknown", "indirect_op", raw0);
-  into.indirectOp = raw0;
-  into.nrSegments = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 7);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw0 = view.getUint8(offset);
+  if (raw0 > 6) return new CodecError("enum-value-unknown", "indirect_op", raw0);
+  into.indirectOp = raw0 as Operation;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.nrSegments = raw1;
+  const high3 = view.getUint32(offset + 11, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 7, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 15);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 19, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 15));
-  into.sectorNumber = raw3;
-  into.handle = view.getUint16(offset + 23, true);
-  const count5 = 8;
-  const elements6 = into.indirectGrefs;
-  for (let index = 0; index < count5; index++) {
-    elements6[index] = view.getUint32(offset + 27 + index * 4, true);
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 15, true);
+  into.sectorNumber = raw4;
+  const raw6 = view.getUint16(offset + 23, true);
+  into.handle = raw6;
+  const count7 = 8;
+  const elements8 = into.indirectGrefs;
+  for (let index9 = 0; index9 < count7; index9++) {
+    const raw10 = view.getUint32(offset + 27 + index9 * 4, true);
+    elements8[index9] = raw10;
   }
   return undefined;
 }
@@ -645,22 +682,27 @@ export function decodeValidatedRequestIndirectX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 63 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOperation(raw0)) return new CodecError("enum-value-unknown", "indirect_op", raw0);
-  into.indirectOp = raw0;
-  into.nrSegments = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 7);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw0 = view.getUint8(offset);
+  if (raw0 > 6) return new CodecError("enum-value-unknown", "indirect_op", raw0);
+  into.indirectOp = raw0 as Operation;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.nrSegments = raw1;
+  const high3 = view.getUint32(offset + 11, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 7));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 7, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 15);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 19, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 15));
-  into.sectorNumber = raw3;
-  into.handle = view.getUint16(offset + 23, true);
-  const count5 = 8;
-  const elements6 = into.indirectGrefs;
-  for (let index = 0; index < count5; index++) {
-    elements6[index] = view.getUint32(offset + 27 + index * 4, true);
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 15, true);
+  into.sectorNumber = raw4;
+  const raw6 = view.getUint16(offset + 23, true);
+  into.handle = raw6;
+  const count7 = 8;
+  const elements8 = into.indirectGrefs;
+  for (let index9 = 0; index9 < count7; index9++) {
+    const raw10 = view.getUint32(offset + 27 + index9 * 4, true);
+    elements8[index9] = raw10;
   }
   return undefined;
 }
@@ -702,67 +744,129 @@ export function encodeRequestIndirectX86_64(
 export function decodeRequestX86_64(view: DataView, offset: number, into: Request): CodecError | undefined {
   if (offset < 0 || offset + 112 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOperation(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
-  into.operation = raw0;
-  switch (into.operation) {
+  const raw0 = view.getUint8(offset);
+  if (raw0 > 6) return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0 as Operation;
+  const variant1 = into.operationVariant;
+  switch (raw0) {
     case Operation.read:
     case Operation.write:
     case Operation.writeBarrier:
     case Operation.flushDiskcache: {
-      into.operationVariant.arm = "read";
-      {
-        const error = decodeRequestReadX86_64(view, offset + 1, into.operationVariant.read);
-        if (error !== undefined) return error.withPathPrefix("operation_variant.read");
+      variant1.arm = "read";
+      const arm2 = variant1.read;
+      const raw3 = view.getUint8(offset + 1);
+      arm2.nrSegments = raw3;
+      const raw4 = view.getUint16(offset + 2, true);
+      arm2.handle = raw4;
+      const high6 = view.getUint32(offset + 12, true);
+      if (high6 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.read.id",
+          describeUnsigned64(view, offset + 8),
+        );
+      const raw5 = high6 * 4294967296 + view.getUint32(offset + 8, true);
+      arm2.id = raw5;
+      const high8 = view.getUint32(offset + 20, true);
+      if (high8 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.read.sector_number",
+          describeUnsigned64(view, offset + 16),
+        );
+      const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
+      arm2.sectorNumber = raw7;
+      const count9 = raw3;
+      if (count9 > 11) return new CodecError("count-exceeds-capacity", "operation_variant.read.seg", count9);
+      const elements10 = arm2.seg;
+      for (let index11 = 0; index11 < count9; index11++) {
+        const element12 = elements10[index11]!;
+        const base13 = offset + 24 + index11 * 8;
+        const raw14 = view.getUint32(base13, true);
+        element12.gref = raw14;
+        const raw15 = view.getUint8(base13 + 4);
+        element12.firstSect = raw15;
+        const raw16 = view.getUint8(base13 + 5);
+        element12.lastSect = raw16;
       }
       break;
     }
     case Operation.discard: {
-      into.operationVariant.arm = "discard";
-      {
-        const base1 = offset + 1;
-        const nested2 = into.operationVariant.discard;
-        const raw3 = view.getUint8(base1 + 0);
-        if (!isDiscardFlags(raw3)) return new CodecError("enum-value-unknown", "operation_variant.discard.flag", raw3);
-        nested2.flag = raw3;
-        nested2.handle = view.getUint16(base1 + 1, true);
-        const raw5 = readUnsigned64(view, base1 + 7);
-        if (Number.isNaN(raw5))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.id",
-            describeUnsigned64(view, base1 + 7),
-          );
-        nested2.id = raw5;
-        const raw6 = readUnsigned64(view, base1 + 15);
-        if (Number.isNaN(raw6))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.sector_number",
-            describeUnsigned64(view, base1 + 15),
-          );
-        nested2.sectorNumber = raw6;
-        const raw7 = readUnsigned64(view, base1 + 23);
-        if (Number.isNaN(raw7))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.nr_sectors",
-            describeUnsigned64(view, base1 + 23),
-          );
-        nested2.nrSectors = raw7;
-      }
+      variant1.arm = "discard";
+      const arm17 = variant1.discard;
+      const raw18 = view.getUint8(offset + 1);
+      if ((raw18 & 254) !== 0) return new CodecError("enum-value-unknown", "operation_variant.discard.flag", raw18);
+      arm17.flag = raw18 as DiscardFlags;
+      const raw19 = view.getUint16(offset + 2, true);
+      arm17.handle = raw19;
+      const high21 = view.getUint32(offset + 12, true);
+      if (high21 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.id",
+          describeUnsigned64(view, offset + 8),
+        );
+      const raw20 = high21 * 4294967296 + view.getUint32(offset + 8, true);
+      arm17.id = raw20;
+      const high23 = view.getUint32(offset + 20, true);
+      if (high23 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.sector_number",
+          describeUnsigned64(view, offset + 16),
+        );
+      const raw22 = high23 * 4294967296 + view.getUint32(offset + 16, true);
+      arm17.sectorNumber = raw22;
+      const high25 = view.getUint32(offset + 28, true);
+      if (high25 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.nr_sectors",
+          describeUnsigned64(view, offset + 24),
+        );
+      const raw24 = high25 * 4294967296 + view.getUint32(offset + 24, true);
+      arm17.nrSectors = raw24;
       break;
     }
     case Operation.indirect: {
-      into.operationVariant.arm = "indirect";
-      {
-        const error = decodeRequestIndirectX86_64(view, offset + 1, into.operationVariant.indirect);
-        if (error !== undefined) return error.withPathPrefix("operation_variant.indirect");
+      variant1.arm = "indirect";
+      const arm26 = variant1.indirect;
+      const raw27 = view.getUint8(offset + 1);
+      if (raw27 > 6) return new CodecError("enum-value-unknown", "operation_variant.indirect.indirect_op", raw27);
+      arm26.indirectOp = raw27 as Operation;
+      const raw28 = view.getUint16(offset + 2, true);
+      arm26.nrSegments = raw28;
+      const high30 = view.getUint32(offset + 12, true);
+      if (high30 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.indirect.id",
+          describeUnsigned64(view, offset + 8),
+        );
+      const raw29 = high30 * 4294967296 + view.getUint32(offset + 8, true);
+      arm26.id = raw29;
+      const high32 = view.getUint32(offset + 20, true);
+      if (high32 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.indirect.sector_number",
+          describeUnsigned64(view, offset + 16),
+        );
+      const raw31 = high32 * 4294967296 + view.getUint32(offset + 16, true);
+      arm26.sectorNumber = raw31;
+      const raw33 = view.getUint16(offset + 24, true);
+      arm26.handle = raw33;
+      const count34 = 8;
+      const elements35 = arm26.indirectGrefs;
+      for (let index36 = 0; index36 < count34; index36++) {
+        const raw37 = view.getUint32(offset + 28 + index36 * 4, true);
+        elements35[index36] = raw37;
       }
       break;
     }
     default:
-      return new CodecError("discriminant-unknown", "operation", into.operation);
+      return new CodecError("discriminant-unknown", "operation", raw0);
   }
   return undefined;
 }
@@ -775,118 +879,166 @@ export function decodeValidatedRequestX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 112 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOperation(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
-  into.operation = raw0;
-  switch (into.operation) {
+  const raw0 = view.getUint8(offset);
+  if (raw0 > 6) return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0 as Operation;
+  const variant1 = into.operationVariant;
+  switch (raw0) {
     case Operation.read:
     case Operation.write:
     case Operation.writeBarrier:
     case Operation.flushDiskcache: {
-      into.operationVariant.arm = "read";
-      {
-        const error = decodeValidatedRequestReadX86_64(view, offset + 1, into.operationVariant.read);
-        if (error !== undefined) return error.withPathPrefix("operation_variant.read");
+      variant1.arm = "read";
+      const arm2 = variant1.read;
+      const raw3 = view.getUint8(offset + 1);
+      arm2.nrSegments = raw3;
+      const raw4 = view.getUint16(offset + 2, true);
+      arm2.handle = raw4;
+      const high6 = view.getUint32(offset + 12, true);
+      if (high6 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.read.id",
+          describeUnsigned64(view, offset + 8),
+        );
+      const raw5 = high6 * 4294967296 + view.getUint32(offset + 8, true);
+      arm2.id = raw5;
+      const high8 = view.getUint32(offset + 20, true);
+      if (high8 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.read.sector_number",
+          describeUnsigned64(view, offset + 16),
+        );
+      const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
+      arm2.sectorNumber = raw7;
+      const count9 = raw3;
+      if (count9 > 11) return new CodecError("count-exceeds-capacity", "operation_variant.read.seg", count9);
+      const elements10 = arm2.seg;
+      for (let index11 = 0; index11 < count9; index11++) {
+        const element12 = elements10[index11]!;
+        const base13 = offset + 24 + index11 * 8;
+        const raw14 = view.getUint32(base13, true);
+        element12.gref = raw14;
+        const raw15 = view.getUint8(base13 + 4);
+        element12.firstSect = raw15;
+        const raw16 = view.getUint8(base13 + 5);
+        element12.lastSect = raw16;
+        if (!(raw15 <= raw16 && raw16 < SECTORS_PER_FRAME)) {
+          return new ValidationError(
+            "blkif.Segment.sectors_within_frame",
+            `operation_variant.read.seg[${index11}].first_sect`,
+            raw15,
+            { file: "protocols/blkif.proto-desc", start: 2677, end: 2762 },
+          );
+        }
+      }
+      if (!(raw3 <= MAX_SEGMENTS_PER_REQUEST)) {
+        return new ValidationError("blkif.Request.segment_count", "operation_variant.read.nr_segments", raw3, {
+          file: "protocols/blkif.proto-desc",
+          start: 3796,
+          end: 3857,
+        });
+      }
+      if (!(raw0 === Operation.flushDiskcache || raw3 >= 1)) {
+        return new ValidationError("blkif.Request.data_needs_segments", "operation", raw0, {
+          file: "protocols/blkif.proto-desc",
+          start: 3960,
+          end: 4036,
+        });
       }
       break;
     }
     case Operation.discard: {
-      into.operationVariant.arm = "discard";
-      {
-        const base1 = offset + 1;
-        const nested2 = into.operationVariant.discard;
-        const raw3 = view.getUint8(base1 + 0);
-        if (!isDiscardFlags(raw3)) return new CodecError("enum-value-unknown", "operation_variant.discard.flag", raw3);
-        nested2.flag = raw3;
-        nested2.handle = view.getUint16(base1 + 1, true);
-        const raw5 = readUnsigned64(view, base1 + 7);
-        if (Number.isNaN(raw5))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.id",
-            describeUnsigned64(view, base1 + 7),
-          );
-        nested2.id = raw5;
-        const raw6 = readUnsigned64(view, base1 + 15);
-        if (Number.isNaN(raw6))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.sector_number",
-            describeUnsigned64(view, base1 + 15),
-          );
-        nested2.sectorNumber = raw6;
-        const raw7 = readUnsigned64(view, base1 + 23);
-        if (Number.isNaN(raw7))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.nr_sectors",
-            describeUnsigned64(view, base1 + 23),
-          );
-        nested2.nrSectors = raw7;
+      variant1.arm = "discard";
+      const arm17 = variant1.discard;
+      const raw18 = view.getUint8(offset + 1);
+      if ((raw18 & 254) !== 0) return new CodecError("enum-value-unknown", "operation_variant.discard.flag", raw18);
+      arm17.flag = raw18 as DiscardFlags;
+      const raw19 = view.getUint16(offset + 2, true);
+      arm17.handle = raw19;
+      const high21 = view.getUint32(offset + 12, true);
+      if (high21 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.id",
+          describeUnsigned64(view, offset + 8),
+        );
+      const raw20 = high21 * 4294967296 + view.getUint32(offset + 8, true);
+      arm17.id = raw20;
+      const high23 = view.getUint32(offset + 20, true);
+      if (high23 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.sector_number",
+          describeUnsigned64(view, offset + 16),
+        );
+      const raw22 = high23 * 4294967296 + view.getUint32(offset + 16, true);
+      arm17.sectorNumber = raw22;
+      const high25 = view.getUint32(offset + 28, true);
+      if (high25 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.nr_sectors",
+          describeUnsigned64(view, offset + 24),
+        );
+      const raw24 = high25 * 4294967296 + view.getUint32(offset + 24, true);
+      arm17.nrSectors = raw24;
+      if (!(raw24 >= 1)) {
+        return new ValidationError("blkif.Request.discard_not_empty", "operation_variant.discard.nr_sectors", raw24, {
+          file: "protocols/blkif.proto-desc",
+          start: 4193,
+          end: 4234,
+        });
       }
       break;
     }
     case Operation.indirect: {
-      into.operationVariant.arm = "indirect";
-      {
-        const error = decodeValidatedRequestIndirectX86_64(view, offset + 1, into.operationVariant.indirect);
-        if (error !== undefined) return error.withPathPrefix("operation_variant.indirect");
+      variant1.arm = "indirect";
+      const arm26 = variant1.indirect;
+      const raw27 = view.getUint8(offset + 1);
+      if (raw27 > 6) return new CodecError("enum-value-unknown", "operation_variant.indirect.indirect_op", raw27);
+      arm26.indirectOp = raw27 as Operation;
+      const raw28 = view.getUint16(offset + 2, true);
+      arm26.nrSegments = raw28;
+      const high30 = view.getUint32(offset + 12, true);
+      if (high30 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.indirect.id",
+          describeUnsigned64(view, offset + 8),
+        );
+      const raw29 = high30 * 4294967296 + view.getUint32(offset + 8, true);
+      arm26.id = raw29;
+      const high32 = view.getUint32(offset + 20, true);
+      if (high32 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.indirect.sector_number",
+          describeUnsigned64(view, offset + 16),
+        );
+      const raw31 = high32 * 4294967296 + view.getUint32(offset + 16, true);
+      arm26.sectorNumber = raw31;
+      const raw33 = view.getUint16(offset + 24, true);
+      arm26.handle = raw33;
+      const count34 = 8;
+      const elements35 = arm26.indirectGrefs;
+      for (let index36 = 0; index36 < count34; index36++) {
+        const raw37 = view.getUint32(offset + 28 + index36 * 4, true);
+        elements35[index36] = raw37;
+      }
+      if (!(raw27 === Operation.read || raw27 === Operation.write)) {
+        return new ValidationError(
+          "blkif.Request.indirect_operation",
+          "operation_variant.indirect.indirect_op",
+          raw27,
+          { file: "protocols/blkif.proto-desc", start: 5036, end: 5091 },
+        );
       }
       break;
     }
     default:
-      return new CodecError("discriminant-unknown", "operation", into.operation);
-  }
-  if (!(
-    !(
-      into.operation === Operation.read ||
-      into.operation === Operation.write ||
-      into.operation === Operation.writeBarrier ||
-      into.operation === Operation.flushDiskcache
-    ) || into.operationVariant.read.nrSegments <= MAX_SEGMENTS_PER_REQUEST
-  )) {
-    return new ValidationError(
-      "blkif.Request.segment_count",
-      "operation_variant.read.nr_segments",
-      into.operationVariant.read.nrSegments,
-      { file: "protocols/blkif.proto-desc", start: 3796, end: 3857 },
-    );
-  }
-  if (!(
-    !(
-      into.operation === Operation.read ||
-      into.operation === Operation.write ||
-      into.operation === Operation.writeBarrier ||
-      into.operation === Operation.flushDiskcache
-    ) ||
-    into.operation === Operation.flushDiskcache ||
-    into.operationVariant.read.nrSegments >= 1
-  )) {
-    return new ValidationError("blkif.Request.data_needs_segments", "operation", into.operation, {
-      file: "protocols/blkif.proto-desc",
-      start: 3960,
-      end: 4036,
-    });
-  }
-  if (!(!(into.operation === Operation.discard) || into.operationVariant.discard.nrSectors >= 1)) {
-    return new ValidationError(
-      "blkif.Request.discard_not_empty",
-      "operation_variant.discard.nr_sectors",
-      into.operationVariant.discard.nrSectors,
-      { file: "protocols/blkif.proto-desc", start: 4193, end: 4234 },
-    );
-  }
-  if (!(
-    !(into.operation === Operation.indirect) ||
-    into.operationVariant.indirect.indirectOp === Operation.read ||
-    into.operationVariant.indirect.indirectOp === Operation.write
-  )) {
-    return new ValidationError(
-      "blkif.Request.indirect_operation",
-      "operation_variant.indirect.indirect_op",
-      into.operationVariant.indirect.indirectOp,
-      { file: "protocols/blkif.proto-desc", start: 5036, end: 5091 },
-    );
+      return new CodecError("discriminant-unknown", "operation", raw0);
   }
   return undefined;
 }
@@ -942,15 +1094,16 @@ export function encodeRequestX86_64(value: Request, view: DataView, offset: numb
 export function decodeResponseX86_64(view: DataView, offset: number, into: Response): CodecError | undefined {
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
-  const raw1 = view.getUint8(offset + 8);
-  if (!isOperation(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
-  into.operation = raw1;
-  const raw2 = view.getInt16(offset + 10, true);
-  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
-  into.status = raw2;
+  const raw2 = view.getUint8(offset + 8);
+  if (raw2 > 6) return new CodecError("enum-value-unknown", "operation", raw2);
+  into.operation = raw2 as Operation;
+  const raw3 = view.getInt16(offset + 10, true);
+  if (raw3 < -2 || raw3 > 0) return new CodecError("enum-value-unknown", "status", raw3);
+  into.status = raw3 as Status;
   return undefined;
 }
 
@@ -962,15 +1115,16 @@ export function decodeValidatedResponseX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
-  const raw1 = view.getUint8(offset + 8);
-  if (!isOperation(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
-  into.operation = raw1;
-  const raw2 = view.getInt16(offset + 10, true);
-  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
-  into.status = raw2;
+  const raw2 = view.getUint8(offset + 8);
+  if (raw2 > 6) return new CodecError("enum-value-unknown", "operation", raw2);
+  into.operation = raw2 as Operation;
+  const raw3 = view.getInt16(offset + 10, true);
+  if (raw3 < -2 || raw3 > 0) return new CodecError("enum-value-unknown", "status", raw3);
+  into.status = raw3 as Status;
   return undefined;
 }
 
@@ -992,9 +1146,12 @@ export function encodeResponseX86_64(value: Response, view: DataView, offset: nu
 /** Decodes `Segment` (x86_32 layout, 8 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
 export function decodeSegmentX86_32(view: DataView, offset: number, into: Segment): CodecError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.gref = view.getUint32(offset + 0, true);
-  into.firstSect = view.getUint8(offset + 4);
-  into.lastSect = view.getUint8(offset + 5);
+  const raw0 = view.getUint32(offset, true);
+  into.gref = raw0;
+  const raw1 = view.getUint8(offset + 4);
+  into.firstSect = raw1;
+  const raw2 = view.getUint8(offset + 5);
+  into.lastSect = raw2;
   return undefined;
 }
 
@@ -1005,11 +1162,14 @@ export function decodeValidatedSegmentX86_32(
   into: Segment,
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.gref = view.getUint32(offset + 0, true);
-  into.firstSect = view.getUint8(offset + 4);
-  into.lastSect = view.getUint8(offset + 5);
-  if (!(into.firstSect <= into.lastSect && into.lastSect < SECTORS_PER_FRAME)) {
-    return new ValidationError("blkif.Segment.sectors_within_frame", "first_sect", into.firstSect, {
+  const raw0 = view.getUint32(offset, true);
+  into.gref = raw0;
+  const raw1 = view.getUint8(offset + 4);
+  into.firstSect = raw1;
+  const raw2 = view.getUint8(offset + 5);
+  into.lastSect = raw2;
+  if (!(raw1 <= raw2 && raw2 < SECTORS_PER_FRAME)) {
+    return new ValidationError("blkif.Segment.sectors_within_frame", "first_sect", raw1, {
       file: "protocols/blkif.proto-desc",
       start: 2677,
       end: 2762,
@@ -1037,12 +1197,15 @@ export function decodeIndirectFrameX86_32(view: DataView, offset: number, into: 
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const count0 = 512;
   const elements1 = into.segments;
-  for (let index = 0; index < count0; index++) {
-    const base2 = offset + 0 + index * 8;
-    const nested3 = elements1[index]!;
-    nested3.gref = view.getUint32(base2 + 0, true);
-    nested3.firstSect = view.getUint8(base2 + 4);
-    nested3.lastSect = view.getUint8(base2 + 5);
+  for (let index2 = 0; index2 < count0; index2++) {
+    const element3 = elements1[index2]!;
+    const base4 = offset + index2 * 8;
+    const raw5 = view.getUint32(base4, true);
+    element3.gref = raw5;
+    const raw6 = view.getUint8(base4 + 4);
+    element3.firstSect = raw6;
+    const raw7 = view.getUint8(base4 + 5);
+    element3.lastSect = raw7;
   }
   return undefined;
 }
@@ -1057,19 +1220,21 @@ export function decodeValidatedIndirectFrameX86_32(
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const count0 = 512;
   const elements1 = into.segments;
-  for (let index = 0; index < count0; index++) {
-    const base2 = offset + 0 + index * 8;
-    const nested3 = elements1[index]!;
-    nested3.gref = view.getUint32(base2 + 0, true);
-    nested3.firstSect = view.getUint8(base2 + 4);
-    nested3.lastSect = view.getUint8(base2 + 5);
-    if (!(nested3.firstSect <= nested3.lastSect && nested3.lastSect < SECTORS_PER_FRAME)) {
-      return new ValidationError(
-        "blkif.Segment.sectors_within_frame",
-        `segments[${index}].first_sect`,
-        nested3.firstSect,
-        { file: "protocols/blkif.proto-desc", start: 2677, end: 2762 },
-      );
+  for (let index2 = 0; index2 < count0; index2++) {
+    const element3 = elements1[index2]!;
+    const base4 = offset + index2 * 8;
+    const raw5 = view.getUint32(base4, true);
+    element3.gref = raw5;
+    const raw6 = view.getUint8(base4 + 4);
+    element3.firstSect = raw6;
+    const raw7 = view.getUint8(base4 + 5);
+    element3.lastSect = raw7;
+    if (!(raw6 <= raw7 && raw7 < SECTORS_PER_FRAME)) {
+      return new ValidationError("blkif.Segment.sectors_within_frame", `segments[${index2}].first_sect`, raw6, {
+        file: "protocols/blkif.proto-desc",
+        start: 2677,
+        end: 2762,
+      });
     }
   }
   return undefined;
@@ -1096,24 +1261,31 @@ export function encodeIndirectFrameX86_32(
 export function decodeRequestReadX86_32(view: DataView, offset: number, into: RequestRead): CodecError | undefined {
   if (offset < 0 || offset + 107 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.nrSegments = view.getUint8(offset + 0);
-  into.handle = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 3);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw0 = view.getUint8(offset);
+  into.nrSegments = raw0;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.handle = raw1;
+  const high3 = view.getUint32(offset + 7, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 3, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 11);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 15, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 11));
-  into.sectorNumber = raw3;
-  const count4 = into.nrSegments;
-  if (count4 > 11) return new CodecError("count-exceeds-capacity", "seg", count4);
-  const elements5 = into.seg;
-  for (let index = 0; index < count4; index++) {
-    const base6 = offset + 19 + index * 8;
-    const nested7 = elements5[index]!;
-    nested7.gref = view.getUint32(base6 + 0, true);
-    nested7.firstSect = view.getUint8(base6 + 4);
-    nested7.lastSect = view.getUint8(base6 + 5);
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 11, true);
+  into.sectorNumber = raw4;
+  const count6 = raw0;
+  if (count6 > 11) return new CodecError("count-exceeds-capacity", "seg", count6);
+  const elements7 = into.seg;
+  for (let index8 = 0; index8 < count6; index8++) {
+    const element9 = elements7[index8]!;
+    const base10 = offset + 19 + index8 * 8;
+    const raw11 = view.getUint32(base10, true);
+    element9.gref = raw11;
+    const raw12 = view.getUint8(base10 + 4);
+    element9.firstSect = raw12;
+    const raw13 = view.getUint8(base10 + 5);
+    element9.lastSect = raw13;
   }
   return undefined;
 }
@@ -1126,26 +1298,33 @@ export function decodeValidatedRequestReadX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 107 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.nrSegments = view.getUint8(offset + 0);
-  into.handle = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 3);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw0 = view.getUint8(offset);
+  into.nrSegments = raw0;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.handle = raw1;
+  const high3 = view.getUint32(offset + 7, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 3, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 11);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 15, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 11));
-  into.sectorNumber = raw3;
-  const count4 = into.nrSegments;
-  if (count4 > 11) return new CodecError("count-exceeds-capacity", "seg", count4);
-  const elements5 = into.seg;
-  for (let index = 0; index < count4; index++) {
-    const base6 = offset + 19 + index * 8;
-    const nested7 = elements5[index]!;
-    nested7.gref = view.getUint32(base6 + 0, true);
-    nested7.firstSect = view.getUint8(base6 + 4);
-    nested7.lastSect = view.getUint8(base6 + 5);
-    if (!(nested7.firstSect <= nested7.lastSect && nested7.lastSect < SECTORS_PER_FRAME)) {
-      return new ValidationError("blkif.Segment.sectors_within_frame", `seg[${index}].first_sect`, nested7.firstSect, {
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 11, true);
+  into.sectorNumber = raw4;
+  const count6 = raw0;
+  if (count6 > 11) return new CodecError("count-exceeds-capacity", "seg", count6);
+  const elements7 = into.seg;
+  for (let index8 = 0; index8 < count6; index8++) {
+    const element9 = elements7[index8]!;
+    const base10 = offset + 19 + index8 * 8;
+    const raw11 = view.getUint32(base10, true);
+    element9.gref = raw11;
+    const raw12 = view.getUint8(base10 + 4);
+    element9.firstSect = raw12;
+    const raw13 = view.getUint8(base10 + 5);
+    element9.lastSect = raw13;
+    if (!(raw12 <= raw13 && raw13 < SECTORS_PER_FRAME)) {
+      return new ValidationError("blkif.Segment.sectors_within_frame", `seg[${index8}].first_sect`, raw12, {
         file: "protocols/blkif.proto-desc",
         start: 2677,
         end: 2762,
@@ -1188,21 +1367,25 @@ export function decodeRequestDiscardX86_32(
 ): CodecError | undefined {
   if (offset < 0 || offset + 27 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isDiscardFlags(raw0)) return new CodecError("enum-value-unknown", "flag", raw0);
-  into.flag = raw0;
-  into.handle = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 3);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw0 = view.getUint8(offset);
+  if ((raw0 & 254) !== 0) return new CodecError("enum-value-unknown", "flag", raw0);
+  into.flag = raw0 as DiscardFlags;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.handle = raw1;
+  const high3 = view.getUint32(offset + 7, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 3, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 11);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 15, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 11));
-  into.sectorNumber = raw3;
-  const raw4 = readUnsigned64(view, offset + 19);
-  if (Number.isNaN(raw4))
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 11, true);
+  into.sectorNumber = raw4;
+  const high7 = view.getUint32(offset + 23, true);
+  if (high7 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "nr_sectors", describeUnsigned64(view, offset + 19));
-  into.nrSectors = raw4;
+  const raw6 = high7 * 4294967296 + view.getUint32(offset + 19, true);
+  into.nrSectors = raw6;
   return undefined;
 }
 
@@ -1214,21 +1397,25 @@ export function decodeValidatedRequestDiscardX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 27 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isDiscardFlags(raw0)) return new CodecError("enum-value-unknown", "flag", raw0);
-  into.flag = raw0;
-  into.handle = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 3);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw0 = view.getUint8(offset);
+  if ((raw0 & 254) !== 0) return new CodecError("enum-value-unknown", "flag", raw0);
+  into.flag = raw0 as DiscardFlags;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.handle = raw1;
+  const high3 = view.getUint32(offset + 7, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 3, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 11);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 15, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 11));
-  into.sectorNumber = raw3;
-  const raw4 = readUnsigned64(view, offset + 19);
-  if (Number.isNaN(raw4))
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 11, true);
+  into.sectorNumber = raw4;
+  const high7 = view.getUint32(offset + 23, true);
+  if (high7 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "nr_sectors", describeUnsigned64(view, offset + 19));
-  into.nrSectors = raw4;
+  const raw6 = high7 * 4294967296 + view.getUint32(offset + 19, true);
+  into.nrSectors = raw6;
   return undefined;
 }
 
@@ -1262,22 +1449,27 @@ export function decodeRequestIndirectX86_32(
 ): CodecError | undefined {
   if (offset < 0 || offset + 63 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOperation(raw0)) return new CodecError("enum-value-unknown", "indirect_op", raw0);
-  into.indirectOp = raw0;
-  into.nrSegments = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 3);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw0 = view.getUint8(offset);
+  if (raw0 > 6) return new CodecError("enum-value-unknown", "indirect_op", raw0);
+  into.indirectOp = raw0 as Operation;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.nrSegments = raw1;
+  const high3 = view.getUint32(offset + 7, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 3, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 11);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 15, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 11));
-  into.sectorNumber = raw3;
-  into.handle = view.getUint16(offset + 19, true);
-  const count5 = 8;
-  const elements6 = into.indirectGrefs;
-  for (let index = 0; index < count5; index++) {
-    elements6[index] = view.getUint32(offset + 23 + index * 4, true);
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 11, true);
+  into.sectorNumber = raw4;
+  const raw6 = view.getUint16(offset + 19, true);
+  into.handle = raw6;
+  const count7 = 8;
+  const elements8 = into.indirectGrefs;
+  for (let index9 = 0; index9 < count7; index9++) {
+    const raw10 = view.getUint32(offset + 23 + index9 * 4, true);
+    elements8[index9] = raw10;
   }
   return undefined;
 }
@@ -1290,22 +1482,27 @@ export function decodeValidatedRequestIndirectX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 63 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOperation(raw0)) return new CodecError("enum-value-unknown", "indirect_op", raw0);
-  into.indirectOp = raw0;
-  into.nrSegments = view.getUint16(offset + 1, true);
-  const raw2 = readUnsigned64(view, offset + 3);
-  if (Number.isNaN(raw2)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw0 = view.getUint8(offset);
+  if (raw0 > 6) return new CodecError("enum-value-unknown", "indirect_op", raw0);
+  into.indirectOp = raw0 as Operation;
+  const raw1 = view.getUint16(offset + 1, true);
+  into.nrSegments = raw1;
+  const high3 = view.getUint32(offset + 7, true);
+  if (high3 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 3));
+  const raw2 = high3 * 4294967296 + view.getUint32(offset + 3, true);
   into.id = raw2;
-  const raw3 = readUnsigned64(view, offset + 11);
-  if (Number.isNaN(raw3))
+  const high5 = view.getUint32(offset + 15, true);
+  if (high5 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 11));
-  into.sectorNumber = raw3;
-  into.handle = view.getUint16(offset + 19, true);
-  const count5 = 8;
-  const elements6 = into.indirectGrefs;
-  for (let index = 0; index < count5; index++) {
-    elements6[index] = view.getUint32(offset + 23 + index * 4, true);
+  const raw4 = high5 * 4294967296 + view.getUint32(offset + 11, true);
+  into.sectorNumber = raw4;
+  const raw6 = view.getUint16(offset + 19, true);
+  into.handle = raw6;
+  const count7 = 8;
+  const elements8 = into.indirectGrefs;
+  for (let index9 = 0; index9 < count7; index9++) {
+    const raw10 = view.getUint32(offset + 23 + index9 * 4, true);
+    elements8[index9] = raw10;
   }
   return undefined;
 }
@@ -1346,67 +1543,129 @@ export function encodeRequestIndirectX86_32(
 export function decodeRequestX86_32(view: DataView, offset: number, into: Request): CodecError | undefined {
   if (offset < 0 || offset + 108 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOperation(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
-  into.operation = raw0;
-  switch (into.operation) {
+  const raw0 = view.getUint8(offset);
+  if (raw0 > 6) return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0 as Operation;
+  const variant1 = into.operationVariant;
+  switch (raw0) {
     case Operation.read:
     case Operation.write:
     case Operation.writeBarrier:
     case Operation.flushDiskcache: {
-      into.operationVariant.arm = "read";
-      {
-        const error = decodeRequestReadX86_32(view, offset + 1, into.operationVariant.read);
-        if (error !== undefined) return error.withPathPrefix("operation_variant.read");
+      variant1.arm = "read";
+      const arm2 = variant1.read;
+      const raw3 = view.getUint8(offset + 1);
+      arm2.nrSegments = raw3;
+      const raw4 = view.getUint16(offset + 2, true);
+      arm2.handle = raw4;
+      const high6 = view.getUint32(offset + 8, true);
+      if (high6 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.read.id",
+          describeUnsigned64(view, offset + 4),
+        );
+      const raw5 = high6 * 4294967296 + view.getUint32(offset + 4, true);
+      arm2.id = raw5;
+      const high8 = view.getUint32(offset + 16, true);
+      if (high8 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.read.sector_number",
+          describeUnsigned64(view, offset + 12),
+        );
+      const raw7 = high8 * 4294967296 + view.getUint32(offset + 12, true);
+      arm2.sectorNumber = raw7;
+      const count9 = raw3;
+      if (count9 > 11) return new CodecError("count-exceeds-capacity", "operation_variant.read.seg", count9);
+      const elements10 = arm2.seg;
+      for (let index11 = 0; index11 < count9; index11++) {
+        const element12 = elements10[index11]!;
+        const base13 = offset + 20 + index11 * 8;
+        const raw14 = view.getUint32(base13, true);
+        element12.gref = raw14;
+        const raw15 = view.getUint8(base13 + 4);
+        element12.firstSect = raw15;
+        const raw16 = view.getUint8(base13 + 5);
+        element12.lastSect = raw16;
       }
       break;
     }
     case Operation.discard: {
-      into.operationVariant.arm = "discard";
-      {
-        const base1 = offset + 1;
-        const nested2 = into.operationVariant.discard;
-        const raw3 = view.getUint8(base1 + 0);
-        if (!isDiscardFlags(raw3)) return new CodecError("enum-value-unknown", "operation_variant.discard.flag", raw3);
-        nested2.flag = raw3;
-        nested2.handle = view.getUint16(base1 + 1, true);
-        const raw5 = readUnsigned64(view, base1 + 3);
-        if (Number.isNaN(raw5))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.id",
-            describeUnsigned64(view, base1 + 3),
-          );
-        nested2.id = raw5;
-        const raw6 = readUnsigned64(view, base1 + 11);
-        if (Number.isNaN(raw6))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.sector_number",
-            describeUnsigned64(view, base1 + 11),
-          );
-        nested2.sectorNumber = raw6;
-        const raw7 = readUnsigned64(view, base1 + 19);
-        if (Number.isNaN(raw7))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.nr_sectors",
-            describeUnsigned64(view, base1 + 19),
-          );
-        nested2.nrSectors = raw7;
-      }
+      variant1.arm = "discard";
+      const arm17 = variant1.discard;
+      const raw18 = view.getUint8(offset + 1);
+      if ((raw18 & 254) !== 0) return new CodecError("enum-value-unknown", "operation_variant.discard.flag", raw18);
+      arm17.flag = raw18 as DiscardFlags;
+      const raw19 = view.getUint16(offset + 2, true);
+      arm17.handle = raw19;
+      const high21 = view.getUint32(offset + 8, true);
+      if (high21 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.id",
+          describeUnsigned64(view, offset + 4),
+        );
+      const raw20 = high21 * 4294967296 + view.getUint32(offset + 4, true);
+      arm17.id = raw20;
+      const high23 = view.getUint32(offset + 16, true);
+      if (high23 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.sector_number",
+          describeUnsigned64(view, offset + 12),
+        );
+      const raw22 = high23 * 4294967296 + view.getUint32(offset + 12, true);
+      arm17.sectorNumber = raw22;
+      const high25 = view.getUint32(offset + 24, true);
+      if (high25 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.nr_sectors",
+          describeUnsigned64(view, offset + 20),
+        );
+      const raw24 = high25 * 4294967296 + view.getUint32(offset + 20, true);
+      arm17.nrSectors = raw24;
       break;
     }
     case Operation.indirect: {
-      into.operationVariant.arm = "indirect";
-      {
-        const error = decodeRequestIndirectX86_32(view, offset + 1, into.operationVariant.indirect);
-        if (error !== undefined) return error.withPathPrefix("operation_variant.indirect");
+      variant1.arm = "indirect";
+      const arm26 = variant1.indirect;
+      const raw27 = view.getUint8(offset + 1);
+      if (raw27 > 6) return new CodecError("enum-value-unknown", "operation_variant.indirect.indirect_op", raw27);
+      arm26.indirectOp = raw27 as Operation;
+      const raw28 = view.getUint16(offset + 2, true);
+      arm26.nrSegments = raw28;
+      const high30 = view.getUint32(offset + 8, true);
+      if (high30 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.indirect.id",
+          describeUnsigned64(view, offset + 4),
+        );
+      const raw29 = high30 * 4294967296 + view.getUint32(offset + 4, true);
+      arm26.id = raw29;
+      const high32 = view.getUint32(offset + 16, true);
+      if (high32 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.indirect.sector_number",
+          describeUnsigned64(view, offset + 12),
+        );
+      const raw31 = high32 * 4294967296 + view.getUint32(offset + 12, true);
+      arm26.sectorNumber = raw31;
+      const raw33 = view.getUint16(offset + 20, true);
+      arm26.handle = raw33;
+      const count34 = 8;
+      const elements35 = arm26.indirectGrefs;
+      for (let index36 = 0; index36 < count34; index36++) {
+        const raw37 = view.getUint32(offset + 24 + index36 * 4, true);
+        elements35[index36] = raw37;
       }
       break;
     }
     default:
-      return new CodecError("discriminant-unknown", "operation", into.operation);
+      return new CodecError("discriminant-unknown", "operation", raw0);
   }
   return undefined;
 }
@@ -1419,118 +1678,166 @@ export function decodeValidatedRequestX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 108 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOperation(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
-  into.operation = raw0;
-  switch (into.operation) {
+  const raw0 = view.getUint8(offset);
+  if (raw0 > 6) return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0 as Operation;
+  const variant1 = into.operationVariant;
+  switch (raw0) {
     case Operation.read:
     case Operation.write:
     case Operation.writeBarrier:
     case Operation.flushDiskcache: {
-      into.operationVariant.arm = "read";
-      {
-        const error = decodeValidatedRequestReadX86_32(view, offset + 1, into.operationVariant.read);
-        if (error !== undefined) return error.withPathPrefix("operation_variant.read");
+      variant1.arm = "read";
+      const arm2 = variant1.read;
+      const raw3 = view.getUint8(offset + 1);
+      arm2.nrSegments = raw3;
+      const raw4 = view.getUint16(offset + 2, true);
+      arm2.handle = raw4;
+      const high6 = view.getUint32(offset + 8, true);
+      if (high6 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.read.id",
+          describeUnsigned64(view, offset + 4),
+        );
+      const raw5 = high6 * 4294967296 + view.getUint32(offset + 4, true);
+      arm2.id = raw5;
+      const high8 = view.getUint32(offset + 16, true);
+      if (high8 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.read.sector_number",
+          describeUnsigned64(view, offset + 12),
+        );
+      const raw7 = high8 * 4294967296 + view.getUint32(offset + 12, true);
+      arm2.sectorNumber = raw7;
+      const count9 = raw3;
+      if (count9 > 11) return new CodecError("count-exceeds-capacity", "operation_variant.read.seg", count9);
+      const elements10 = arm2.seg;
+      for (let index11 = 0; index11 < count9; index11++) {
+        const element12 = elements10[index11]!;
+        const base13 = offset + 20 + index11 * 8;
+        const raw14 = view.getUint32(base13, true);
+        element12.gref = raw14;
+        const raw15 = view.getUint8(base13 + 4);
+        element12.firstSect = raw15;
+        const raw16 = view.getUint8(base13 + 5);
+        element12.lastSect = raw16;
+        if (!(raw15 <= raw16 && raw16 < SECTORS_PER_FRAME)) {
+          return new ValidationError(
+            "blkif.Segment.sectors_within_frame",
+            `operation_variant.read.seg[${index11}].first_sect`,
+            raw15,
+            { file: "protocols/blkif.proto-desc", start: 2677, end: 2762 },
+          );
+        }
+      }
+      if (!(raw3 <= MAX_SEGMENTS_PER_REQUEST)) {
+        return new ValidationError("blkif.Request.segment_count", "operation_variant.read.nr_segments", raw3, {
+          file: "protocols/blkif.proto-desc",
+          start: 3796,
+          end: 3857,
+        });
+      }
+      if (!(raw0 === Operation.flushDiskcache || raw3 >= 1)) {
+        return new ValidationError("blkif.Request.data_needs_segments", "operation", raw0, {
+          file: "protocols/blkif.proto-desc",
+          start: 3960,
+          end: 4036,
+        });
       }
       break;
     }
     case Operation.discard: {
-      into.operationVariant.arm = "discard";
-      {
-        const base1 = offset + 1;
-        const nested2 = into.operationVariant.discard;
-        const raw3 = view.getUint8(base1 + 0);
-        if (!isDiscardFlags(raw3)) return new CodecError("enum-value-unknown", "operation_variant.discard.flag", raw3);
-        nested2.flag = raw3;
-        nested2.handle = view.getUint16(base1 + 1, true);
-        const raw5 = readUnsigned64(view, base1 + 3);
-        if (Number.isNaN(raw5))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.id",
-            describeUnsigned64(view, base1 + 3),
-          );
-        nested2.id = raw5;
-        const raw6 = readUnsigned64(view, base1 + 11);
-        if (Number.isNaN(raw6))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.sector_number",
-            describeUnsigned64(view, base1 + 11),
-          );
-        nested2.sectorNumber = raw6;
-        const raw7 = readUnsigned64(view, base1 + 19);
-        if (Number.isNaN(raw7))
-          return new CodecError(
-            "u64-above-safe-integer",
-            "operation_variant.discard.nr_sectors",
-            describeUnsigned64(view, base1 + 19),
-          );
-        nested2.nrSectors = raw7;
+      variant1.arm = "discard";
+      const arm17 = variant1.discard;
+      const raw18 = view.getUint8(offset + 1);
+      if ((raw18 & 254) !== 0) return new CodecError("enum-value-unknown", "operation_variant.discard.flag", raw18);
+      arm17.flag = raw18 as DiscardFlags;
+      const raw19 = view.getUint16(offset + 2, true);
+      arm17.handle = raw19;
+      const high21 = view.getUint32(offset + 8, true);
+      if (high21 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.id",
+          describeUnsigned64(view, offset + 4),
+        );
+      const raw20 = high21 * 4294967296 + view.getUint32(offset + 4, true);
+      arm17.id = raw20;
+      const high23 = view.getUint32(offset + 16, true);
+      if (high23 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.sector_number",
+          describeUnsigned64(view, offset + 12),
+        );
+      const raw22 = high23 * 4294967296 + view.getUint32(offset + 12, true);
+      arm17.sectorNumber = raw22;
+      const high25 = view.getUint32(offset + 24, true);
+      if (high25 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.discard.nr_sectors",
+          describeUnsigned64(view, offset + 20),
+        );
+      const raw24 = high25 * 4294967296 + view.getUint32(offset + 20, true);
+      arm17.nrSectors = raw24;
+      if (!(raw24 >= 1)) {
+        return new ValidationError("blkif.Request.discard_not_empty", "operation_variant.discard.nr_sectors", raw24, {
+          file: "protocols/blkif.proto-desc",
+          start: 4193,
+          end: 4234,
+        });
       }
       break;
     }
     case Operation.indirect: {
-      into.operationVariant.arm = "indirect";
-      {
-        const error = decodeValidatedRequestIndirectX86_32(view, offset + 1, into.operationVariant.indirect);
-        if (error !== undefined) return error.withPathPrefix("operation_variant.indirect");
+      variant1.arm = "indirect";
+      const arm26 = variant1.indirect;
+      const raw27 = view.getUint8(offset + 1);
+      if (raw27 > 6) return new CodecError("enum-value-unknown", "operation_variant.indirect.indirect_op", raw27);
+      arm26.indirectOp = raw27 as Operation;
+      const raw28 = view.getUint16(offset + 2, true);
+      arm26.nrSegments = raw28;
+      const high30 = view.getUint32(offset + 8, true);
+      if (high30 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.indirect.id",
+          describeUnsigned64(view, offset + 4),
+        );
+      const raw29 = high30 * 4294967296 + view.getUint32(offset + 4, true);
+      arm26.id = raw29;
+      const high32 = view.getUint32(offset + 16, true);
+      if (high32 > 0x1fffff)
+        return new CodecError(
+          "u64-above-safe-integer",
+          "operation_variant.indirect.sector_number",
+          describeUnsigned64(view, offset + 12),
+        );
+      const raw31 = high32 * 4294967296 + view.getUint32(offset + 12, true);
+      arm26.sectorNumber = raw31;
+      const raw33 = view.getUint16(offset + 20, true);
+      arm26.handle = raw33;
+      const count34 = 8;
+      const elements35 = arm26.indirectGrefs;
+      for (let index36 = 0; index36 < count34; index36++) {
+        const raw37 = view.getUint32(offset + 24 + index36 * 4, true);
+        elements35[index36] = raw37;
+      }
+      if (!(raw27 === Operation.read || raw27 === Operation.write)) {
+        return new ValidationError(
+          "blkif.Request.indirect_operation",
+          "operation_variant.indirect.indirect_op",
+          raw27,
+          { file: "protocols/blkif.proto-desc", start: 5036, end: 5091 },
+        );
       }
       break;
     }
     default:
-      return new CodecError("discriminant-unknown", "operation", into.operation);
-  }
-  if (!(
-    !(
-      into.operation === Operation.read ||
-      into.operation === Operation.write ||
-      into.operation === Operation.writeBarrier ||
-      into.operation === Operation.flushDiskcache
-    ) || into.operationVariant.read.nrSegments <= MAX_SEGMENTS_PER_REQUEST
-  )) {
-    return new ValidationError(
-      "blkif.Request.segment_count",
-      "operation_variant.read.nr_segments",
-      into.operationVariant.read.nrSegments,
-      { file: "protocols/blkif.proto-desc", start: 3796, end: 3857 },
-    );
-  }
-  if (!(
-    !(
-      into.operation === Operation.read ||
-      into.operation === Operation.write ||
-      into.operation === Operation.writeBarrier ||
-      into.operation === Operation.flushDiskcache
-    ) ||
-    into.operation === Operation.flushDiskcache ||
-    into.operationVariant.read.nrSegments >= 1
-  )) {
-    return new ValidationError("blkif.Request.data_needs_segments", "operation", into.operation, {
-      file: "protocols/blkif.proto-desc",
-      start: 3960,
-      end: 4036,
-    });
-  }
-  if (!(!(into.operation === Operation.discard) || into.operationVariant.discard.nrSectors >= 1)) {
-    return new ValidationError(
-      "blkif.Request.discard_not_empty",
-      "operation_variant.discard.nr_sectors",
-      into.operationVariant.discard.nrSectors,
-      { file: "protocols/blkif.proto-desc", start: 4193, end: 4234 },
-    );
-  }
-  if (!(
-    !(into.operation === Operation.indirect) ||
-    into.operationVariant.indirect.indirectOp === Operation.read ||
-    into.operationVariant.indirect.indirectOp === Operation.write
-  )) {
-    return new ValidationError(
-      "blkif.Request.indirect_operation",
-      "operation_variant.indirect.indirect_op",
-      into.operationVariant.indirect.indirectOp,
-      { file: "protocols/blkif.proto-desc", start: 5036, end: 5091 },
-    );
+      return new CodecError("discriminant-unknown", "operation", raw0);
   }
   return undefined;
 }
@@ -1586,15 +1893,16 @@ export function encodeRequestX86_32(value: Request, view: DataView, offset: numb
 export function decodeResponseX86_32(view: DataView, offset: number, into: Response): CodecError | undefined {
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
-  const raw1 = view.getUint8(offset + 8);
-  if (!isOperation(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
-  into.operation = raw1;
-  const raw2 = view.getInt16(offset + 10, true);
-  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
-  into.status = raw2;
+  const raw2 = view.getUint8(offset + 8);
+  if (raw2 > 6) return new CodecError("enum-value-unknown", "operation", raw2);
+  into.operation = raw2 as Operation;
+  const raw3 = view.getInt16(offset + 10, true);
+  if (raw3 < -2 || raw3 > 0) return new CodecError("enum-value-unknown", "status", raw3);
+  into.status = raw3 as Status;
   return undefined;
 }
 
@@ -1606,15 +1914,16 @@ export function decodeValidatedResponseX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
-  const raw1 = view.getUint8(offset + 8);
-  if (!isOperation(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
-  into.operation = raw1;
-  const raw2 = view.getInt16(offset + 10, true);
-  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
-  into.status = raw2;
+  const raw2 = view.getUint8(offset + 8);
+  if (raw2 > 6) return new CodecError("enum-value-unknown", "operation", raw2);
+  into.operation = raw2 as Operation;
+  const raw3 = view.getInt16(offset + 10, true);
+  if (raw3 < -2 || raw3 > 0) return new CodecError("enum-value-unknown", "status", raw3);
+  into.status = raw3 as Status;
   return undefined;
 }
 

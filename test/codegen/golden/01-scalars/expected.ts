@@ -16,7 +16,6 @@ import {
   fitsUnsigned,
   fitsUnsigned64,
   readSigned64,
-  readUnsigned64,
   writeSigned64,
   writeUnsigned64,
   zeroBytes,
@@ -85,32 +84,41 @@ export function validateEveryScalar(_value: EveryScalar): ValidationError | unde
 export function decodeEveryScalarX86_64(view: DataView, offset: number, into: EveryScalar): CodecError | undefined {
   if (offset < 0 || offset + 56 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.small = view.getUint8(offset + 0);
-  into.signedSmall = view.getInt8(offset + 1);
-  into.medium = view.getUint16(offset + 2, true);
-  into.signedMedium = view.getInt16(offset + 4, true);
+  const raw0 = view.getUint8(offset);
+  into.small = raw0;
+  const raw1 = view.getInt8(offset + 1);
+  into.signedSmall = raw1;
+  const raw2 = view.getUint16(offset + 2, true);
+  into.medium = raw2;
+  const raw3 = view.getInt16(offset + 4, true);
+  into.signedMedium = raw3;
   const raw4 = view.getUint8(offset + 6);
   if (raw4 > 1) return new CodecError("bool-not-zero-or-one", "flag", raw4);
   into.flag = raw4 === 1;
-  into.large = view.getUint32(offset + 8, true);
-  into.signedLarge = view.getInt32(offset + 12, true);
-  const raw7 = readUnsigned64(view, offset + 16);
-  if (Number.isNaN(raw7))
-    return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  const raw5 = view.getUint32(offset + 8, true);
+  into.large = raw5;
+  const raw6 = view.getInt32(offset + 12, true);
+  into.signedLarge = raw6;
+  const high8 = view.getUint32(offset + 20, true);
+  if (high8 > 0x1fffff) return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
   into.huge = raw7;
-  const raw8 = readSigned64(view, offset + 24);
-  if (Number.isNaN(raw8))
+  const raw9 = readSigned64(view, offset + 24);
+  if (Number.isNaN(raw9))
     return new CodecError("u64-above-safe-integer", "signed_huge", describeSigned64(view, offset + 24));
-  into.signedHuge = raw8;
-  const raw9 = view.getUint16(offset + 32, true);
-  if (!isColour(raw9)) return new CodecError("enum-value-unknown", "colour", raw9);
-  into.colour = raw9;
-  into.page = view.getUint32(offset + 36, true);
-  into.port = view.getUint32(offset + 40, true);
-  const count12 = 3;
-  const elements13 = into.history;
-  for (let index = 0; index < count12; index++) {
-    elements13[index] = view.getUint16(offset + 44 + index * 2, true);
+  into.signedHuge = raw9;
+  const raw10 = view.getUint16(offset + 32, true);
+  if (raw10 !== 1 && raw10 !== 2 && raw10 !== 40000) return new CodecError("enum-value-unknown", "colour", raw10);
+  into.colour = raw10 as Colour;
+  const raw11 = view.getUint32(offset + 36, true);
+  into.page = raw11;
+  const raw12 = view.getUint32(offset + 40, true);
+  into.port = raw12;
+  const count13 = 3;
+  const elements14 = into.history;
+  for (let index15 = 0; index15 < count13; index15++) {
+    const raw16 = view.getUint16(offset + 44 + index15 * 2, true);
+    elements14[index15] = raw16;
   }
   return undefined;
 }
@@ -123,32 +131,41 @@ export function decodeValidatedEveryScalarX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 56 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.small = view.getUint8(offset + 0);
-  into.signedSmall = view.getInt8(offset + 1);
-  into.medium = view.getUint16(offset + 2, true);
-  into.signedMedium = view.getInt16(offset + 4, true);
+  const raw0 = view.getUint8(offset);
+  into.small = raw0;
+  const raw1 = view.getInt8(offset + 1);
+  into.signedSmall = raw1;
+  const raw2 = view.getUint16(offset + 2, true);
+  into.medium = raw2;
+  const raw3 = view.getInt16(offset + 4, true);
+  into.signedMedium = raw3;
   const raw4 = view.getUint8(offset + 6);
   if (raw4 > 1) return new CodecError("bool-not-zero-or-one", "flag", raw4);
   into.flag = raw4 === 1;
-  into.large = view.getUint32(offset + 8, true);
-  into.signedLarge = view.getInt32(offset + 12, true);
-  const raw7 = readUnsigned64(view, offset + 16);
-  if (Number.isNaN(raw7))
-    return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  const raw5 = view.getUint32(offset + 8, true);
+  into.large = raw5;
+  const raw6 = view.getInt32(offset + 12, true);
+  into.signedLarge = raw6;
+  const high8 = view.getUint32(offset + 20, true);
+  if (high8 > 0x1fffff) return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
   into.huge = raw7;
-  const raw8 = readSigned64(view, offset + 24);
-  if (Number.isNaN(raw8))
+  const raw9 = readSigned64(view, offset + 24);
+  if (Number.isNaN(raw9))
     return new CodecError("u64-above-safe-integer", "signed_huge", describeSigned64(view, offset + 24));
-  into.signedHuge = raw8;
-  const raw9 = view.getUint16(offset + 32, true);
-  if (!isColour(raw9)) return new CodecError("enum-value-unknown", "colour", raw9);
-  into.colour = raw9;
-  into.page = view.getUint32(offset + 36, true);
-  into.port = view.getUint32(offset + 40, true);
-  const count12 = 3;
-  const elements13 = into.history;
-  for (let index = 0; index < count12; index++) {
-    elements13[index] = view.getUint16(offset + 44 + index * 2, true);
+  into.signedHuge = raw9;
+  const raw10 = view.getUint16(offset + 32, true);
+  if (raw10 !== 1 && raw10 !== 2 && raw10 !== 40000) return new CodecError("enum-value-unknown", "colour", raw10);
+  into.colour = raw10 as Colour;
+  const raw11 = view.getUint32(offset + 36, true);
+  into.page = raw11;
+  const raw12 = view.getUint32(offset + 40, true);
+  into.port = raw12;
+  const count13 = 3;
+  const elements14 = into.history;
+  for (let index15 = 0; index15 < count13; index15++) {
+    const raw16 = view.getUint16(offset + 44 + index15 * 2, true);
+    elements14[index15] = raw16;
   }
   return undefined;
 }
@@ -200,32 +217,41 @@ export function encodeEveryScalarX86_64(value: EveryScalar, view: DataView, offs
 export function decodeEveryScalarX86_32(view: DataView, offset: number, into: EveryScalar): CodecError | undefined {
   if (offset < 0 || offset + 52 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.small = view.getUint8(offset + 0);
-  into.signedSmall = view.getInt8(offset + 1);
-  into.medium = view.getUint16(offset + 2, true);
-  into.signedMedium = view.getInt16(offset + 4, true);
+  const raw0 = view.getUint8(offset);
+  into.small = raw0;
+  const raw1 = view.getInt8(offset + 1);
+  into.signedSmall = raw1;
+  const raw2 = view.getUint16(offset + 2, true);
+  into.medium = raw2;
+  const raw3 = view.getInt16(offset + 4, true);
+  into.signedMedium = raw3;
   const raw4 = view.getUint8(offset + 6);
   if (raw4 > 1) return new CodecError("bool-not-zero-or-one", "flag", raw4);
   into.flag = raw4 === 1;
-  into.large = view.getUint32(offset + 8, true);
-  into.signedLarge = view.getInt32(offset + 12, true);
-  const raw7 = readUnsigned64(view, offset + 16);
-  if (Number.isNaN(raw7))
-    return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  const raw5 = view.getUint32(offset + 8, true);
+  into.large = raw5;
+  const raw6 = view.getInt32(offset + 12, true);
+  into.signedLarge = raw6;
+  const high8 = view.getUint32(offset + 20, true);
+  if (high8 > 0x1fffff) return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
   into.huge = raw7;
-  const raw8 = readSigned64(view, offset + 24);
-  if (Number.isNaN(raw8))
+  const raw9 = readSigned64(view, offset + 24);
+  if (Number.isNaN(raw9))
     return new CodecError("u64-above-safe-integer", "signed_huge", describeSigned64(view, offset + 24));
-  into.signedHuge = raw8;
-  const raw9 = view.getUint16(offset + 32, true);
-  if (!isColour(raw9)) return new CodecError("enum-value-unknown", "colour", raw9);
-  into.colour = raw9;
-  into.page = view.getUint32(offset + 36, true);
-  into.port = view.getUint32(offset + 40, true);
-  const count12 = 3;
-  const elements13 = into.history;
-  for (let index = 0; index < count12; index++) {
-    elements13[index] = view.getUint16(offset + 44 + index * 2, true);
+  into.signedHuge = raw9;
+  const raw10 = view.getUint16(offset + 32, true);
+  if (raw10 !== 1 && raw10 !== 2 && raw10 !== 40000) return new CodecError("enum-value-unknown", "colour", raw10);
+  into.colour = raw10 as Colour;
+  const raw11 = view.getUint32(offset + 36, true);
+  into.page = raw11;
+  const raw12 = view.getUint32(offset + 40, true);
+  into.port = raw12;
+  const count13 = 3;
+  const elements14 = into.history;
+  for (let index15 = 0; index15 < count13; index15++) {
+    const raw16 = view.getUint16(offset + 44 + index15 * 2, true);
+    elements14[index15] = raw16;
   }
   return undefined;
 }
@@ -238,32 +264,41 @@ export function decodeValidatedEveryScalarX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 52 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.small = view.getUint8(offset + 0);
-  into.signedSmall = view.getInt8(offset + 1);
-  into.medium = view.getUint16(offset + 2, true);
-  into.signedMedium = view.getInt16(offset + 4, true);
+  const raw0 = view.getUint8(offset);
+  into.small = raw0;
+  const raw1 = view.getInt8(offset + 1);
+  into.signedSmall = raw1;
+  const raw2 = view.getUint16(offset + 2, true);
+  into.medium = raw2;
+  const raw3 = view.getInt16(offset + 4, true);
+  into.signedMedium = raw3;
   const raw4 = view.getUint8(offset + 6);
   if (raw4 > 1) return new CodecError("bool-not-zero-or-one", "flag", raw4);
   into.flag = raw4 === 1;
-  into.large = view.getUint32(offset + 8, true);
-  into.signedLarge = view.getInt32(offset + 12, true);
-  const raw7 = readUnsigned64(view, offset + 16);
-  if (Number.isNaN(raw7))
-    return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  const raw5 = view.getUint32(offset + 8, true);
+  into.large = raw5;
+  const raw6 = view.getInt32(offset + 12, true);
+  into.signedLarge = raw6;
+  const high8 = view.getUint32(offset + 20, true);
+  if (high8 > 0x1fffff) return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
   into.huge = raw7;
-  const raw8 = readSigned64(view, offset + 24);
-  if (Number.isNaN(raw8))
+  const raw9 = readSigned64(view, offset + 24);
+  if (Number.isNaN(raw9))
     return new CodecError("u64-above-safe-integer", "signed_huge", describeSigned64(view, offset + 24));
-  into.signedHuge = raw8;
-  const raw9 = view.getUint16(offset + 32, true);
-  if (!isColour(raw9)) return new CodecError("enum-value-unknown", "colour", raw9);
-  into.colour = raw9;
-  into.page = view.getUint32(offset + 36, true);
-  into.port = view.getUint32(offset + 40, true);
-  const count12 = 3;
-  const elements13 = into.history;
-  for (let index = 0; index < count12; index++) {
-    elements13[index] = view.getUint16(offset + 44 + index * 2, true);
+  into.signedHuge = raw9;
+  const raw10 = view.getUint16(offset + 32, true);
+  if (raw10 !== 1 && raw10 !== 2 && raw10 !== 40000) return new CodecError("enum-value-unknown", "colour", raw10);
+  into.colour = raw10 as Colour;
+  const raw11 = view.getUint32(offset + 36, true);
+  into.page = raw11;
+  const raw12 = view.getUint32(offset + 40, true);
+  into.port = raw12;
+  const count13 = 3;
+  const elements14 = into.history;
+  for (let index15 = 0; index15 < count13; index15++) {
+    const raw16 = view.getUint16(offset + 44 + index15 * 2, true);
+    elements14[index15] = raw16;
   }
   return undefined;
 }

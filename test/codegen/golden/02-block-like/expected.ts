@@ -15,7 +15,6 @@ import {
   fitsUnsigned,
   fitsUnsigned64,
   readSigned64,
-  readUnsigned64,
   writeSigned64,
   writeUnsigned64,
   zeroBytes,
@@ -262,9 +261,12 @@ export function validateCommand(value: Command): ValidationError | undefined {
 /** Decodes `segment` (x86_64 layout, 8 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
 export function decodeSegmentX86_64(view: DataView, offset: number, into: Segment): CodecError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.gref = view.getUint32(offset + 0, true);
-  into.firstSect = view.getUint8(offset + 4);
-  into.lastSect = view.getUint8(offset + 5);
+  const raw0 = view.getUint32(offset, true);
+  into.gref = raw0;
+  const raw1 = view.getUint8(offset + 4);
+  into.firstSect = raw1;
+  const raw2 = view.getUint8(offset + 5);
+  into.lastSect = raw2;
   return undefined;
 }
 
@@ -275,18 +277,21 @@ export function decodeValidatedSegmentX86_64(
   into: Segment,
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.gref = view.getUint32(offset + 0, true);
-  into.firstSect = view.getUint8(offset + 4);
-  into.lastSect = view.getUint8(offset + 5);
-  if (!(into.firstSect <= into.lastSect)) {
-    return new ValidationError("segment.first-sect-le-last-sect", "first_sect", into.firstSect, {
+  const raw0 = view.getUint32(offset, true);
+  into.gref = raw0;
+  const raw1 = view.getUint8(offset + 4);
+  into.firstSect = raw1;
+  const raw2 = view.getUint8(offset + 5);
+  into.lastSect = raw2;
+  if (!(raw1 <= raw2)) {
+    return new ValidationError("segment.first-sect-le-last-sect", "first_sect", raw1, {
       file: "fixture.proto-desc",
       start: 100,
       end: 130,
     });
   }
-  if (!(into.lastSect <= 7)) {
-    return new ValidationError("segment.last-sect-le-7", "last_sect", into.lastSect, {
+  if (!(raw2 <= 7)) {
+    return new ValidationError("segment.last-sect-le-7", "last_sect", raw2, {
       file: "fixture.proto-desc",
       start: 131,
       end: 150,
@@ -312,27 +317,35 @@ export function encodeSegmentX86_64(value: Segment, view: DataView, offset: numb
 export function decodeRequestX86_64(view: DataView, offset: number, into: Request): CodecError | undefined {
   if (offset < 0 || offset + 112 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
-  into.operation = raw0;
-  into.nrSegments = view.getUint8(offset + 1);
-  into.handle = view.getUint16(offset + 2, true);
-  const raw3 = readUnsigned64(view, offset + 8);
-  if (Number.isNaN(raw3)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 8));
+  const raw0 = view.getUint8(offset);
+  if (raw0 !== 0 && raw0 !== 1 && raw0 !== 2 && raw0 !== 3 && raw0 !== 5 && raw0 !== 6)
+    return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0 as Op;
+  const raw1 = view.getUint8(offset + 1);
+  into.nrSegments = raw1;
+  const raw2 = view.getUint16(offset + 2, true);
+  into.handle = raw2;
+  const high4 = view.getUint32(offset + 12, true);
+  if (high4 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 8));
+  const raw3 = high4 * 4294967296 + view.getUint32(offset + 8, true);
   into.id = raw3;
-  const raw4 = readUnsigned64(view, offset + 16);
-  if (Number.isNaN(raw4))
+  const high6 = view.getUint32(offset + 20, true);
+  if (high6 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 16));
-  into.sectorNumber = raw4;
-  const count5 = into.nrSegments;
-  if (count5 > 11) return new CodecError("count-exceeds-capacity", "seg", count5);
-  const elements6 = into.seg;
-  for (let index = 0; index < count5; index++) {
-    const base7 = offset + 24 + index * 8;
-    const nested8 = elements6[index]!;
-    nested8.gref = view.getUint32(base7 + 0, true);
-    nested8.firstSect = view.getUint8(base7 + 4);
-    nested8.lastSect = view.getUint8(base7 + 5);
+  const raw5 = high6 * 4294967296 + view.getUint32(offset + 16, true);
+  into.sectorNumber = raw5;
+  const count7 = raw1;
+  if (count7 > 11) return new CodecError("count-exceeds-capacity", "seg", count7);
+  const elements8 = into.seg;
+  for (let index9 = 0; index9 < count7; index9++) {
+    const element10 = elements8[index9]!;
+    const base11 = offset + 24 + index9 * 8;
+    const raw12 = view.getUint32(base11, true);
+    element10.gref = raw12;
+    const raw13 = view.getUint8(base11 + 4);
+    element10.firstSect = raw13;
+    const raw14 = view.getUint8(base11 + 5);
+    element10.lastSect = raw14;
   }
   return undefined;
 }
@@ -345,44 +358,52 @@ export function decodeValidatedRequestX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 112 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
-  into.operation = raw0;
-  into.nrSegments = view.getUint8(offset + 1);
-  into.handle = view.getUint16(offset + 2, true);
-  const raw3 = readUnsigned64(view, offset + 8);
-  if (Number.isNaN(raw3)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 8));
+  const raw0 = view.getUint8(offset);
+  if (raw0 !== 0 && raw0 !== 1 && raw0 !== 2 && raw0 !== 3 && raw0 !== 5 && raw0 !== 6)
+    return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0 as Op;
+  const raw1 = view.getUint8(offset + 1);
+  into.nrSegments = raw1;
+  const raw2 = view.getUint16(offset + 2, true);
+  into.handle = raw2;
+  const high4 = view.getUint32(offset + 12, true);
+  if (high4 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 8));
+  const raw3 = high4 * 4294967296 + view.getUint32(offset + 8, true);
   into.id = raw3;
-  const raw4 = readUnsigned64(view, offset + 16);
-  if (Number.isNaN(raw4))
+  const high6 = view.getUint32(offset + 20, true);
+  if (high6 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 16));
-  into.sectorNumber = raw4;
-  const count5 = into.nrSegments;
-  if (count5 > 11) return new CodecError("count-exceeds-capacity", "seg", count5);
-  const elements6 = into.seg;
-  for (let index = 0; index < count5; index++) {
-    const base7 = offset + 24 + index * 8;
-    const nested8 = elements6[index]!;
-    nested8.gref = view.getUint32(base7 + 0, true);
-    nested8.firstSect = view.getUint8(base7 + 4);
-    nested8.lastSect = view.getUint8(base7 + 5);
-    if (!(nested8.firstSect <= nested8.lastSect)) {
-      return new ValidationError("segment.first-sect-le-last-sect", `seg[${index}].first_sect`, nested8.firstSect, {
+  const raw5 = high6 * 4294967296 + view.getUint32(offset + 16, true);
+  into.sectorNumber = raw5;
+  const count7 = raw1;
+  if (count7 > 11) return new CodecError("count-exceeds-capacity", "seg", count7);
+  const elements8 = into.seg;
+  for (let index9 = 0; index9 < count7; index9++) {
+    const element10 = elements8[index9]!;
+    const base11 = offset + 24 + index9 * 8;
+    const raw12 = view.getUint32(base11, true);
+    element10.gref = raw12;
+    const raw13 = view.getUint8(base11 + 4);
+    element10.firstSect = raw13;
+    const raw14 = view.getUint8(base11 + 5);
+    element10.lastSect = raw14;
+    if (!(raw13 <= raw14)) {
+      return new ValidationError("segment.first-sect-le-last-sect", `seg[${index9}].first_sect`, raw13, {
         file: "fixture.proto-desc",
         start: 100,
         end: 130,
       });
     }
-    if (!(nested8.lastSect <= 7)) {
-      return new ValidationError("segment.last-sect-le-7", `seg[${index}].last_sect`, nested8.lastSect, {
+    if (!(raw14 <= 7)) {
+      return new ValidationError("segment.last-sect-le-7", `seg[${index9}].last_sect`, raw14, {
         file: "fixture.proto-desc",
         start: 131,
         end: 150,
       });
     }
   }
-  if (!(into.nrSegments <= MAX_SEGMENTS)) {
-    return new ValidationError("request.nr-segments-bounded", "nr_segments", into.nrSegments, {
+  if (!(raw1 <= MAX_SEGMENTS)) {
+    return new ValidationError("request.nr-segments-bounded", "nr_segments", raw1, {
       file: "fixture.proto-desc",
       start: 200,
       end: 240,
@@ -423,15 +444,17 @@ export function encodeRequestX86_64(value: Request, view: DataView, offset: numb
 export function decodeResponseX86_64(view: DataView, offset: number, into: Response): CodecError | undefined {
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
-  const raw1 = view.getUint8(offset + 8);
-  if (!isOp(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
-  into.operation = raw1;
-  const raw2 = view.getInt16(offset + 10, true);
-  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
-  into.status = raw2;
+  const raw2 = view.getUint8(offset + 8);
+  if (raw2 !== 0 && raw2 !== 1 && raw2 !== 2 && raw2 !== 3 && raw2 !== 5 && raw2 !== 6)
+    return new CodecError("enum-value-unknown", "operation", raw2);
+  into.operation = raw2 as Op;
+  const raw3 = view.getInt16(offset + 10, true);
+  if (raw3 < -2 || raw3 > 0) return new CodecError("enum-value-unknown", "status", raw3);
+  into.status = raw3 as Status;
   return undefined;
 }
 
@@ -443,15 +466,17 @@ export function decodeValidatedResponseX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
-  const raw1 = view.getUint8(offset + 8);
-  if (!isOp(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
-  into.operation = raw1;
-  const raw2 = view.getInt16(offset + 10, true);
-  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
-  into.status = raw2;
+  const raw2 = view.getUint8(offset + 8);
+  if (raw2 !== 0 && raw2 !== 1 && raw2 !== 2 && raw2 !== 3 && raw2 !== 5 && raw2 !== 6)
+    return new CodecError("enum-value-unknown", "operation", raw2);
+  into.operation = raw2 as Op;
+  const raw3 = view.getInt16(offset + 10, true);
+  if (raw3 < -2 || raw3 > 0) return new CodecError("enum-value-unknown", "status", raw3);
+  into.status = raw3 as Status;
   return undefined;
 }
 
@@ -474,11 +499,12 @@ export function encodeResponseX86_64(value: Response, view: DataView, offset: nu
 export function decodeCommandRwX86_64(view: DataView, offset: number, into: CommandRw): CodecError | undefined {
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0))
-    return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.sector = raw0;
-  into.count = view.getUint32(offset + 8, true);
+  const raw2 = view.getUint32(offset + 8, true);
+  into.count = raw2;
   return undefined;
 }
 
@@ -490,13 +516,14 @@ export function decodeValidatedCommandRwX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0))
-    return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.sector = raw0;
-  into.count = view.getUint32(offset + 8, true);
-  if (!(bitwiseAnd(into.count, 7) === 0)) {
-    return new ValidationError("command-rw.count-aligned", "count", into.count, {
+  const raw2 = view.getUint32(offset + 8, true);
+  into.count = raw2;
+  if (!(bitwiseAnd(raw2, 7) === 0)) {
+    return new ValidationError("command-rw.count-aligned", "count", raw2, {
       file: "fixture.proto-desc",
       start: 300,
       end: 330,
@@ -525,7 +552,7 @@ export function decodeCommandDiscardX86_64(
 ): CodecError | undefined {
   if (offset < 0 || offset + 32 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
+  const raw0 = view.getUint8(offset);
   if (raw0 > 1) return new CodecError("bool-not-zero-or-one", "secure", raw0);
   into.secure = raw0 === 1;
   const raw1 = readSigned64(view, offset + 8);
@@ -533,8 +560,9 @@ export function decodeCommandDiscardX86_64(
   into.offset = raw1;
   const count2 = 4;
   const elements3 = into.grefs;
-  for (let index = 0; index < count2; index++) {
-    elements3[index] = view.getUint32(offset + 16 + index * 4, true);
+  for (let index4 = 0; index4 < count2; index4++) {
+    const raw5 = view.getUint32(offset + 16 + index4 * 4, true);
+    elements3[index4] = raw5;
   }
   return undefined;
 }
@@ -547,7 +575,7 @@ export function decodeValidatedCommandDiscardX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 32 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
+  const raw0 = view.getUint8(offset);
   if (raw0 > 1) return new CodecError("bool-not-zero-or-one", "secure", raw0);
   into.secure = raw0 === 1;
   const raw1 = readSigned64(view, offset + 8);
@@ -555,8 +583,9 @@ export function decodeValidatedCommandDiscardX86_64(
   into.offset = raw1;
   const count2 = 4;
   const elements3 = into.grefs;
-  for (let index = 0; index < count2; index++) {
-    elements3[index] = view.getUint32(offset + 16 + index * 4, true);
+  for (let index4 = 0; index4 < count2; index4++) {
+    const raw5 = view.getUint32(offset + 16 + index4 * 4, true);
+    elements3[index4] = raw5;
   }
   return undefined;
 }
@@ -587,35 +616,47 @@ export function encodeCommandDiscardX86_64(
 export function decodeCommandX86_64(view: DataView, offset: number, into: Command): CodecError | undefined {
   if (offset < 0 || offset + 48 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "kind", raw0);
-  into.kind = raw0;
-  into.tag = view.getUint8(offset + 40);
-  switch (into.kind) {
+  const raw0 = view.getUint8(offset);
+  if (raw0 !== 0 && raw0 !== 1 && raw0 !== 2 && raw0 !== 3 && raw0 !== 5 && raw0 !== 6)
+    return new CodecError("enum-value-unknown", "kind", raw0);
+  into.kind = raw0 as Op;
+  const raw1 = view.getUint8(offset + 40);
+  into.tag = raw1;
+  const variant2 = into.body;
+  switch (raw0) {
     case Op.read:
     case Op.write: {
-      into.body.arm = "rw";
-      {
-        const base2 = offset + 8;
-        const nested3 = into.body.rw;
-        const raw4 = readUnsigned64(view, base2 + 0);
-        if (Number.isNaN(raw4))
-          return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, base2 + 0));
-        nested3.sector = raw4;
-        nested3.count = view.getUint32(base2 + 8, true);
-      }
+      variant2.arm = "rw";
+      const arm3 = variant2.rw;
+      const high5 = view.getUint32(offset + 12, true);
+      if (high5 > 0x1fffff)
+        return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, offset + 8));
+      const raw4 = high5 * 4294967296 + view.getUint32(offset + 8, true);
+      arm3.sector = raw4;
+      const raw6 = view.getUint32(offset + 16, true);
+      arm3.count = raw6;
       break;
     }
     case Op.discard: {
-      into.body.arm = "discard";
-      {
-        const error = decodeCommandDiscardX86_64(view, offset + 8, into.body.discard);
-        if (error !== undefined) return error.withPathPrefix("body.discard");
+      variant2.arm = "discard";
+      const arm7 = variant2.discard;
+      const raw8 = view.getUint8(offset + 8);
+      if (raw8 > 1) return new CodecError("bool-not-zero-or-one", "body.discard.secure", raw8);
+      arm7.secure = raw8 === 1;
+      const raw9 = readSigned64(view, offset + 16);
+      if (Number.isNaN(raw9))
+        return new CodecError("u64-above-safe-integer", "body.discard.offset", describeSigned64(view, offset + 16));
+      arm7.offset = raw9;
+      const count10 = 4;
+      const elements11 = arm7.grefs;
+      for (let index12 = 0; index12 < count10; index12++) {
+        const raw13 = view.getUint32(offset + 24 + index12 * 4, true);
+        elements11[index12] = raw13;
       }
       break;
     }
     default:
-      return new CodecError("discriminant-unknown", "kind", into.kind);
+      return new CodecError("discriminant-unknown", "kind", raw0);
   }
   return undefined;
 }
@@ -628,42 +669,54 @@ export function decodeValidatedCommandX86_64(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 48 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "kind", raw0);
-  into.kind = raw0;
-  into.tag = view.getUint8(offset + 40);
-  switch (into.kind) {
+  const raw0 = view.getUint8(offset);
+  if (raw0 !== 0 && raw0 !== 1 && raw0 !== 2 && raw0 !== 3 && raw0 !== 5 && raw0 !== 6)
+    return new CodecError("enum-value-unknown", "kind", raw0);
+  into.kind = raw0 as Op;
+  const raw1 = view.getUint8(offset + 40);
+  into.tag = raw1;
+  const variant2 = into.body;
+  switch (raw0) {
     case Op.read:
     case Op.write: {
-      into.body.arm = "rw";
-      {
-        const base2 = offset + 8;
-        const nested3 = into.body.rw;
-        const raw4 = readUnsigned64(view, base2 + 0);
-        if (Number.isNaN(raw4))
-          return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, base2 + 0));
-        nested3.sector = raw4;
-        nested3.count = view.getUint32(base2 + 8, true);
-        if (!(bitwiseAnd(nested3.count, 7) === 0)) {
-          return new ValidationError("command-rw.count-aligned", "body.rw.count", nested3.count, {
-            file: "fixture.proto-desc",
-            start: 300,
-            end: 330,
-          });
-        }
+      variant2.arm = "rw";
+      const arm3 = variant2.rw;
+      const high5 = view.getUint32(offset + 12, true);
+      if (high5 > 0x1fffff)
+        return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, offset + 8));
+      const raw4 = high5 * 4294967296 + view.getUint32(offset + 8, true);
+      arm3.sector = raw4;
+      const raw6 = view.getUint32(offset + 16, true);
+      arm3.count = raw6;
+      if (!(bitwiseAnd(raw6, 7) === 0)) {
+        return new ValidationError("command-rw.count-aligned", "body.rw.count", raw6, {
+          file: "fixture.proto-desc",
+          start: 300,
+          end: 330,
+        });
       }
       break;
     }
     case Op.discard: {
-      into.body.arm = "discard";
-      {
-        const error = decodeValidatedCommandDiscardX86_64(view, offset + 8, into.body.discard);
-        if (error !== undefined) return error.withPathPrefix("body.discard");
+      variant2.arm = "discard";
+      const arm7 = variant2.discard;
+      const raw8 = view.getUint8(offset + 8);
+      if (raw8 > 1) return new CodecError("bool-not-zero-or-one", "body.discard.secure", raw8);
+      arm7.secure = raw8 === 1;
+      const raw9 = readSigned64(view, offset + 16);
+      if (Number.isNaN(raw9))
+        return new CodecError("u64-above-safe-integer", "body.discard.offset", describeSigned64(view, offset + 16));
+      arm7.offset = raw9;
+      const count10 = 4;
+      const elements11 = arm7.grefs;
+      for (let index12 = 0; index12 < count10; index12++) {
+        const raw13 = view.getUint32(offset + 24 + index12 * 4, true);
+        elements11[index12] = raw13;
       }
       break;
     }
     default:
-      return new CodecError("discriminant-unknown", "kind", into.kind);
+      return new CodecError("discriminant-unknown", "kind", raw0);
   }
   return undefined;
 }
@@ -706,9 +759,12 @@ export function encodeCommandX86_64(value: Command, view: DataView, offset: numb
 /** Decodes `segment` (x86_32 layout, 8 bytes) from `view` at `offset` into `into`; returns why it was refused, if it was. */
 export function decodeSegmentX86_32(view: DataView, offset: number, into: Segment): CodecError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.gref = view.getUint32(offset + 0, true);
-  into.firstSect = view.getUint8(offset + 4);
-  into.lastSect = view.getUint8(offset + 5);
+  const raw0 = view.getUint32(offset, true);
+  into.gref = raw0;
+  const raw1 = view.getUint8(offset + 4);
+  into.firstSect = raw1;
+  const raw2 = view.getUint8(offset + 5);
+  into.lastSect = raw2;
   return undefined;
 }
 
@@ -719,18 +775,21 @@ export function decodeValidatedSegmentX86_32(
   into: Segment,
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 8 > view.byteLength) return new CodecError("slot-too-small", "", view.byteLength - offset);
-  into.gref = view.getUint32(offset + 0, true);
-  into.firstSect = view.getUint8(offset + 4);
-  into.lastSect = view.getUint8(offset + 5);
-  if (!(into.firstSect <= into.lastSect)) {
-    return new ValidationError("segment.first-sect-le-last-sect", "first_sect", into.firstSect, {
+  const raw0 = view.getUint32(offset, true);
+  into.gref = raw0;
+  const raw1 = view.getUint8(offset + 4);
+  into.firstSect = raw1;
+  const raw2 = view.getUint8(offset + 5);
+  into.lastSect = raw2;
+  if (!(raw1 <= raw2)) {
+    return new ValidationError("segment.first-sect-le-last-sect", "first_sect", raw1, {
       file: "fixture.proto-desc",
       start: 100,
       end: 130,
     });
   }
-  if (!(into.lastSect <= 7)) {
-    return new ValidationError("segment.last-sect-le-7", "last_sect", into.lastSect, {
+  if (!(raw2 <= 7)) {
+    return new ValidationError("segment.last-sect-le-7", "last_sect", raw2, {
       file: "fixture.proto-desc",
       start: 131,
       end: 150,
@@ -756,27 +815,35 @@ export function encodeSegmentX86_32(value: Segment, view: DataView, offset: numb
 export function decodeRequestX86_32(view: DataView, offset: number, into: Request): CodecError | undefined {
   if (offset < 0 || offset + 108 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
-  into.operation = raw0;
-  into.nrSegments = view.getUint8(offset + 1);
-  into.handle = view.getUint16(offset + 2, true);
-  const raw3 = readUnsigned64(view, offset + 4);
-  if (Number.isNaN(raw3)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 4));
+  const raw0 = view.getUint8(offset);
+  if (raw0 !== 0 && raw0 !== 1 && raw0 !== 2 && raw0 !== 3 && raw0 !== 5 && raw0 !== 6)
+    return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0 as Op;
+  const raw1 = view.getUint8(offset + 1);
+  into.nrSegments = raw1;
+  const raw2 = view.getUint16(offset + 2, true);
+  into.handle = raw2;
+  const high4 = view.getUint32(offset + 8, true);
+  if (high4 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 4));
+  const raw3 = high4 * 4294967296 + view.getUint32(offset + 4, true);
   into.id = raw3;
-  const raw4 = readUnsigned64(view, offset + 12);
-  if (Number.isNaN(raw4))
+  const high6 = view.getUint32(offset + 16, true);
+  if (high6 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 12));
-  into.sectorNumber = raw4;
-  const count5 = into.nrSegments;
-  if (count5 > 11) return new CodecError("count-exceeds-capacity", "seg", count5);
-  const elements6 = into.seg;
-  for (let index = 0; index < count5; index++) {
-    const base7 = offset + 20 + index * 8;
-    const nested8 = elements6[index]!;
-    nested8.gref = view.getUint32(base7 + 0, true);
-    nested8.firstSect = view.getUint8(base7 + 4);
-    nested8.lastSect = view.getUint8(base7 + 5);
+  const raw5 = high6 * 4294967296 + view.getUint32(offset + 12, true);
+  into.sectorNumber = raw5;
+  const count7 = raw1;
+  if (count7 > 11) return new CodecError("count-exceeds-capacity", "seg", count7);
+  const elements8 = into.seg;
+  for (let index9 = 0; index9 < count7; index9++) {
+    const element10 = elements8[index9]!;
+    const base11 = offset + 20 + index9 * 8;
+    const raw12 = view.getUint32(base11, true);
+    element10.gref = raw12;
+    const raw13 = view.getUint8(base11 + 4);
+    element10.firstSect = raw13;
+    const raw14 = view.getUint8(base11 + 5);
+    element10.lastSect = raw14;
   }
   return undefined;
 }
@@ -789,44 +856,52 @@ export function decodeValidatedRequestX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 108 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "operation", raw0);
-  into.operation = raw0;
-  into.nrSegments = view.getUint8(offset + 1);
-  into.handle = view.getUint16(offset + 2, true);
-  const raw3 = readUnsigned64(view, offset + 4);
-  if (Number.isNaN(raw3)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 4));
+  const raw0 = view.getUint8(offset);
+  if (raw0 !== 0 && raw0 !== 1 && raw0 !== 2 && raw0 !== 3 && raw0 !== 5 && raw0 !== 6)
+    return new CodecError("enum-value-unknown", "operation", raw0);
+  into.operation = raw0 as Op;
+  const raw1 = view.getUint8(offset + 1);
+  into.nrSegments = raw1;
+  const raw2 = view.getUint16(offset + 2, true);
+  into.handle = raw2;
+  const high4 = view.getUint32(offset + 8, true);
+  if (high4 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 4));
+  const raw3 = high4 * 4294967296 + view.getUint32(offset + 4, true);
   into.id = raw3;
-  const raw4 = readUnsigned64(view, offset + 12);
-  if (Number.isNaN(raw4))
+  const high6 = view.getUint32(offset + 16, true);
+  if (high6 > 0x1fffff)
     return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 12));
-  into.sectorNumber = raw4;
-  const count5 = into.nrSegments;
-  if (count5 > 11) return new CodecError("count-exceeds-capacity", "seg", count5);
-  const elements6 = into.seg;
-  for (let index = 0; index < count5; index++) {
-    const base7 = offset + 20 + index * 8;
-    const nested8 = elements6[index]!;
-    nested8.gref = view.getUint32(base7 + 0, true);
-    nested8.firstSect = view.getUint8(base7 + 4);
-    nested8.lastSect = view.getUint8(base7 + 5);
-    if (!(nested8.firstSect <= nested8.lastSect)) {
-      return new ValidationError("segment.first-sect-le-last-sect", `seg[${index}].first_sect`, nested8.firstSect, {
+  const raw5 = high6 * 4294967296 + view.getUint32(offset + 12, true);
+  into.sectorNumber = raw5;
+  const count7 = raw1;
+  if (count7 > 11) return new CodecError("count-exceeds-capacity", "seg", count7);
+  const elements8 = into.seg;
+  for (let index9 = 0; index9 < count7; index9++) {
+    const element10 = elements8[index9]!;
+    const base11 = offset + 20 + index9 * 8;
+    const raw12 = view.getUint32(base11, true);
+    element10.gref = raw12;
+    const raw13 = view.getUint8(base11 + 4);
+    element10.firstSect = raw13;
+    const raw14 = view.getUint8(base11 + 5);
+    element10.lastSect = raw14;
+    if (!(raw13 <= raw14)) {
+      return new ValidationError("segment.first-sect-le-last-sect", `seg[${index9}].first_sect`, raw13, {
         file: "fixture.proto-desc",
         start: 100,
         end: 130,
       });
     }
-    if (!(nested8.lastSect <= 7)) {
-      return new ValidationError("segment.last-sect-le-7", `seg[${index}].last_sect`, nested8.lastSect, {
+    if (!(raw14 <= 7)) {
+      return new ValidationError("segment.last-sect-le-7", `seg[${index9}].last_sect`, raw14, {
         file: "fixture.proto-desc",
         start: 131,
         end: 150,
       });
     }
   }
-  if (!(into.nrSegments <= MAX_SEGMENTS)) {
-    return new ValidationError("request.nr-segments-bounded", "nr_segments", into.nrSegments, {
+  if (!(raw1 <= MAX_SEGMENTS)) {
+    return new ValidationError("request.nr-segments-bounded", "nr_segments", raw1, {
       file: "fixture.proto-desc",
       start: 200,
       end: 240,
@@ -866,15 +941,17 @@ export function encodeRequestX86_32(value: Request, view: DataView, offset: numb
 export function decodeResponseX86_32(view: DataView, offset: number, into: Response): CodecError | undefined {
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
-  const raw1 = view.getUint8(offset + 8);
-  if (!isOp(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
-  into.operation = raw1;
-  const raw2 = view.getInt16(offset + 10, true);
-  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
-  into.status = raw2;
+  const raw2 = view.getUint8(offset + 8);
+  if (raw2 !== 0 && raw2 !== 1 && raw2 !== 2 && raw2 !== 3 && raw2 !== 5 && raw2 !== 6)
+    return new CodecError("enum-value-unknown", "operation", raw2);
+  into.operation = raw2 as Op;
+  const raw3 = view.getInt16(offset + 10, true);
+  if (raw3 < -2 || raw3 > 0) return new CodecError("enum-value-unknown", "status", raw3);
+  into.status = raw3 as Status;
   return undefined;
 }
 
@@ -886,15 +963,17 @@ export function decodeValidatedResponseX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0)) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
-  const raw1 = view.getUint8(offset + 8);
-  if (!isOp(raw1)) return new CodecError("enum-value-unknown", "operation", raw1);
-  into.operation = raw1;
-  const raw2 = view.getInt16(offset + 10, true);
-  if (!isStatus(raw2)) return new CodecError("enum-value-unknown", "status", raw2);
-  into.status = raw2;
+  const raw2 = view.getUint8(offset + 8);
+  if (raw2 !== 0 && raw2 !== 1 && raw2 !== 2 && raw2 !== 3 && raw2 !== 5 && raw2 !== 6)
+    return new CodecError("enum-value-unknown", "operation", raw2);
+  into.operation = raw2 as Op;
+  const raw3 = view.getInt16(offset + 10, true);
+  if (raw3 < -2 || raw3 > 0) return new CodecError("enum-value-unknown", "status", raw3);
+  into.status = raw3 as Status;
   return undefined;
 }
 
@@ -916,11 +995,12 @@ export function encodeResponseX86_32(value: Response, view: DataView, offset: nu
 export function decodeCommandRwX86_32(view: DataView, offset: number, into: CommandRw): CodecError | undefined {
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0))
-    return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.sector = raw0;
-  into.count = view.getUint32(offset + 8, true);
+  const raw2 = view.getUint32(offset + 8, true);
+  into.count = raw2;
   return undefined;
 }
 
@@ -932,13 +1012,14 @@ export function decodeValidatedCommandRwX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = readUnsigned64(view, offset + 0);
-  if (Number.isNaN(raw0))
-    return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset + 0));
+  const high1 = view.getUint32(offset + 4, true);
+  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset));
+  const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.sector = raw0;
-  into.count = view.getUint32(offset + 8, true);
-  if (!(bitwiseAnd(into.count, 7) === 0)) {
-    return new ValidationError("command-rw.count-aligned", "count", into.count, {
+  const raw2 = view.getUint32(offset + 8, true);
+  into.count = raw2;
+  if (!(bitwiseAnd(raw2, 7) === 0)) {
+    return new ValidationError("command-rw.count-aligned", "count", raw2, {
       file: "fixture.proto-desc",
       start: 300,
       end: 330,
@@ -966,7 +1047,7 @@ export function decodeCommandDiscardX86_32(
 ): CodecError | undefined {
   if (offset < 0 || offset + 28 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
+  const raw0 = view.getUint8(offset);
   if (raw0 > 1) return new CodecError("bool-not-zero-or-one", "secure", raw0);
   into.secure = raw0 === 1;
   const raw1 = readSigned64(view, offset + 4);
@@ -974,8 +1055,9 @@ export function decodeCommandDiscardX86_32(
   into.offset = raw1;
   const count2 = 4;
   const elements3 = into.grefs;
-  for (let index = 0; index < count2; index++) {
-    elements3[index] = view.getUint32(offset + 12 + index * 4, true);
+  for (let index4 = 0; index4 < count2; index4++) {
+    const raw5 = view.getUint32(offset + 12 + index4 * 4, true);
+    elements3[index4] = raw5;
   }
   return undefined;
 }
@@ -988,7 +1070,7 @@ export function decodeValidatedCommandDiscardX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 28 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
+  const raw0 = view.getUint8(offset);
   if (raw0 > 1) return new CodecError("bool-not-zero-or-one", "secure", raw0);
   into.secure = raw0 === 1;
   const raw1 = readSigned64(view, offset + 4);
@@ -996,8 +1078,9 @@ export function decodeValidatedCommandDiscardX86_32(
   into.offset = raw1;
   const count2 = 4;
   const elements3 = into.grefs;
-  for (let index = 0; index < count2; index++) {
-    elements3[index] = view.getUint32(offset + 12 + index * 4, true);
+  for (let index4 = 0; index4 < count2; index4++) {
+    const raw5 = view.getUint32(offset + 12 + index4 * 4, true);
+    elements3[index4] = raw5;
   }
   return undefined;
 }
@@ -1028,35 +1111,47 @@ export function encodeCommandDiscardX86_32(
 export function decodeCommandX86_32(view: DataView, offset: number, into: Command): CodecError | undefined {
   if (offset < 0 || offset + 36 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "kind", raw0);
-  into.kind = raw0;
-  into.tag = view.getUint8(offset + 32);
-  switch (into.kind) {
+  const raw0 = view.getUint8(offset);
+  if (raw0 !== 0 && raw0 !== 1 && raw0 !== 2 && raw0 !== 3 && raw0 !== 5 && raw0 !== 6)
+    return new CodecError("enum-value-unknown", "kind", raw0);
+  into.kind = raw0 as Op;
+  const raw1 = view.getUint8(offset + 32);
+  into.tag = raw1;
+  const variant2 = into.body;
+  switch (raw0) {
     case Op.read:
     case Op.write: {
-      into.body.arm = "rw";
-      {
-        const base2 = offset + 4;
-        const nested3 = into.body.rw;
-        const raw4 = readUnsigned64(view, base2 + 0);
-        if (Number.isNaN(raw4))
-          return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, base2 + 0));
-        nested3.sector = raw4;
-        nested3.count = view.getUint32(base2 + 8, true);
-      }
+      variant2.arm = "rw";
+      const arm3 = variant2.rw;
+      const high5 = view.getUint32(offset + 8, true);
+      if (high5 > 0x1fffff)
+        return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, offset + 4));
+      const raw4 = high5 * 4294967296 + view.getUint32(offset + 4, true);
+      arm3.sector = raw4;
+      const raw6 = view.getUint32(offset + 12, true);
+      arm3.count = raw6;
       break;
     }
     case Op.discard: {
-      into.body.arm = "discard";
-      {
-        const error = decodeCommandDiscardX86_32(view, offset + 4, into.body.discard);
-        if (error !== undefined) return error.withPathPrefix("body.discard");
+      variant2.arm = "discard";
+      const arm7 = variant2.discard;
+      const raw8 = view.getUint8(offset + 4);
+      if (raw8 > 1) return new CodecError("bool-not-zero-or-one", "body.discard.secure", raw8);
+      arm7.secure = raw8 === 1;
+      const raw9 = readSigned64(view, offset + 8);
+      if (Number.isNaN(raw9))
+        return new CodecError("u64-above-safe-integer", "body.discard.offset", describeSigned64(view, offset + 8));
+      arm7.offset = raw9;
+      const count10 = 4;
+      const elements11 = arm7.grefs;
+      for (let index12 = 0; index12 < count10; index12++) {
+        const raw13 = view.getUint32(offset + 16 + index12 * 4, true);
+        elements11[index12] = raw13;
       }
       break;
     }
     default:
-      return new CodecError("discriminant-unknown", "kind", into.kind);
+      return new CodecError("discriminant-unknown", "kind", raw0);
   }
   return undefined;
 }
@@ -1069,42 +1164,54 @@ export function decodeValidatedCommandX86_32(
 ): CodecError | ValidationError | undefined {
   if (offset < 0 || offset + 36 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
-  const raw0 = view.getUint8(offset + 0);
-  if (!isOp(raw0)) return new CodecError("enum-value-unknown", "kind", raw0);
-  into.kind = raw0;
-  into.tag = view.getUint8(offset + 32);
-  switch (into.kind) {
+  const raw0 = view.getUint8(offset);
+  if (raw0 !== 0 && raw0 !== 1 && raw0 !== 2 && raw0 !== 3 && raw0 !== 5 && raw0 !== 6)
+    return new CodecError("enum-value-unknown", "kind", raw0);
+  into.kind = raw0 as Op;
+  const raw1 = view.getUint8(offset + 32);
+  into.tag = raw1;
+  const variant2 = into.body;
+  switch (raw0) {
     case Op.read:
     case Op.write: {
-      into.body.arm = "rw";
-      {
-        const base2 = offset + 4;
-        const nested3 = into.body.rw;
-        const raw4 = readUnsigned64(view, base2 + 0);
-        if (Number.isNaN(raw4))
-          return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, base2 + 0));
-        nested3.sector = raw4;
-        nested3.count = view.getUint32(base2 + 8, true);
-        if (!(bitwiseAnd(nested3.count, 7) === 0)) {
-          return new ValidationError("command-rw.count-aligned", "body.rw.count", nested3.count, {
-            file: "fixture.proto-desc",
-            start: 300,
-            end: 330,
-          });
-        }
+      variant2.arm = "rw";
+      const arm3 = variant2.rw;
+      const high5 = view.getUint32(offset + 8, true);
+      if (high5 > 0x1fffff)
+        return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, offset + 4));
+      const raw4 = high5 * 4294967296 + view.getUint32(offset + 4, true);
+      arm3.sector = raw4;
+      const raw6 = view.getUint32(offset + 12, true);
+      arm3.count = raw6;
+      if (!(bitwiseAnd(raw6, 7) === 0)) {
+        return new ValidationError("command-rw.count-aligned", "body.rw.count", raw6, {
+          file: "fixture.proto-desc",
+          start: 300,
+          end: 330,
+        });
       }
       break;
     }
     case Op.discard: {
-      into.body.arm = "discard";
-      {
-        const error = decodeValidatedCommandDiscardX86_32(view, offset + 4, into.body.discard);
-        if (error !== undefined) return error.withPathPrefix("body.discard");
+      variant2.arm = "discard";
+      const arm7 = variant2.discard;
+      const raw8 = view.getUint8(offset + 4);
+      if (raw8 > 1) return new CodecError("bool-not-zero-or-one", "body.discard.secure", raw8);
+      arm7.secure = raw8 === 1;
+      const raw9 = readSigned64(view, offset + 8);
+      if (Number.isNaN(raw9))
+        return new CodecError("u64-above-safe-integer", "body.discard.offset", describeSigned64(view, offset + 8));
+      arm7.offset = raw9;
+      const count10 = 4;
+      const elements11 = arm7.grefs;
+      for (let index12 = 0; index12 < count10; index12++) {
+        const raw13 = view.getUint32(offset + 16 + index12 * 4, true);
+        elements11[index12] = raw13;
       }
       break;
     }
     default:
-      return new CodecError("discriminant-unknown", "kind", into.kind);
+      return new CodecError("discriminant-unknown", "kind", raw0);
   }
   return undefined;
 }
