@@ -27,7 +27,7 @@ describe("compile pipeline on a real spec", () => {
     const result = await compileSources([{ path: specPath, text: specText }], importsFromMemory([]), compileOptions);
     expect(result.diagnostics).toEqual([]);
     const committed = readFileSync(fileURLToPath(new URL("./generated/blockmini.ts", import.meta.url)), "utf8");
-    expect(compareGeneratedFiles(result.value.files, [{ path: "blockmini.ts", text: committed }])).toEqual({ modified: [], missing: [], orphaned: [] });
+    expect(compareGeneratedFiles(result.value.files, [{ path: "blockmini.ts", text: committed }])).toMatchObject({ modified: [], missing: [], orphaned: [] });
   });
 
   it("produces diagnostics and no files for a spec with errors", async () => {
