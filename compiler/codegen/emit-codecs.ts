@@ -17,7 +17,7 @@ import type {
   IrValidationClause,
 } from "../ir/protocol.js";
 import { enumMemberNameForValue, type EmitContext } from "./emit-context.js";
-import { appendToPathExpression, writeClauseCheck } from "./emit-checks.js";
+import { appendToPathExpression, isScalarOnlyRecord, writeClauseCheck } from "./emit-checks.js";
 import { writeFieldAccess, type FieldValueResolver } from "./emit-expression.js";
 import {
   decodeFunctionNameOf,
@@ -203,6 +203,10 @@ function writeRecordDecode(writer: DecoderWriter, site: RecordSite, decoded: Dec
         break;
       }
       case "record": {
+        if (callsNestedDecoder(writer, type.recordName)) {
+          lines.push(writeNestedDecoderCall(writer, type.recordName, offsetPlus(site.base, site.constantOffset + layout.offset), target, path));
+          break;
+        }
         const nested = writer.locals.fresh("nested");
         lines.push(`const ${nested} = ${target};`);
         const nestedSite: RecordSite = {
@@ -240,6 +244,20 @@ function writeRecordDecode(writer: DecoderWriter, site: RecordSite, decoded: Dec
   return lines;
 }
 
+/**
+ * Plain `decode` calls the nested record's own decoder for anything but a record of scalars:
+ * inlining everything is what makes `decode-validated` as fast as hand-written code, and the
+ * plain decoder does not need to repeat that code (every generated line costs formatting time).
+ */
+function callsNestedDecoder(writer: DecoderWriter, recordName: string): boolean {
+  return writer.mode === "decode" && !isScalarOnlyRecord(writer.context.record(recordName));
+}
+
+function writeNestedDecoderCall(writer: DecoderWriter, recordName: string, offset: string, target: string, path: string): string {
+  const decoder = decoderNameOf(recordName, writer.abi, writer.mode);
+  return `{\nconst error = ${decoder}(view, ${offset}, ${target});\nif (error !== undefined) return error.withPathPrefix(${path});\n}`;
+}
+
 function writeArrayDecode(writer: DecoderWriter, site: RecordSite, field: IrField, type: IrArrayType, layout: IrFieldLayout, decoded: DecodedLocals): string[] {
   const { context } = writer;
   const path = pathOfField(site.path, field.name);
@@ -258,7 +276,9 @@ function writeArrayDecode(writer: DecoderWriter, site: RecordSite, field: IrFiel
   const elementBase = `${offsetPlus(site.base, site.constantOffset + layout.offset)} + ${index} * ${stride}`;
   const elementPath = pathOfElement(path, index);
   const body: string[] = [];
-  if (type.element.kind === "record") {
+  if (type.element.kind === "record" && callsNestedDecoder(writer, type.element.recordName)) {
+    body.push(writeNestedDecoderCall(writer, type.element.recordName, elementBase, `${elements}[${index}]!`, elementPath));
+  } else if (type.element.kind === "record") {
     const element = writer.locals.fresh("element");
     const base = writer.locals.fresh("base");
     body.push(`const ${element} = ${elements}[${index}]!;`, `const ${base} = ${elementBase};`);
@@ -363,11 +383,11 @@ function writeWideRead(writer: DecoderWriter, local: string, signed: boolean, ba
     );
     return;
   }
-  context.imports.useValue("describeUnsigned64");
+  context.imports.useValue("unsignedAboveSafeIntegerError");
   const high = writer.locals.fresh("high");
   lines.push(
     `const ${high} = view.getUint32(${offsetPlus(base, byteOffset + 4)}, true);`,
-    `if (${high} > 0x1fffff) return new CodecError("u64-above-safe-integer", ${path}, describeUnsigned64(view, ${at}));`,
+    `if (${high} > 0x1fffff) return unsignedAboveSafeIntegerError(${path}, view, ${at});`,
     `const ${local} = ${high} * 4294967296 + view.getUint32(${at}, true);`,
   );
 }
@@ -449,12 +469,12 @@ function writeUnionDecode(
       path: appendToPathExpression(path, arm.armName),
       keyPrefix: [...site.keyPrefix, field.name, arm.armName],
     };
-    const lines = [
-      labels + " {",
-      `${holder}.${unionArmTagProperty} = ${JSON.stringify(armProperty)};`,
-      `const ${armTarget} = ${holder}.${armProperty};`,
-      ...writeRecordDecode(writer, armSite, armDecoded),
-    ];
+    const lines = [labels + " {", `${holder}.${unionArmTagProperty} = ${JSON.stringify(armProperty)};`];
+    if (callsNestedDecoder(writer, arm.recordName)) {
+      lines.push(writeNestedDecoderCall(writer, arm.recordName, offsetPlus(site.base, site.constantOffset + layout.offset), `${holder}.${armProperty}`, armSite.path ?? path));
+    } else {
+      lines.push(`const ${armTarget} = ${holder}.${armProperty};`, ...writeRecordDecode(writer, armSite, armDecoded));
+    }
     if (checkedInArms !== undefined) {
       const resolveField = armDecoded.resolverAt(site.keyPrefix);
       for (const clause of site.record.clauses) {

@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_GOLDEN=1 npx vitest run test/codegen/golden.test.ts
 // Spec sha256: fa7b2100ff4a3c44f25ac7b2de426eb5e2c41c5dfe98425a56d47df2437a5a03
 // Generator: proto-desc (in-process, no fingerprint); module 1 of 1; spec inputs: test/codegen/golden/01-scalars/input.ts
-// Body sha256: 514ed2472f4dce58883279271e9307c47117790fe11210eed3d8a0fe94c097d8
+// Body sha256: 5f0d71ebfed3d41616c13e8c244bd9237d10d27cbafc7953fe73112675834f86
 
 import {
   CodecError,
@@ -12,12 +12,12 @@ import {
   type RecordLayout,
   type ValidationError,
   describeSigned64,
-  describeUnsigned64,
   fitsSigned,
   fitsSigned64,
   fitsUnsigned,
   fitsUnsigned64,
   readSigned64,
+  unsignedAboveSafeIntegerError,
   writeSigned64,
   writeUnsigned64,
   zeroBytes,
@@ -102,7 +102,7 @@ export function decodeEveryScalarX86_64(view: DataView, offset: number, into: Ev
   const raw6 = view.getInt32(offset + 12, true);
   into.signedLarge = raw6;
   const high8 = view.getUint32(offset + 20, true);
-  if (high8 > 0x1fffff) return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  if (high8 > 0x1fffff) return unsignedAboveSafeIntegerError("huge", view, offset + 16);
   const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
   into.huge = raw7;
   const raw9 = readSigned64(view, offset + 24);
@@ -149,7 +149,7 @@ export function decodeValidatedEveryScalarX86_64(
   const raw6 = view.getInt32(offset + 12, true);
   into.signedLarge = raw6;
   const high8 = view.getUint32(offset + 20, true);
-  if (high8 > 0x1fffff) return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  if (high8 > 0x1fffff) return unsignedAboveSafeIntegerError("huge", view, offset + 16);
   const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
   into.huge = raw7;
   const raw9 = readSigned64(view, offset + 24);
@@ -235,7 +235,7 @@ export function decodeEveryScalarX86_32(view: DataView, offset: number, into: Ev
   const raw6 = view.getInt32(offset + 12, true);
   into.signedLarge = raw6;
   const high8 = view.getUint32(offset + 20, true);
-  if (high8 > 0x1fffff) return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  if (high8 > 0x1fffff) return unsignedAboveSafeIntegerError("huge", view, offset + 16);
   const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
   into.huge = raw7;
   const raw9 = readSigned64(view, offset + 24);
@@ -282,7 +282,7 @@ export function decodeValidatedEveryScalarX86_32(
   const raw6 = view.getInt32(offset + 12, true);
   into.signedLarge = raw6;
   const high8 = view.getUint32(offset + 20, true);
-  if (high8 > 0x1fffff) return new CodecError("u64-above-safe-integer", "huge", describeUnsigned64(view, offset + 16));
+  if (high8 > 0x1fffff) return unsignedAboveSafeIntegerError("huge", view, offset + 16);
   const raw7 = high8 * 4294967296 + view.getUint32(offset + 16, true);
   into.huge = raw7;
   const raw9 = readSigned64(view, offset + 24);

@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_GOLDEN=1 npx vitest run test/codegen/golden.test.ts
 // Spec sha256: ff34f6790965f55476930f574ce50651519227bf8ef2f939d86772b66e34c2b6
 // Generator: proto-desc (in-process, no fingerprint); module 1 of 1; spec inputs: test/codegen/golden/02-block-like/input.ts
-// Body sha256: b7d1f7f5fadef91512ff52617b3fccd04f7a4fd83a05eb721b579981a544c8a1
+// Body sha256: 445671d8f843a5d114e3055c893781d53b853c8c76b1975b86654282b129025f
 
 import {
   CodecError,
@@ -12,11 +12,11 @@ import {
   ValidationError,
   bitwiseAnd,
   describeSigned64,
-  describeUnsigned64,
   fitsSigned64,
   fitsUnsigned,
   fitsUnsigned64,
   readSigned64,
+  unsignedAboveSafeIntegerError,
   writeSigned64,
   writeUnsigned64,
   zeroBytes,
@@ -328,12 +328,11 @@ export function decodeRequestX86_64(view: DataView, offset: number, into: Reques
   const raw2 = view.getUint16(offset + 2, true);
   into.handle = raw2;
   const high4 = view.getUint32(offset + 12, true);
-  if (high4 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 8));
+  if (high4 > 0x1fffff) return unsignedAboveSafeIntegerError("id", view, offset + 8);
   const raw3 = high4 * 4294967296 + view.getUint32(offset + 8, true);
   into.id = raw3;
   const high6 = view.getUint32(offset + 20, true);
-  if (high6 > 0x1fffff)
-    return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 16));
+  if (high6 > 0x1fffff) return unsignedAboveSafeIntegerError("sector_number", view, offset + 16);
   const raw5 = high6 * 4294967296 + view.getUint32(offset + 16, true);
   into.sectorNumber = raw5;
   const count7 = raw1;
@@ -369,12 +368,11 @@ export function decodeValidatedRequestX86_64(
   const raw2 = view.getUint16(offset + 2, true);
   into.handle = raw2;
   const high4 = view.getUint32(offset + 12, true);
-  if (high4 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 8));
+  if (high4 > 0x1fffff) return unsignedAboveSafeIntegerError("id", view, offset + 8);
   const raw3 = high4 * 4294967296 + view.getUint32(offset + 8, true);
   into.id = raw3;
   const high6 = view.getUint32(offset + 20, true);
-  if (high6 > 0x1fffff)
-    return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 16));
+  if (high6 > 0x1fffff) return unsignedAboveSafeIntegerError("sector_number", view, offset + 16);
   const raw5 = high6 * 4294967296 + view.getUint32(offset + 16, true);
   into.sectorNumber = raw5;
   const count7 = raw1;
@@ -447,7 +445,7 @@ export function decodeResponseX86_64(view: DataView, offset: number, into: Respo
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const high1 = view.getUint32(offset + 4, true);
-  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  if (high1 > 0x1fffff) return unsignedAboveSafeIntegerError("id", view, offset);
   const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
   const raw2 = view.getUint8(offset + 8);
@@ -469,7 +467,7 @@ export function decodeValidatedResponseX86_64(
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const high1 = view.getUint32(offset + 4, true);
-  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  if (high1 > 0x1fffff) return unsignedAboveSafeIntegerError("id", view, offset);
   const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
   const raw2 = view.getUint8(offset + 8);
@@ -502,7 +500,7 @@ export function decodeCommandRwX86_64(view: DataView, offset: number, into: Comm
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const high1 = view.getUint32(offset + 4, true);
-  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset));
+  if (high1 > 0x1fffff) return unsignedAboveSafeIntegerError("sector", view, offset);
   const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.sector = raw0;
   const raw2 = view.getUint32(offset + 8, true);
@@ -519,7 +517,7 @@ export function decodeValidatedCommandRwX86_64(
   if (offset < 0 || offset + 16 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const high1 = view.getUint32(offset + 4, true);
-  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset));
+  if (high1 > 0x1fffff) return unsignedAboveSafeIntegerError("sector", view, offset);
   const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.sector = raw0;
   const raw2 = view.getUint32(offset + 8, true);
@@ -631,8 +629,7 @@ export function decodeCommandX86_64(view: DataView, offset: number, into: Comman
       variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 12, true);
-      if (high5 > 0x1fffff)
-        return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, offset + 8));
+      if (high5 > 0x1fffff) return unsignedAboveSafeIntegerError("body.rw.sector", view, offset + 8);
       const raw4 = high5 * 4294967296 + view.getUint32(offset + 8, true);
       arm3.sector = raw4;
       const raw6 = view.getUint32(offset + 16, true);
@@ -641,19 +638,9 @@ export function decodeCommandX86_64(view: DataView, offset: number, into: Comman
     }
     case Op.discard: {
       variant2.arm = "discard";
-      const arm7 = variant2.discard;
-      const raw8 = view.getUint8(offset + 8);
-      if (raw8 > 1) return new CodecError("bool-not-zero-or-one", "body.discard.secure", raw8);
-      arm7.secure = raw8 === 1;
-      const raw9 = readSigned64(view, offset + 16);
-      if (Number.isNaN(raw9))
-        return new CodecError("u64-above-safe-integer", "body.discard.offset", describeSigned64(view, offset + 16));
-      arm7.offset = raw9;
-      const count10 = 4;
-      const elements11 = arm7.grefs;
-      for (let index12 = 0; index12 < count10; index12++) {
-        const raw13 = view.getUint32(offset + 24 + index12 * 4, true);
-        elements11[index12] = raw13;
+      {
+        const error = decodeCommandDiscardX86_64(view, offset + 8, variant2.discard);
+        if (error !== undefined) return error.withPathPrefix("body.discard");
       }
       break;
     }
@@ -684,8 +671,7 @@ export function decodeValidatedCommandX86_64(
       variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 12, true);
-      if (high5 > 0x1fffff)
-        return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, offset + 8));
+      if (high5 > 0x1fffff) return unsignedAboveSafeIntegerError("body.rw.sector", view, offset + 8);
       const raw4 = high5 * 4294967296 + view.getUint32(offset + 8, true);
       arm3.sector = raw4;
       const raw6 = view.getUint32(offset + 16, true);
@@ -826,12 +812,11 @@ export function decodeRequestX86_32(view: DataView, offset: number, into: Reques
   const raw2 = view.getUint16(offset + 2, true);
   into.handle = raw2;
   const high4 = view.getUint32(offset + 8, true);
-  if (high4 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 4));
+  if (high4 > 0x1fffff) return unsignedAboveSafeIntegerError("id", view, offset + 4);
   const raw3 = high4 * 4294967296 + view.getUint32(offset + 4, true);
   into.id = raw3;
   const high6 = view.getUint32(offset + 16, true);
-  if (high6 > 0x1fffff)
-    return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 12));
+  if (high6 > 0x1fffff) return unsignedAboveSafeIntegerError("sector_number", view, offset + 12);
   const raw5 = high6 * 4294967296 + view.getUint32(offset + 12, true);
   into.sectorNumber = raw5;
   const count7 = raw1;
@@ -867,12 +852,11 @@ export function decodeValidatedRequestX86_32(
   const raw2 = view.getUint16(offset + 2, true);
   into.handle = raw2;
   const high4 = view.getUint32(offset + 8, true);
-  if (high4 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset + 4));
+  if (high4 > 0x1fffff) return unsignedAboveSafeIntegerError("id", view, offset + 4);
   const raw3 = high4 * 4294967296 + view.getUint32(offset + 4, true);
   into.id = raw3;
   const high6 = view.getUint32(offset + 16, true);
-  if (high6 > 0x1fffff)
-    return new CodecError("u64-above-safe-integer", "sector_number", describeUnsigned64(view, offset + 12));
+  if (high6 > 0x1fffff) return unsignedAboveSafeIntegerError("sector_number", view, offset + 12);
   const raw5 = high6 * 4294967296 + view.getUint32(offset + 12, true);
   into.sectorNumber = raw5;
   const count7 = raw1;
@@ -944,7 +928,7 @@ export function decodeResponseX86_32(view: DataView, offset: number, into: Respo
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const high1 = view.getUint32(offset + 4, true);
-  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  if (high1 > 0x1fffff) return unsignedAboveSafeIntegerError("id", view, offset);
   const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
   const raw2 = view.getUint8(offset + 8);
@@ -966,7 +950,7 @@ export function decodeValidatedResponseX86_32(
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const high1 = view.getUint32(offset + 4, true);
-  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "id", describeUnsigned64(view, offset));
+  if (high1 > 0x1fffff) return unsignedAboveSafeIntegerError("id", view, offset);
   const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.id = raw0;
   const raw2 = view.getUint8(offset + 8);
@@ -998,7 +982,7 @@ export function decodeCommandRwX86_32(view: DataView, offset: number, into: Comm
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const high1 = view.getUint32(offset + 4, true);
-  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset));
+  if (high1 > 0x1fffff) return unsignedAboveSafeIntegerError("sector", view, offset);
   const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.sector = raw0;
   const raw2 = view.getUint32(offset + 8, true);
@@ -1015,7 +999,7 @@ export function decodeValidatedCommandRwX86_32(
   if (offset < 0 || offset + 12 > view.byteLength)
     return new CodecError("slot-too-small", "", view.byteLength - offset);
   const high1 = view.getUint32(offset + 4, true);
-  if (high1 > 0x1fffff) return new CodecError("u64-above-safe-integer", "sector", describeUnsigned64(view, offset));
+  if (high1 > 0x1fffff) return unsignedAboveSafeIntegerError("sector", view, offset);
   const raw0 = high1 * 4294967296 + view.getUint32(offset, true);
   into.sector = raw0;
   const raw2 = view.getUint32(offset + 8, true);
@@ -1126,8 +1110,7 @@ export function decodeCommandX86_32(view: DataView, offset: number, into: Comman
       variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 8, true);
-      if (high5 > 0x1fffff)
-        return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, offset + 4));
+      if (high5 > 0x1fffff) return unsignedAboveSafeIntegerError("body.rw.sector", view, offset + 4);
       const raw4 = high5 * 4294967296 + view.getUint32(offset + 4, true);
       arm3.sector = raw4;
       const raw6 = view.getUint32(offset + 12, true);
@@ -1136,19 +1119,9 @@ export function decodeCommandX86_32(view: DataView, offset: number, into: Comman
     }
     case Op.discard: {
       variant2.arm = "discard";
-      const arm7 = variant2.discard;
-      const raw8 = view.getUint8(offset + 4);
-      if (raw8 > 1) return new CodecError("bool-not-zero-or-one", "body.discard.secure", raw8);
-      arm7.secure = raw8 === 1;
-      const raw9 = readSigned64(view, offset + 8);
-      if (Number.isNaN(raw9))
-        return new CodecError("u64-above-safe-integer", "body.discard.offset", describeSigned64(view, offset + 8));
-      arm7.offset = raw9;
-      const count10 = 4;
-      const elements11 = arm7.grefs;
-      for (let index12 = 0; index12 < count10; index12++) {
-        const raw13 = view.getUint32(offset + 16 + index12 * 4, true);
-        elements11[index12] = raw13;
+      {
+        const error = decodeCommandDiscardX86_32(view, offset + 4, variant2.discard);
+        if (error !== undefined) return error.withPathPrefix("body.discard");
       }
       break;
     }
@@ -1179,8 +1152,7 @@ export function decodeValidatedCommandX86_32(
       variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 8, true);
-      if (high5 > 0x1fffff)
-        return new CodecError("u64-above-safe-integer", "body.rw.sector", describeUnsigned64(view, offset + 4));
+      if (high5 > 0x1fffff) return unsignedAboveSafeIntegerError("body.rw.sector", view, offset + 4);
       const raw4 = high5 * 4294967296 + view.getUint32(offset + 4, true);
       arm3.sector = raw4;
       const raw6 = view.getUint32(offset + 12, true);
