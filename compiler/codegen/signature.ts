@@ -103,7 +103,10 @@ export function confirmUpToDateBySignature(request: SignedCheckRequest): SignedC
     const path = generated[position]?.path ?? "";
     if (signature.generator !== request.generator) return { upToDate: false, reason: `${path} was signed by another generator` };
     if (signature.header !== expectedHeader) return { upToDate: false, reason: `${path} was generated from other specs or by another command` };
-    if (signature.moduleCount !== signatures.length || seenIndices.has(signature.moduleIndex)) return { upToDate: false, reason: "the set of modules changed" };
+    const indexInRange = signature.moduleIndex >= 1 && signature.moduleIndex <= signature.moduleCount;
+    if (signature.moduleCount !== signatures.length || !indexInRange || seenIndices.has(signature.moduleIndex)) {
+      return { upToDate: false, reason: "the set of modules changed" };
+    }
     seenIndices.add(signature.moduleIndex);
     if (!bodyMatchesDigest(signature)) return { upToDate: false, reason: `${path} was edited after generation` };
     if (!signature.body.includes(importLine)) return { upToDate: false, reason: `${path} imports the runtime from elsewhere` };
