@@ -1,15 +1,25 @@
 // Codec and compile benchmark: generated decode+validate of a blkif request (the checked-in
-// drivers/blk/generated code) against a hand-written DataView decoder with the same checks and
-// against protobufjs; warm and cold compile of blkif.proto-desc. Every figure is a ratio
-// against a baseline measured in the same run.
+// drivers/blk/generated code) against a hand-written DataView decoder doing the same work, the
+// generator's previous output and protobufjs; warm compile of blkif.proto-desc by stage and
+// against the previous printing and formatting path; cold `compile --check` answered from the
+// signed header against full generation. Every figure is a ratio against a baseline measured
+// in the same run.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { format } from "prettier/standalone";
+import * as estreePlugin from "prettier/plugins/estree";
+import * as typescriptPlugin from "prettier/plugins/typescript";
+import { Project, printStructure } from "ts-morph";
+import { buildProtocolModuleStructure } from "../compiler/codegen/emit-protocol-module.js";
+import { formatTypeScript } from "../compiler/codegen/format.js";
+import { lowerToIr } from "../compiler/ir/lower.js";
 import { compileSources, importsFromMemory } from "../compiler/pipeline/compile.js";
 import { analyze } from "../compiler/semantic/analyze.js";
 import { parse } from "../compiler/syntax/parse.js";
 import * as generated from "../drivers/blk/generated/blkif.js";
+import { decodeValidatedRequestBeforeInlining } from "./baselines/blkif-request-decoder-before-inlining.js";
 import {
   buildProtobufRequestType,
   createHandDecodedRequest,
@@ -91,39 +101,145 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-/** Warm: the whole pipeline in a process that has compiled before, against parse+analyze alone. */
-async function measureWarmCompile(): Promise<{ compile: number; frontEnd: number }> {
+interface WarmCompile {
+  readonly compile: number;
+  readonly frontEnd: number;
+  /** Median milliseconds per stage of one module's emission, in pipeline order. */
+  readonly stages: readonly (readonly [string, number])[];
+  /** The same module printed and formatted the previous way: a ts-morph SourceFile read back, prettier's TypeScript parser. */
+  readonly previousPrintAndFormat: number;
+  readonly printAndFormat: number;
+}
+
+/** The previous emission path, kept here only to measure against: a SourceFile built from the structure, then the TypeScript parser. */
+async function printAndFormatThePreviousWay(project: Project, structure: ReturnType<typeof buildProtocolModuleStructure>): Promise<string> {
+  const sourceFile = project.createSourceFile("blkif.generated.ts", structure, { overwrite: true });
+  const printed = sourceFile.getFullText();
+  project.removeSourceFile(sourceFile);
+  return format(printed, {
+    parser: "typescript",
+    plugins: [estreePlugin, typescriptPlugin],
+    printWidth: 120,
+    tabWidth: 2,
+    useTabs: false,
+    semi: true,
+    singleQuote: false,
+    jsxSingleQuote: false,
+    quoteProps: "as-needed",
+    trailingComma: "all",
+    bracketSpacing: true,
+    bracketSameLine: false,
+    objectWrap: "preserve",
+    arrowParens: "always",
+    endOfLine: "lf",
+    experimentalTernaries: false,
+    experimentalOperatorPosition: "end",
+  });
+}
+
+/** Warm: the whole pipeline in a process that has compiled before, against parse+analyze alone, with each stage timed. */
+async function measureWarmCompile(): Promise<WarmCompile> {
   const text = readFileSync(`${repositoryRoot}${blkifSpecPath}`, "utf8");
   const options = { runtimeImportSpecifier: "../../../runtime/gen/v1.js", regenerateCommand: "bench" };
+  const project = new Project({ useInMemoryFileSystem: true, skipAddingFilesFromTsConfig: true, skipLoadingLibFiles: true, compilerOptions: { newLine: 1 } });
   await compileSources([{ path: blkifSpecPath, text }], importsFromMemory([]), options);
   const compileRuns: number[] = [];
   const frontEndRuns: number[] = [];
-  for (let run = 0; run < 5; run++) {
+  const stageRuns = new Map<string, number[]>();
+  const previousRuns: number[] = [];
+  const currentRuns: number[] = [];
+  const lap = (stage: string, since: number): number => {
+    const now = performance.now();
+    const runs = stageRuns.get(stage) ?? [];
+    runs.push(now - since);
+    stageRuns.set(stage, runs);
+    return now;
+  };
+  for (let run = 0; run < 6; run++) {
     let start = performance.now();
     analyze([parse(blkifSpecPath, text).value]);
     frontEndRuns.push(performance.now() - start);
     start = performance.now();
     await compileSources([{ path: blkifSpecPath, text }], importsFromMemory([]), options);
     compileRuns.push(performance.now() - start);
+
+    let at = performance.now();
+    const parsed = parse(blkifSpecPath, text).value;
+    at = lap("parse", at);
+    const analyzed = analyze([parsed]);
+    at = lap("analyze", at);
+    const lowered = lowerToIr(analyzed.value, new Map([[blkifSpecPath, text]]));
+    at = lap("lower to IR", at);
+    const protocol = lowered.value.find((candidate) => candidate.name === "blkif");
+    if (protocol === undefined) throw new Error("blkif did not lower");
+    const structure = buildProtocolModuleStructure(protocol, options.runtimeImportSpecifier);
+    at = lap("ts-morph structures", at);
+    const printStart = at;
+    const printed = printStructure(structure, { newLine: "\n" });
+    at = lap("print", at);
+    const formatted = await formatTypeScript(printed);
+    lap("prettier", at);
+    currentRuns.push(performance.now() - printStart);
+
+    start = performance.now();
+    const previous = await printAndFormatThePreviousWay(project, structure);
+    previousRuns.push(performance.now() - start);
+    if (previous !== formatted) throw new Error("the previous and the current printing path disagree");
   }
-  return { compile: median(compileRuns), frontEnd: median(frontEndRuns) };
+  const stages = [...stageRuns].map(([stage, runs]) => [stage, median(runs)] as const);
+  return {
+    compile: median(compileRuns),
+    frontEnd: median(frontEndRuns),
+    stages,
+    previousPrintAndFormat: median(previousRuns),
+    printAndFormat: median(currentRuns),
+  };
 }
 
-/** Cold: a fresh `proto-desc compile --check` process, against a bare Node start-up. */
-function measureColdCompile(): { compile: number; nodeStartup: number } {
-  const time = (args: string[]): number => {
+interface ColdCheck {
+  readonly signed: number;
+  readonly fullGeneration: number;
+  readonly committed: number;
+  readonly nodeStartup: number;
+}
+
+/**
+ * Cold: fresh `proto-desc compile --check` processes. One output directory is freshly generated
+ * (its signature matches, so --check answers from it); a second one is identical except that its
+ * signature names another generator, so --check must regenerate to decide (what every --check
+ * did before signatures); the third figure is the checked-in drivers/blk/generated.
+ */
+function measureColdCheck(): ColdCheck {
+  const workDirectory = "dist/bench-work/codec";
+  const signedOut = `${workDirectory}/signed`;
+  const foreignOut = `${workDirectory}/foreign-signature`;
+  const spawn = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, args, { cwd: repositoryRoot, encoding: "utf8" });
+  const time = (args: string[], expectedOutput: RegExp): number => {
     const start = performance.now();
-    const result = spawnSync(process.execPath, args, { cwd: repositoryRoot, encoding: "utf8" });
-    if (result.status !== 0) throw new Error(`cold run failed: ${result.stderr}`);
-    return performance.now() - start;
+    const result = spawn(args);
+    const elapsed = performance.now() - start;
+    if (result.status !== 0 || !expectedOutput.test(String(result.stdout))) throw new Error(`cold run failed: ${String(result.stdout)}${String(result.stderr)}`);
+    return elapsed;
   };
-  const compileRuns: number[] = [];
-  const startupRuns: number[] = [];
-  for (let run = 0; run < 3; run++) {
-    startupRuns.push(time(["-e", ""]));
-    compileRuns.push(time(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", "drivers/blk/generated", "--check"]));
+  rmSync(`${repositoryRoot}${workDirectory}`, { recursive: true, force: true });
+  for (const out of [signedOut, foreignOut]) {
+    mkdirSync(`${repositoryRoot}${out}`, { recursive: true });
+    const generatedRun = spawn(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", out]);
+    if (generatedRun.status !== 0) throw new Error(`generating into ${out} failed: ${String(generatedRun.stderr)}`);
   }
-  return { compile: median(compileRuns), nodeStartup: median(startupRuns) };
+  const foreignPath = `${repositoryRoot}${foreignOut}/blkif.ts`;
+  writeFileSync(foreignPath, readFileSync(foreignPath, "utf8").replace(/^\/\/ Generator: .*? codegen [0-9a-f]{16};/m, "// Generator: proto-desc 0.0.0 codegen 0000000000000000;"));
+  const fastAnswer = /up to date \(signed headers match/;
+  const fullAnswer = /up to date \(1 signed by another compiler version/;
+  const runs = { signed: [] as number[], fullGeneration: [] as number[], committed: [] as number[], nodeStartup: [] as number[] };
+  for (let run = 0; run < 3; run++) {
+    runs.nodeStartup.push(time(["-e", ""], /^$/));
+    runs.signed.push(time(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", signedOut, "--check"], fastAnswer));
+    runs.fullGeneration.push(time(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", foreignOut, "--check"], fullAnswer));
+    runs.committed.push(time(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", "drivers/blk/generated", "--check"], /up to date/));
+  }
+  rmSync(`${repositoryRoot}${workDirectory}`, { recursive: true, force: true });
+  return { signed: median(runs.signed), fullGeneration: median(runs.fullGeneration), committed: median(runs.committed), nodeStartup: median(runs.nodeStartup) };
 }
 
 export const suite: BenchSuite = {
@@ -137,6 +253,14 @@ export const suite: BenchSuite = {
       let failures = 0;
       for (let index = 0; index < batchSize; index++) {
         if (generated.decodeValidatedRequestX86_64(view, index * requestSlotSize, generatedTarget) !== undefined) failures++;
+      }
+      return failures;
+    };
+    const beforeInliningTarget = generated.createRequest();
+    const beforeInliningBatch = (): number => {
+      let failures = 0;
+      for (let index = 0; index < batchSize; index++) {
+        if (decodeValidatedRequestBeforeInlining(view, index * requestSlotSize, beforeInliningTarget) !== undefined) failures++;
       }
       return failures;
     };
@@ -161,37 +285,60 @@ export const suite: BenchSuite = {
       }
       return segments;
     };
-    if (generatedBatch() !== 0 || generatedTwoPassBatch() !== 0 || handBatch() !== 0) throw new Error("the benchmark workload does not decode cleanly");
+    if (generatedBatch() !== 0 || generatedTwoPassBatch() !== 0 || handBatch() !== 0 || beforeInliningBatch() !== 0) {
+      throw new Error("the benchmark workload does not decode cleanly");
+    }
     // Interleave the contenders so that a noisy neighbour on the shared machine hits all of them alike.
-    const samples: { generated: Measurement[]; twoPass: Measurement[]; hand: Measurement[]; protobuf: Measurement[] } = {
+    const samples: { generated: Measurement[]; beforeInlining: Measurement[]; twoPass: Measurement[]; hand: Measurement[]; protobuf: Measurement[] } = {
       generated: [],
+      beforeInlining: [],
       twoPass: [],
       hand: [],
       protobuf: [],
     };
     for (let round = 0; round < 3; round++) {
-      samples.hand.push(measure("hand-written DataView decoder", handBatch, 500));
-      samples.generated.push(measure("generated decodeValidated (x86_64)", generatedBatch, 500));
-      samples.twoPass.push(measure("generated decode, then validate (two passes)", generatedTwoPassBatch, 500));
-      samples.protobuf.push(measure("protobufjs decode (equivalent message)", protobufBatch, 500));
+      samples.hand.push(measure("hand-written DataView decoder", handBatch, 400));
+      samples.generated.push(measure("generated decodeValidated (x86_64)", generatedBatch, 400));
+      samples.beforeInlining.push(measure("previous generated decodeValidated", beforeInliningBatch, 400));
+      samples.twoPass.push(measure("generated decode, then validate (two passes)", generatedTwoPassBatch, 400));
+      samples.protobuf.push(measure("protobufjs decode (equivalent message)", protobufBatch, 400));
     }
     const best = (list: Measurement[]): Measurement => [...list].sort((left, right) => left.nanosecondsPerMessage - right.nanosecondsPerMessage)[0]!;
     const hand = best(samples.hand);
     const generatedResult = best(samples.generated);
     const protobufResult = best(samples.protobuf);
     process.stdout.write(`blkif read/write/flush requests, ${batchSize} per batch, 0..11 segments, x86_64 (goal: generated <= 1.00x hand-written)\n`);
+    process.stdout.write(
+      "  the hand-written decoder does the generated decodeValidated's work: every arm (read/write/flush, discard, indirect),\n" +
+        "  every field, known operation and discard flags, segment count bound, data requests carry segments, u64 < 2^53,\n" +
+        "  live segments within their frame, discard not empty, indirect op read or write; it returns a number, not an error object\n",
+    );
     report(hand, hand);
     report(generatedResult, hand);
+    report(best(samples.beforeInlining), hand);
     report(best(samples.twoPass), hand);
     report(protobufResult, hand);
     process.stdout.write(`${"generated vs protobufjs".padEnd(44)} ${(generatedResult.nanosecondsPerMessage / protobufResult.nanosecondsPerMessage).toFixed(2)}x\n`);
+    process.stdout.write(
+      `${"generated vs previous generated".padEnd(44)} ${(generatedResult.nanosecondsPerMessage / best(samples.beforeInlining).nanosecondsPerMessage).toFixed(2)}x\n`,
+    );
     const warm = await measureWarmCompile();
     process.stdout.write(
       `${"warm compile of blkif.proto-desc".padEnd(44)} ${warm.compile.toFixed(0)} ms = ${(warm.compile / warm.frontEnd).toFixed(2)}x parse+analyze alone (${warm.frontEnd.toFixed(0)} ms); goal <= 150 ms\n`,
     );
-    const cold = measureColdCompile();
+    const stageTotal = warm.stages.reduce((sum, [, milliseconds]) => sum + milliseconds, 0);
+    for (const [stage, milliseconds] of warm.stages) {
+      process.stdout.write(`  ${stage.padEnd(42)} ${milliseconds.toFixed(1).padStart(7)} ms  ${((100 * milliseconds) / stageTotal).toFixed(0).padStart(3)}% of the stages\n`);
+    }
     process.stdout.write(
-      `${"cold CLI compile --check of blkif".padEnd(44)} ${cold.compile.toFixed(0)} ms = ${(cold.compile / cold.nodeStartup).toFixed(1)}x a bare node start-up (${cold.nodeStartup.toFixed(0)} ms); goal <= 1500 ms\n`,
+      `${"print+format, now vs previous path".padEnd(44)} ${(warm.printAndFormat / warm.previousPrintAndFormat).toFixed(2)}x (${warm.printAndFormat.toFixed(0)} ms vs ${warm.previousPrintAndFormat.toFixed(0)} ms: SourceFile read back + TypeScript parser)\n`,
+    );
+    const cold = measureColdCheck();
+    process.stdout.write(
+      `${"cold CLI compile --check of blkif".padEnd(44)} ${cold.committed.toFixed(0)} ms = ${(cold.committed / cold.nodeStartup).toFixed(1)}x a bare node start-up (${cold.nodeStartup.toFixed(0)} ms); goal <= 1500 ms\n`,
+    );
+    process.stdout.write(
+      `${"  answered from the signed header".padEnd(44)} ${cold.signed.toFixed(0)} ms = ${(cold.signed / cold.fullGeneration).toFixed(2)}x full generation (${cold.fullGeneration.toFixed(0)} ms, what --check did before)\n`,
     );
   },
 };

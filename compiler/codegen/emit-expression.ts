@@ -19,24 +19,30 @@ const javaScriptOperatorOf: Readonly<Partial<Record<string, string>>> = {
   "!=": "!==",
 };
 
+/**
+ * Where a field path already has a value in a local: decoders pass one so that a clause checked
+ * during decoding reads the local it just decoded instead of loading the property back.
+ */
+export type FieldValueResolver = (path: readonly string[]) => string | undefined;
+
 /** `valueExpression` is the TypeScript expression holding the record the field paths start from. */
-export function writeExpression(expression: IrExpression, valueExpression: string, imports: RuntimeImports): string {
+export function writeExpression(expression: IrExpression, valueExpression: string, imports: RuntimeImports, resolveField?: FieldValueResolver): string {
   switch (expression.kind) {
     case "integer-literal":
       return String(expression.value);
     case "boolean-literal":
       return expression.value ? "true" : "false";
     case "field":
-      return writeFieldAccess(valueExpression, expression.path);
+      return resolveField?.(expression.path) ?? writeFieldAccess(valueExpression, expression.path);
     case "constant":
       return constantNameOf(expression.name);
     case "enum-member":
       return `${typeNameOf(expression.enumName)}.${propertyNameOf(expression.memberName)}`;
     case "unary":
-      return `${expression.operator}(${writeExpression(expression.operand, valueExpression, imports)})`;
+      return `${expression.operator}(${writeExpression(expression.operand, valueExpression, imports, resolveField)})`;
     case "binary": {
-      const left = writeExpression(expression.left, valueExpression, imports);
-      const right = writeExpression(expression.right, valueExpression, imports);
+      const left = writeExpression(expression.left, valueExpression, imports, resolveField);
+      const right = writeExpression(expression.right, valueExpression, imports, resolveField);
       const helper = helperOfOperator[expression.operator];
       if (helper !== undefined) {
         imports.useValue(helper);

@@ -1,6 +1,6 @@
 // Assembles one protocol's generated module from ts-morph structures (sections in a fixed
 // order), prints it, formats it once and puts the do-not-edit header on top.
-import { Project, type SourceFileStructure, StructureKind } from "ts-morph";
+import { printStructure, type SourceFileStructure, StructureKind } from "ts-morph";
 import type { IrProtocol } from "../ir/protocol.js";
 import { emitCodecs } from "./emit-codecs.js";
 import { createEmitContext } from "./emit-context.js";
@@ -14,19 +14,6 @@ export interface ModuleEmitOptions {
   /** How generated code imports the runtime's entry point, e.g. "../../../runtime/gen/v1.js". */
   readonly runtimeImportSpecifier: string;
   readonly header: string;
-}
-
-/** One in-memory project for the whole process: creating it loads the TypeScript compiler, which is slow. */
-let sharedProject: Project | undefined;
-
-function projectForPrinting(): Project {
-  sharedProject ??= new Project({
-    useInMemoryFileSystem: true,
-    skipAddingFilesFromTsConfig: true,
-    skipLoadingLibFiles: true,
-    compilerOptions: { newLine: 1 },
-  });
-  return sharedProject;
 }
 
 export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImportSpecifier: string): SourceFileStructure {
@@ -49,10 +36,10 @@ export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImport
 
 export async function emitProtocolModule(protocol: IrProtocol, options: ModuleEmitOptions): Promise<string> {
   const structure = buildProtocolModuleStructure(protocol, options.runtimeImportSpecifier);
-  const project = projectForPrinting();
-  const sourceFile = project.createSourceFile(`${protocol.name}.generated.ts`, structure, { overwrite: true });
-  const printed = sourceFile.getFullText();
-  project.removeSourceFile(sourceFile);
+  // Printing the structure directly writes the same text as creating a ts-morph SourceFile from
+  // it and reading that back, without having TypeScript parse the whole module in between
+  // (several times faster); prettier then decides every layout detail anyway.
+  const printed = printStructure(structure, { newLine: "\n" });
   const formatted = await formatTypeScript(printed);
   return options.header + "\n" + formatted;
 }

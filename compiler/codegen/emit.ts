@@ -6,7 +6,7 @@ import { createDiagnostic } from "../diagnostics/definition.js";
 import { codegenDiagnostics } from "../diagnostics/codes/codegen.js";
 import type { IrCompilationUnit } from "../ir/protocol.js";
 import { emitProtocolModule } from "./emit-protocol-module.js";
-import { writeGeneratedHeader } from "./header.js";
+import { writeGeneratedHeader, writeSignatureLines } from "./header.js";
 import { checkGeneratedNames, moduleFileNameOf } from "./names.js";
 
 export interface GeneratedFile {
@@ -19,7 +19,15 @@ export interface EmitOptions {
   readonly runtimeImportSpecifier: string;
   /** The command that regenerates these files, shown in every header. */
   readonly regenerateCommand: string;
+  /**
+   * The generator identity signed into every file (the CLI passes its version and a fingerprint
+   * of the compiler it runs); in-process callers get one that no `--check` fast path accepts.
+   */
+  readonly generator?: string;
 }
+
+/** The identity written when the caller names none: never equal to a fingerprinted CLI's. */
+export const unfingerprintedGenerator = "proto-desc (in-process, no fingerprint)";
 
 export async function emitGeneratedFiles(unit: IrCompilationUnit, options: EmitOptions): Promise<PhaseResult<readonly GeneratedFile[]>> {
   const diagnostics: Diagnostic[] = [];
@@ -41,9 +49,19 @@ export async function emitGeneratedFiles(unit: IrCompilationUnit, options: EmitO
   const header = writeGeneratedHeader({ specFiles: unit.specFiles, regenerateCommand: options.regenerateCommand, specHash: unit.specHash });
   const files: GeneratedFile[] = [];
   const sortedProtocols = [...unit.protocols].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
-  for (const protocol of sortedProtocols) {
-    const text = await emitProtocolModule(protocol, { runtimeImportSpecifier: options.runtimeImportSpecifier, header });
-    files.push({ path: moduleFileNameOf(protocol.name), text });
+  for (const [index, protocol] of sortedProtocols.entries()) {
+    const moduleText = await emitProtocolModule(protocol, { runtimeImportSpecifier: options.runtimeImportSpecifier, header });
+    const body = moduleText.slice(header.length);
+    const signature = writeSignatureLines(
+      {
+        generator: options.generator ?? unfingerprintedGenerator,
+        specInputs: unit.specInputs ?? unit.specFiles,
+        moduleIndex: index + 1,
+        moduleCount: sortedProtocols.length,
+      },
+      body,
+    );
+    files.push({ path: moduleFileNameOf(protocol.name), text: header + signature + body });
   }
   return { value: files, diagnostics };
 }

@@ -40,3 +40,29 @@ export function writeGeneratedHeader(facts: HeaderFacts): string {
     "",
   ].join("\n");
 }
+
+/** Who generated a file, from which inputs, and which of the run's modules it is. */
+export interface GeneratorFacts {
+  /** The generator's identity, e.g. "proto-desc 0.1.0 codegen 1f3e5d7c9b0a2468". */
+  readonly generator: string;
+  /** Every spec text the spec hash covers (roots and imports), sorted. */
+  readonly specInputs: readonly string[];
+  readonly moduleIndex: number;
+  readonly moduleCount: number;
+}
+
+export const generatorLinePrefix = "// Generator: ";
+export const bodyDigestLinePrefix = "// Body sha256: ";
+
+/**
+ * The two lines that sign a generated file, written right after the header: the generator
+ * facts and a sha256 of `body`, which is everything below these lines. `compile --check` can
+ * then confirm a file is current without regenerating it (see signature.ts).
+ */
+export function writeSignatureLines(facts: GeneratorFacts, body: string): string {
+  return [
+    `${generatorLinePrefix}${facts.generator}; module ${facts.moduleIndex} of ${facts.moduleCount}; spec inputs: ${facts.specInputs.join(", ")}`,
+    `${bodyDigestLinePrefix}${createHash("sha256").update(body).digest("hex")}`,
+    "",
+  ].join("\n");
+}

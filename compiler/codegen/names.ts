@@ -103,6 +103,7 @@ const namesUsedByGeneratedModules = [
   "readUnsigned64",
   "readSigned64",
   "describeUnsigned64",
+  "unsignedAboveSafeIntegerError",
   "describeSigned64",
   "writeUnsigned64",
   "writeSigned64",

@@ -181,4 +181,6 @@ export interface IrCompilationUnit {
   readonly specFiles: readonly string[];
   /** sha256 (hex) of the normalized spec inputs; see computeSpecHash. */
   readonly specHash: string;
+  /** Every spec the hash covers (roots and imports), sorted; the roots alone when absent. */
+  readonly specInputs?: readonly string[];
 }

@@ -12,6 +12,8 @@ import { checkSources, type ImportLoader, type SourceText } from "./check.js";
 export interface CompileOptions {
   readonly runtimeImportSpecifier: string;
   readonly regenerateCommand: string;
+  /** Signed into every generated file; see EmitOptions.generator. */
+  readonly generator?: string;
 }
 
 export interface CompiledProgram {
@@ -34,7 +36,12 @@ export async function compileSources(roots: readonly SourceText[], loadImport: I
   const named = new Set(rootPaths);
   const protocols = lowered.value.filter((protocol) => named.has(protocol.span.file));
   const emitted = await emitGeneratedFiles(
-    { protocols, specFiles: rootPaths, specHash: computeSpecHash([...sources].map(([path, text]) => ({ path, text }))) },
+    {
+      protocols,
+      specFiles: rootPaths,
+      specHash: computeSpecHash([...sources].map(([path, text]) => ({ path, text }))),
+      specInputs: [...sources.keys()].sort(),
+    },
     options,
   );
   diagnostics.push(...emitted.diagnostics);

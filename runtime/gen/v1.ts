@@ -95,6 +95,15 @@ export function describeUnsigned64(view: DataView, offset: number): string {
   return view.getBigUint64(offset, true).toString();
 }
 
+/**
+ * The refusal of a u64 above 2^53 - 1 at `offset`, carrying its exact decimal text. Decoders
+ * call it only on the failure path; one call instead of the constructor and the describer keeps
+ * the generated decoders shorter.
+ */
+export function unsignedAboveSafeIntegerError(fieldPath: string, view: DataView, offset: number): CodecError {
+  return new CodecError("u64-above-safe-integer", fieldPath, describeUnsigned64(view, offset));
+}
+
 /** The exact decimal text of the i64 at `offset`; used only to build an error's evidence. */
 export function describeSigned64(view: DataView, offset: number): string {
   return view.getBigInt64(offset, true).toString();

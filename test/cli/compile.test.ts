@@ -55,7 +55,7 @@ describe("proto-desc compile: generating and checking", () => {
     expect(text).toContain('from "proto-desc/runtime/gen/v1";');
     const checked = await compile("specs/block-mini.proto-desc", "--out", "gen", ...runtime, "--check");
     expect(checked.status).toBe(0);
-    expect(checked.stdout).toBe("gen: 1 generated file(s) up to date\n");
+    expect(checked.stdout).toBe("gen: 1 generated file(s) up to date (signed headers match this compiler and the specs)\n");
   });
 
   it("--check writes nothing and exits 1 listing modified, missing and orphaned files; compile repairs them", async () => {

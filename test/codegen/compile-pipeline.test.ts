@@ -27,7 +27,7 @@ describe("compile pipeline on a real spec", () => {
     const result = await compileSources([{ path: specPath, text: specText }], importsFromMemory([]), compileOptions);
     expect(result.diagnostics).toEqual([]);
     const committed = readFileSync(fileURLToPath(new URL("./generated/blockmini.ts", import.meta.url)), "utf8");
-    expect(compareGeneratedFiles(result.value.files, [{ path: "blockmini.ts", text: committed }])).toEqual({ modified: [], missing: [], orphaned: [] });
+    expect(compareGeneratedFiles(result.value.files, [{ path: "blockmini.ts", text: committed }])).toMatchObject({ modified: [], missing: [], orphaned: [] });
   });
 
   it("produces diagnostics and no files for a spec with errors", async () => {
@@ -152,9 +152,13 @@ describe("lowering of cases, ranges and implications", () => {
     const result = await compileSources([{ path: "tiny.proto-desc", text: tinySpec }], importsFromMemory([]), compileOptions);
     expect(result.diagnostics).toEqual([]);
     const text = result.value.files[0]?.text ?? "";
-    expect(text).toContain('into.kindVariant.arm = "default";');
-    expect(text).toContain("!(into.kind === Kind.a) || (0 <= into.kindVariant.a.class && into.kindVariant.a.class < 10)");
-    expect(text).toContain("into.kind === Kind.a || !(bitwiseAnd(into.kindVariant.default.y, 1) === 1) || into.kind === Kind.b");
+    expect(text).toMatch(/variant\d+\.arm = "default";/);
+    // validate checks each clause under its case guard...
+    expect(text).toContain("!(value.kind === Kind.a) || (0 <= value.kindVariant.a.class && value.kindVariant.a.class < 10)");
+    expect(text).toContain("value.kind === Kind.a || !(bitwiseAnd(value.kindVariant.default.y, 1) === 1) || value.kind === Kind.b");
+    // ...while decodeValidated checks it inside the case, over the locals it has just decoded.
+    expect(text).toMatch(/case Kind\.a: \{[^}]*if \(!\(0 <= (raw\d+) && \1 < 10\)\)/);
+    expect(text).toMatch(/default: \{[^}]*if \(!\(!\(bitwiseAnd\((raw\d+), 1\) === 1\) \|\| raw0 === Kind\.b\)\)/);
     expect(text).not.toContain("default:\n      return new CodecError(\"discriminant-unknown\"");
   });
 });

@@ -6,9 +6,12 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareGeneratedFiles, hasDrift, type ExistingFile } from "../../codegen/drift.js";
+import { writeGeneratedHeader } from "../../codegen/header.js";
+import { confirmUpToDateBySignature } from "../../codegen/signature.js";
 import { hasErrors } from "../../diagnostics/diagnostic.js";
 import { parseArguments } from "../arguments.js";
-import { createImportLoader, loadSpecArguments } from "../load-specs.js";
+import { identifyGenerator } from "../generator-fingerprint.js";
+import { createImportLoader, loadSpecArguments, readSpecText } from "../load-specs.js";
 import { CliUsageError, ExitCode, type CliIo } from "../io.js";
 
 const helpText = `usage: proto-desc compile <spec.proto-desc...> --out DIR [--check] [--runtime-import SPECIFIER]
@@ -17,6 +20,8 @@ Generates one TypeScript module per protocol declared in the named specs (or the
 *.proto-desc files under named directories) into DIR.
   --out DIR                  where the generated files go (required)
   --check                    write nothing; exit 1 listing modified, missing and orphaned files
+                             (answers from the files' signed headers when they prove the
+                             files current, without regenerating them)
   --runtime-import SPECIFIER how generated code imports the runtime entry point
                              (default: the relative path from DIR to this package's runtime/gen/v1.js)
 `;
@@ -69,10 +74,45 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   ].join(" ");
 
   const roots = loadSpecArguments("compile", specs, io.cwd);
+  const generator = identifyGenerator();
+  const checkOnly = parsed.booleans.has("check");
+  if (checkOnly && generator !== undefined) {
+    // The fast path: when every generated file's signature proves it is what this compiler would
+    // write now, answer without loading the front end, ts-morph or prettier. Anything short of
+    // proof falls through to full generation, which decides.
+    const rootPaths = [...new Set(roots.map((root) => root.path))].sort();
+    let existingFiles: ExistingFile[] | undefined;
+    try {
+      existingFiles = readExistingGeneratedDirectory(outDirectory);
+    } catch {
+      existingFiles = undefined;
+    }
+    const confirmed =
+      existingFiles !== undefined &&
+      confirmUpToDateBySignature({
+        generator,
+        writeHeader: (specHash) => writeGeneratedHeader({ specFiles: rootPaths, regenerateCommand, specHash }),
+        runtimeImportSpecifier,
+        roots,
+        existing: existingFiles,
+        readInput: (path) => {
+          const outcome = readSpecText(resolve(io.cwd, path));
+          return outcome.ok ? outcome.text : undefined;
+        },
+      });
+    if (confirmed !== false && confirmed.upToDate) {
+      io.stdout(`${outForUser}: ${confirmed.fileCount} generated file(s) up to date (signed headers match this compiler and the specs)\n`);
+      return ExitCode.ok;
+    }
+  }
   // The front end (building the chevrotain parser) and the back end (ts-morph, prettier) load
   // only now, so that usage and I/O errors answer immediately.
   const [{ compileSources }, { renderHuman }] = await Promise.all([import("../../pipeline/compile.js"), import("../../diagnostics/render-human.js")]);
-  const result = await compileSources(roots, createImportLoader(io.cwd), { runtimeImportSpecifier, regenerateCommand });
+  const result = await compileSources(roots, createImportLoader(io.cwd), {
+    runtimeImportSpecifier,
+    regenerateCommand,
+    ...(generator === undefined ? {} : { generator }),
+  });
   const rendered = renderHuman(result.diagnostics, result.value.sources, { colour: false });
   if (rendered !== "") io.stderr(rendered);
   if (hasErrors(result.diagnostics)) {
@@ -88,9 +128,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     throw new CliUsageError(`compile: cannot read output directory '${outForUser}'`);
   }
   const drift = compareGeneratedFiles(files, existing);
-  if (parsed.booleans.has("check")) {
+  if (checkOnly) {
     if (!hasDrift(drift)) {
-      io.stdout(`${outForUser}: ${files.length} generated file(s) up to date\n`);
+      const resigned = drift.resigned.length === 0 ? "" : ` (${drift.resigned.length} signed by another compiler version; \`compile\` re-signs them)`;
+      io.stdout(`${outForUser}: ${files.length} generated file(s) up to date${resigned}\n`);
       return ExitCode.ok;
     }
     for (const path of drift.modified) io.stdout(`modified: ${outForUser}/${path}\n`);
@@ -99,15 +140,15 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.stdout(`run: ${regenerateCommand}\n`);
     return ExitCode.findings;
   }
+  const changed = new Set([...drift.modified, ...drift.missing, ...drift.resigned]);
   try {
     mkdirSync(outDirectory, { recursive: true });
-    const changed = new Set([...drift.modified, ...drift.missing]);
     for (const file of files) if (changed.has(file.path)) writeFileSync(resolve(outDirectory, file.path), file.text);
     for (const path of drift.orphaned) rmSync(resolve(outDirectory, path));
   } catch (error) {
     const reason = error instanceof Error && "code" in error ? String(error.code) : "write failed";
     throw new CliUsageError(`compile: cannot write to '${outForUser}' (${reason})`);
   }
-  io.stdout(`${outForUser}: ${files.length} file(s) generated, ${drift.modified.length + drift.missing.length} written, ${drift.orphaned.length} orphan(s) removed\n`);
+  io.stdout(`${outForUser}: ${files.length} file(s) generated, ${changed.size} written, ${drift.orphaned.length} orphan(s) removed\n`);
   return ExitCode.ok;
 }

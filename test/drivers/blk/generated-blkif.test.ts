@@ -20,7 +20,7 @@ describe("drivers/blk/generated", () => {
     });
     expect(result.diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([]);
     const committed = [{ path: "blkif.ts", text: repositoryFile("drivers/blk/generated/blkif.ts") }];
-    expect(compareGeneratedFiles(result.value.files, committed)).toEqual({ modified: [], missing: [], orphaned: [] });
+    expect(compareGeneratedFiles(result.value.files, committed)).toMatchObject({ modified: [], missing: [], orphaned: [] });
   });
 });
 
