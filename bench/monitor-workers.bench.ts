@@ -10,11 +10,16 @@ import type { BlkifExchangePeerOutput, BlkifExchangePhase } from "./programs/blk
 import { runTwoWorkerBlkifExchange } from "./support/two-worker-blkif-exchange.js";
 import type { BenchSuite } from "./suite.js";
 
-/** Alternating phases after a warm-up pair; the median phase of each kind is reported. */
-const measuredPairs = 5;
-const messagesPerPhase = 200_000;
-const warmUpMessages = 50_000;
+/** Alternating pairs after a warm-up; the median phase of each kind is reported. */
+const measuredPairs = 4;
+/** Messages per phase by window: about a quarter second each on an idle 2-core box. */
+const messagesPerPhaseByWindow: ReadonlyMap<number, number> = new Map([
+  [32, 150_000],
+  [8, 50_000],
+  [1, 5_000],
+]);
 const goalRatio = 1.15;
+const workKinds = ["ring", "codec"] as const;
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -30,15 +35,13 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-function buildPhases(): BlkifExchangePhase[] {
-  const phases: BlkifExchangePhase[] = [
-    { monitored: false, messages: warmUpMessages },
-    { monitored: true, messages: warmUpMessages },
-  ];
+function buildPhases(messages: number): BlkifExchangePhase[] {
+  const phases: BlkifExchangePhase[] = [];
+  for (const work of workKinds) phases.push({ monitored: false, work, messages: messages / 4 }, { monitored: true, work, messages: messages / 4 });
   for (let pair = 0; pair < measuredPairs; pair += 1) {
     // Alternate which kind goes first, so a drift in load does not favour one kind.
-    const first = pair % 2 === 0;
-    phases.push({ monitored: !first, messages: messagesPerPhase }, { monitored: first, messages: messagesPerPhase });
+    const monitoredFirst = pair % 2 === 1;
+    for (const work of workKinds) phases.push({ monitored: monitoredFirst, work, messages }, { monitored: !monitoredFirst, work, messages });
   }
   return phases;
 }
@@ -48,40 +51,45 @@ function describeChecks(side: BlkifExchangePeerOutput, expectedChecked: number):
   return `${side.role} checked ${side.peerMessagesChecked}/${expectedChecked} peer messages, recorded ${side.ownMessagesRecorded} own, ${side.violations.length} violations${complete ? "" : "  << INCOMPLETE"}`;
 }
 
-async function measureWindow(window: number): Promise<void> {
-  const phases = buildPhases();
-  const result = await runTwoWorkerBlkifExchange({ phases, window });
+function summarizeWork(phases: readonly BlkifExchangePhase[], milliseconds: readonly number[], work: BlkifExchangePhase["work"], messages: number, window: number): void {
   const unmonitored: number[] = [];
   const monitored: number[] = [];
-  const pairRatios: number[] = [];
-  for (let index = 2; index < phases.length; index += 2) {
-    const pairMilliseconds: number[] = [];
-    for (const position of [index, index + 1]) {
-      const phase = phases[position];
-      const milliseconds = result.frontend.phaseMilliseconds[position] ?? Number.NaN;
-      if (phase === undefined) continue;
-      (phase.monitored ? monitored : unmonitored).push(milliseconds);
-      pairMilliseconds[phase.monitored ? 1 : 0] = milliseconds;
-    }
-    pairRatios.push((pairMilliseconds[1] ?? Number.NaN) / (pairMilliseconds[0] ?? Number.NaN));
+  // Warm-up phases are the first four; each measured pair is two adjacent phases of one kind.
+  for (let position = 4; position < phases.length; position += 2) {
+    const first = phases[position];
+    const second = phases[position + 1];
+    if (first === undefined || second === undefined || first.work !== work) continue;
+    const firstMilliseconds = milliseconds[position] ?? Number.NaN;
+    const secondMilliseconds = milliseconds[position + 1] ?? Number.NaN;
+    (first.monitored ? monitored : unmonitored).push(firstMilliseconds);
+    (second.monitored ? monitored : unmonitored).push(secondMilliseconds);
   }
-  const unmonitoredRate = (messagesPerPhase * 1000) / median(unmonitored);
-  const monitoredRate = (messagesPerPhase * 1000) / median(monitored);
+  const unmonitoredRate = (messages * 1000) / median(unmonitored);
+  const monitoredRate = (messages * 1000) / median(monitored);
   const ratio = unmonitoredRate / monitoredRate;
+  const baseline = work === "ring" ? "ids only" : "generated encode+decode on both sides";
+  print(
+    `window ${String(window).padStart(2)}, ${baseline.padEnd(37)}: unmonitored ${formatRate(unmonitoredRate).padStart(9)}, monitored ${formatRate(monitoredRate).padStart(9)} msgs; time ratio ${ratio.toFixed(3)}x (goal <= ${goalRatio}x ${ratio <= goalRatio ? "met" : "MISSED"})`,
+  );
+}
+
+async function measureWindow(window: number): Promise<void> {
+  const messages = messagesPerPhaseByWindow.get(window) ?? 10_000;
+  const phases = buildPhases(messages);
+  const result = await runTwoWorkerBlkifExchange({ phases, window });
+  for (const work of workKinds) summarizeWork(phases, result.frontend.phaseMilliseconds, work, messages, window);
   const monitoredMessages = phases.filter((phase) => phase.monitored).reduce((sum, phase) => sum + phase.messages, 0);
   const totalMessages = phases.reduce((sum, phase) => sum + phase.messages, 0);
-  print(`window ${window}: unmonitored ${formatRate(unmonitoredRate)} msgs, monitored ${formatRate(monitoredRate)} msgs`);
-  print(`  monitored time / unmonitored time = ${ratio.toFixed(3)}x (goal <= ${goalRatio}x: ${ratio <= goalRatio ? "met" : "MISSED"}); per pair ${pairRatios.map((value) => value.toFixed(2)).join(" ")}`);
-  print(`  ${describeChecks(result.frontend, monitoredMessages)}; ${describeChecks(result.backend, monitoredMessages)}`);
   const allAnswered = result.frontend.messagesHandled === totalMessages && result.backend.messagesHandled === totalMessages && result.frontend.outOfOrderResponses === 0;
-  print(`  every request answered in order: ${allAnswered ? "yes" : "NO"} (${result.frontend.messagesHandled}/${totalMessages}); outstanding at end ${result.frontend.outstandingAtEnd}/${result.backend.outstandingAtEnd}`);
+  print(`  ${describeChecks(result.frontend, monitoredMessages)}; ${describeChecks(result.backend, monitoredMessages)}`);
+  print(`  every request answered once, in order: ${allAnswered ? "yes" : "NO"} (${result.frontend.messagesHandled}/${totalMessages}); outstanding at end ${result.frontend.outstandingAtEnd}/${result.backend.outstandingAtEnd}`);
   for (const violation of [...result.frontend.violations, ...result.backend.violations]) print(`  honest run blamed ${violation.blamedRole} for ${violation.clauseId}: ${violation.detail}`);
 }
 
 export const suite: BenchSuite = {
   name: "monitor-workers: blkif request/response, frontend and backend on two worker threads, monitored vs unmonitored",
   async run() {
-    print(`cores ${availableParallelism()}, load average ${loadavg()[0]!.toFixed(1)}; ${measuredPairs} alternating pairs of ${messagesPerPhase} messages per window size, medians`);
+    print(`cores ${availableParallelism()}, load average ${loadavg()[0]!.toFixed(1)}; ${measuredPairs} alternating pairs per window and work kind (phases of ${[...messagesPerPhaseByWindow].map(([window, messages]) => `${messages} at window ${window}`).join(", ")} messages), medians`);
     print("monitored = each party's library runs PartyMonitor (generated monitorSpecX86_64) on every message it produces and consumes;");
     print("  the policer's ConnectionMonitor is not on this path: worker notifications bypass hypervisor observation, so it re-checks on complaints and audits on its schedule");
     for (const window of [32, 8, 1]) await measureWindow(window);

@@ -3,14 +3,27 @@
 // answers each, both on their own worker thread, notifying over an event channel. In a
 // monitored phase each side's library runs a PartyMonitor built from the generated
 // monitorSpecX86_64 on what it produces and consumes; in an unmonitored phase it does not.
+// A "ring" phase moves ids only; a "codec" phase also encodes what each side produces and
+// decodes what it consumes with the generated x86_64 codecs, as a driver must to serve a request.
 
-import { layoutTables, monitorSpecX86_64 } from "../../drivers/blk/generated/blkif.js";
+import {
+  createRequest,
+  createResponse,
+  decodeRequestX86_64,
+  decodeResponseX86_64,
+  encodeRequestX86_64,
+  encodeResponseX86_64,
+  layoutTables,
+  monitorSpecX86_64,
+} from "../../drivers/blk/generated/blkif.js";
 import type { DomainProgram, SharedMemoryDomainContext } from "../../runtime/execution/index.js";
 import { PartyMonitor, type MonitorGrantInspector, type MonitorParty, type Violation } from "../../runtime/monitor/index.js";
 import { SharedRingBackend, SharedRingFrontend, describeRingStatus, sharedRingPageBytes } from "../../runtime/ring/index.js";
 
 export interface BlkifExchangePhase {
   readonly monitored: boolean;
+  /** "ring": ids only; "codec": generated encode of what is produced and decode of what is consumed. */
+  readonly work: "ring" | "codec";
   readonly messages: number;
 }
 
@@ -31,7 +44,7 @@ export type BlkifExchangePeerInput =
       readonly ringFrame: number;
       /** Requests kept in flight (at most the ring's 32 entries). */
       readonly window: number;
-      /** Counting every request sent from 0: this one carries 12 segments (more than blkif allows). */
+      /** Counting every request sent from 0: this read carries no segment (blkif.Request.data_needs_segments). */
       readonly tamperRequestAt?: number;
     })
   | (BlkifExchangeCommonInput & {
@@ -80,6 +93,8 @@ const responseBytes = layout.Response.size;
 const responseTrailingPaddingOffset = layout.Response.padding[layout.Response.padding.length - 1]?.[0] ?? responseBytes - 1;
 const blkifOperationRead = 0;
 const blkifResponseError = -1;
+/** The high word of every request id, so ids use all 64 bits (below 2^53, as the codecs require). */
+const requestIdHighWord = 0x5eed;
 /** Longest wait for the peer before the run is declared stuck (never reached by a working peer). */
 const stuckAfterMilliseconds = 10_000;
 
@@ -117,6 +132,16 @@ async function runFrontend(context: SharedMemoryDomainContext, input: Extract<Bl
   }
   const response = new Uint8Array(requestBytes);
   const responseView = new DataView(response.buffer);
+  const requestValue = createRequest();
+  const readValue = requestValue.operationVariant.read;
+  readValue.nrSegments = 2;
+  for (let segment = 0; segment < 2; segment += 1) {
+    const value = readValue.seg[segment];
+    if (value === undefined) continue;
+    value.gref = input.dataReferences[segment] ?? 0;
+    value.lastSect = 7;
+  }
+  const responseValue = createResponse();
   const window = Math.max(1, Math.min(input.window, ring.freeRequestCount()));
   const phaseMilliseconds: number[] = [];
   let nextId = 0;
@@ -126,16 +151,23 @@ async function runFrontend(context: SharedMemoryDomainContext, input: Extract<Bl
   let refused = 0;
   for (const phase of input.phases) {
     const monitored = phase.monitored;
+    const codec = phase.work === "codec";
     const started = performance.now();
     let sent = 0;
     let received = 0;
     while (received < phase.messages) {
       if (monitored) monitor.beginBatch();
       while (sent < phase.messages && sent - received < window) {
-        requestView.setUint32(requestIdOffset, nextId, true);
-        requestView.setUint32(requestIdOffset + 4, 0x5eed, true);
-        requestView.setUint32(requestSectorOffset, (nextId & 1023) * 8, true);
-        request[requestSegmentCountOffset] = nextId === input.tamperRequestAt ? 12 : 2;
+        if (codec) {
+          readValue.id = requestIdHighWord * 2 ** 32 + nextId;
+          readValue.sectorNumber = (nextId & 1023) * 8;
+          if (encodeRequestX86_64(requestValue, requestView, 0) !== undefined) throw new Error("frontend: the generated encoder refused an honest request");
+        } else {
+          requestView.setUint32(requestIdOffset, nextId, true);
+          requestView.setUint32(requestIdOffset + 4, requestIdHighWord, true);
+          requestView.setUint32(requestSectorOffset, (nextId & 1023) * 8, true);
+        }
+        request[requestSegmentCountOffset] = nextId === input.tamperRequestAt ? 0 : 2;
         if (monitored) monitor.recordRequestProduced(request);
         ring.produceRequest(request);
         nextId += 1;
@@ -155,7 +187,11 @@ async function runFrontend(context: SharedMemoryDomainContext, input: Extract<Bl
       while (ring.consumeResponseInto(response)) {
         received += 1;
         if (monitored && !monitor.checkResponseConsumed(response)) refused += 1;
-        if (responseView.getUint32(responseIdOffset, true) !== expectedId) outOfOrder += 1;
+        if (codec) {
+          if (decodeResponseX86_64(responseView, 0, responseValue) !== undefined || responseValue.id !== requestIdHighWord * 2 ** 32 + expectedId) outOfOrder += 1;
+        } else if (responseView.getUint32(responseIdOffset, true) !== expectedId) {
+          outOfOrder += 1;
+        }
         expectedId += 1;
       }
     }
@@ -206,13 +242,17 @@ async function runBackend(context: SharedMemoryDomainContext, input: Extract<Blk
   monitor.observeState("frontend", monitorSpecX86_64.lifecycle.connectedState);
   monitor.observeState("backend", monitorSpecX86_64.lifecycle.connectedState);
   const request = new Uint8Array(requestBytes);
+  const requestView = new DataView(request.buffer);
   const response = new Uint8Array(responseBytes);
   const responseView = new DataView(response.buffer);
+  const requestValue = createRequest();
+  const responseValue = createResponse();
   const phaseMilliseconds: number[] = [];
   let answered = 0;
   let refused = 0;
   for (const phase of input.phases) {
     const monitored = phase.monitored;
+    const codec = phase.work === "codec";
     const started = performance.now();
     let served = 0;
     while (served < phase.messages) {
@@ -230,9 +270,19 @@ async function runBackend(context: SharedMemoryDomainContext, input: Extract<Blk
       while (served < phase.messages && ring.consumeRequestInto(request)) {
         const accepted = !monitored || monitor.checkRequestConsumed(request);
         if (!accepted) refused += 1;
-        response.set(request.subarray(requestIdOffset, requestIdOffset + 8), responseIdOffset);
-        response[responseOperationOffset] = request[requestOperationOffset] ?? 0;
-        responseView.setInt16(responseStatusOffset, accepted ? 0 : blkifResponseError, true);
+        if (codec && accepted) {
+          // A request the monitor refused may not decode at all; it is answered from its raw id below.
+          if (decodeRequestX86_64(requestView, 0, requestValue) !== undefined) throw new Error("backend: the generated decoder refused a request the monitor accepted");
+          responseValue.id = requestValue.operationVariant.read.id;
+          responseValue.operation = requestValue.operation;
+          responseValue.status = 0;
+          if (encodeResponseX86_64(responseValue, responseView, 0) !== undefined) throw new Error("backend: the generated encoder refused a response");
+        } else {
+          responseView.setUint32(responseIdOffset, requestView.getUint32(requestIdOffset, true), true);
+          responseView.setUint32(responseIdOffset + 4, requestView.getUint32(requestIdOffset + 4, true), true);
+          response[responseOperationOffset] = request[requestOperationOffset] ?? 0;
+          responseView.setInt16(responseStatusOffset, accepted ? 0 : blkifResponseError, true);
+        }
         response[responseTrailingPaddingOffset] = answered === input.tamperResponseAt ? 0xa5 : 0;
         if (monitored) monitor.recordResponseProduced(response);
         ring.produceResponse(response);

@@ -36,6 +36,20 @@ function readIdHigh(view: DataView, field: MonitorIdField): number {
   return field.widthBytes === 8 ? view.getUint32(field.offset + 4, true) : 0;
 }
 
+/** The DataView of the last buffer seen, rebuilt only when the buffer changes. */
+class PrivateBufferView {
+  private bytes: Uint8Array | undefined;
+  private view: DataView | undefined;
+
+  of(bytes: Uint8Array): DataView {
+    if (bytes !== this.bytes || this.view === undefined) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return this.view;
+  }
+}
+
 /**
  * One party's monitor. The requester's library calls `recordRequestProduced` for each request
  * before publishing it and `checkResponseConsumed` for each response it consumed; the
@@ -65,10 +79,12 @@ export class PartyMonitor {
   private answeredNext = 0;
   private readonly reportedClauses = new Set<string>();
   private readonly clauseSpans = new Map<string, string>();
-  /** A DataView per private buffer the library hands in, created once per buffer, not per message. */
-  private lastBuffer: ArrayBufferLike | undefined;
-  private lastView: DataView | undefined;
-  private lastByteOffset = -1;
+  /**
+   * A DataView over the private buffer the library hands in for each direction, created once
+   * per buffer rather than per message (a library reuses one buffer per direction).
+   */
+  private readonly requestViews = new PrivateBufferView();
+  private readonly responseViews = new PrivateBufferView();
   /** Milliseconds of the current batch (read once per ring notification by `beginBatch`). */
   private batchTime: number;
   private peerMessagesCheckedCount = 0;
@@ -138,7 +154,7 @@ export class PartyMonitor {
   /** The requester is about to publish `request` (its own private bytes): remember its id. */
   recordRequestProduced(request: Uint8Array): void {
     if (!this.isRequester) throw new RangeError(`${this.role} does not produce requests on ring ${this.channel.name}`);
-    const view = this.viewOf(request);
+    const view = this.requestViews.of(request);
     const idLow = readIdLow(view, this.channel.requestId);
     const idHigh = readIdHigh(view, this.channel.requestId);
     // The library's own bookkeeping keeps ids unique; a repeat would be its own bug, not the peer's.
@@ -162,7 +178,7 @@ export class PartyMonitor {
       this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause), ringIndex, response.subarray(0, channel.responseBytes), "the response fails its message guarantee");
       return false;
     }
-    const view = this.viewOf(response);
+    const view = this.responseViews.of(response);
     const idLow = readIdLow(view, channel.responseId);
     const idHigh = readIdHigh(view, channel.responseId);
     const entry = this.table.find(idLow, idHigh);
@@ -224,7 +240,7 @@ export class PartyMonitor {
       this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause), ringIndex, request, "the request fails its message guarantee");
       return false;
     }
-    const view = this.viewOf(request);
+    const view = this.requestViews.of(request);
     const idLow = readIdLow(view, channel.requestId);
     const idHigh = readIdHigh(view, channel.requestId);
     if (this.table.find(idLow, idHigh) !== absentEntry) {
@@ -260,7 +276,7 @@ export class PartyMonitor {
   /** The responder is about to publish `response` (its own bytes): the request it answers is no longer outstanding. */
   recordResponseProduced(response: Uint8Array): void {
     if (this.isRequester) throw new RangeError(`${this.role} does not produce responses on ring ${this.channel.name}`);
-    const view = this.viewOf(response);
+    const view = this.responseViews.of(response);
     const entry = this.table.find(readIdLow(view, this.channel.responseId), readIdHigh(view, this.channel.responseId));
     // Answering a request that was refused (not recorded) leaves nothing to remove.
     if (entry === absentEntry) return;
@@ -280,15 +296,6 @@ export class PartyMonitor {
   }
 
   // Internals ----------------------------------------------------------------------------------
-
-  private viewOf(bytes: Uint8Array): DataView {
-    if (bytes.buffer !== this.lastBuffer || bytes.byteOffset !== this.lastByteOffset || this.lastView === undefined) {
-      this.lastBuffer = bytes.buffer;
-      this.lastByteOffset = bytes.byteOffset;
-      this.lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    return this.lastView;
-  }
 
   private wasAnswered(idLow: number, idHigh: number): boolean {
     for (let position = 0; position < this.answeredCount; position += 1) {
