@@ -6,17 +6,21 @@
 // produces and consumes; the policer does not scan the ring per message (see the printed note).
 
 import { availableParallelism, loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { createRequest, createResponse, decodeRequestX86_64, decodeResponseX86_64, encodeRequestX86_64, encodeResponseX86_64, layoutTables, monitorSpecX86_64 } from "../drivers/blk/generated/blkif.js";
+import { PartyMonitor, type MonitorParty } from "../runtime/monitor/index.js";
+import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../runtime/ring/index.js";
 import type { BlkifExchangePeerOutput, BlkifExchangePhase } from "./programs/blkif-exchange-peer.js";
-import { runTwoWorkerBlkifExchange } from "./support/two-worker-blkif-exchange.js";
+import { runTwoWorkerBlkifExchange, type TwoWorkerBlkifExchangeResult } from "./support/two-worker-blkif-exchange.js";
 import type { BenchSuite } from "./suite.js";
 
 /** Alternating pairs after a warm-up; the median phase of each kind is reported. */
-const measuredPairs = 4;
-/** Messages per phase by window: about a quarter second each on an idle 2-core box. */
+const measuredPairs = 8;
+/** Messages per phase by window: short phases, many alternations, so load drift cancels out. */
 const messagesPerPhaseByWindow: ReadonlyMap<number, number> = new Map([
-  [32, 150_000],
-  [8, 50_000],
-  [1, 5_000],
+  [32, 60_000],
+  [8, 20_000],
+  [1, 2_000],
 ]);
 const goalRatio = 1.15;
 const workKinds = ["ring", "codec"] as const;
@@ -51,25 +55,34 @@ function describeChecks(side: BlkifExchangePeerOutput, expectedChecked: number):
   return `${side.role} checked ${side.peerMessagesChecked}/${expectedChecked} peer messages, recorded ${side.ownMessagesRecorded} own, ${side.violations.length} violations${complete ? "" : "  << INCOMPLETE"}`;
 }
 
-function summarizeWork(phases: readonly BlkifExchangePhase[], milliseconds: readonly number[], work: BlkifExchangePhase["work"], messages: number, window: number): void {
+function summarizeWork(phases: readonly BlkifExchangePhase[], result: TwoWorkerBlkifExchangeResult, work: BlkifExchangePhase["work"], messages: number, window: number): void {
+  const milliseconds = result.frontend.phaseMilliseconds;
   const unmonitored: number[] = [];
   const monitored: number[] = [];
+  const waits = { unmonitored: 0, monitored: 0 };
   // Warm-up phases are the first four; each measured pair is two adjacent phases of one kind.
-  for (let position = 4; position < phases.length; position += 2) {
-    const first = phases[position];
-    const second = phases[position + 1];
+  for (let phaseIndex = 4; phaseIndex < phases.length; phaseIndex += 2) {
+    const first = phases[phaseIndex];
+    const second = phases[phaseIndex + 1];
     if (first === undefined || second === undefined || first.work !== work) continue;
-    const firstMilliseconds = milliseconds[position] ?? Number.NaN;
-    const secondMilliseconds = milliseconds[position + 1] ?? Number.NaN;
+    const firstMilliseconds = milliseconds[phaseIndex] ?? Number.NaN;
+    const secondMilliseconds = milliseconds[phaseIndex + 1] ?? Number.NaN;
     (first.monitored ? monitored : unmonitored).push(firstMilliseconds);
     (second.monitored ? monitored : unmonitored).push(secondMilliseconds);
+    for (const position of [phaseIndex, phaseIndex + 1]) {
+      const sideWaits = (result.frontend.phaseWaits[position] ?? 0) + (result.backend.phaseWaits[position] ?? 0);
+      if (phases[position]?.monitored === true) waits.monitored += sideWaits;
+      else waits.unmonitored += sideWaits;
+    }
   }
+  const measuredMessages = messages * measuredPairs;
+  const waitsPerThousand = (count: number): string => ((count * 1000) / measuredMessages).toFixed(1);
   const unmonitoredRate = (messages * 1000) / median(unmonitored);
   const monitoredRate = (messages * 1000) / median(monitored);
   const ratio = unmonitoredRate / monitoredRate;
   const baseline = work === "ring" ? "ids only" : "generated encode+decode on both sides";
   print(
-    `window ${String(window).padStart(2)}, ${baseline.padEnd(37)}: unmonitored ${formatRate(unmonitoredRate).padStart(9)}, monitored ${formatRate(monitoredRate).padStart(9)} msgs; time ratio ${ratio.toFixed(3)}x (goal <= ${goalRatio}x ${ratio <= goalRatio ? "met" : "MISSED"})`,
+    `window ${String(window).padStart(2)}, ${baseline.padEnd(37)}: unmonitored ${formatRate(unmonitoredRate).padStart(9)}, monitored ${formatRate(monitoredRate).padStart(9)} msgs; time ratio ${ratio.toFixed(3)}x (goal <= ${goalRatio}x ${ratio <= goalRatio ? "met" : "MISSED"}); sleeps per 1000 msgs ${waitsPerThousand(waits.unmonitored)} -> ${waitsPerThousand(waits.monitored)}`,
   );
 }
 
@@ -77,7 +90,7 @@ async function measureWindow(window: number): Promise<void> {
   const messages = messagesPerPhaseByWindow.get(window) ?? 10_000;
   const phases = buildPhases(messages);
   const result = await runTwoWorkerBlkifExchange({ phases, window });
-  for (const work of workKinds) summarizeWork(phases, result.frontend.phaseMilliseconds, work, messages, window);
+  for (const work of workKinds) summarizeWork(phases, result, work, messages, window);
   const monitoredMessages = phases.filter((phase) => phase.monitored).reduce((sum, phase) => sum + phase.messages, 0);
   const totalMessages = phases.reduce((sum, phase) => sum + phase.messages, 0);
   const allAnswered = result.frontend.messagesHandled === totalMessages && result.backend.messagesHandled === totalMessages && result.frontend.outOfOrderResponses === 0;
@@ -86,12 +99,115 @@ async function measureWindow(window: number): Promise<void> {
   for (const violation of [...result.frontend.violations, ...result.backend.violations]) print(`  honest run blamed ${violation.blamedRole} for ${violation.clauseId}: ${violation.detail}`);
 }
 
+/**
+ * The same per-message work with both ends on this thread (no handoff between threads), so the
+ * figure is the monitor's CPU cost against the ring and codec work it rides on: the frontend
+ * encodes 16 read requests and publishes them, the backend decodes and answers each, the
+ * frontend decodes the responses; monitored, each side's PartyMonitor also checks and records.
+ */
+function createSingleThreadExchange(monitored: boolean): () => void {
+  const requestBytes = layoutTables.x86_64.Request.size;
+  const memory = new Uint8Array(computeSharedRingBytes(0));
+  const frontendRing = SharedRingFrontend.initialize(memory, requestBytes);
+  const backendRing = SharedRingBackend.attach(memory, requestBytes);
+  const parties: readonly [MonitorParty, MonitorParty] = [
+    { role: "frontend", domainId: 2, directory: "/local/domain/2/device/vbd/51712" },
+    { role: "backend", domainId: 1, directory: "/local/domain/1/backend/vbd/2/51712" },
+  ];
+  const clock = { now: () => performance.now() };
+  const frontendMonitor = new PartyMonitor({ spec: monitorSpecX86_64, parties, role: "frontend", clock });
+  const backendMonitor = new PartyMonitor({
+    spec: monitorSpecX86_64,
+    parties,
+    role: "backend",
+    clock,
+    grants: { isGrantedTo: (granter, reference, grantee) => granter === 2 && grantee === 1 && (reference === 10 || reference === 11), isReadOnly: () => false },
+  });
+  for (const monitor of [frontendMonitor, backendMonitor]) {
+    monitor.observeState("frontend", 4);
+    monitor.observeState("backend", 4);
+  }
+  const request = new Uint8Array(requestBytes);
+  const requestView = new DataView(request.buffer);
+  const requestValue = createRequest();
+  requestValue.operationVariant.read.nrSegments = 2;
+  requestValue.operationVariant.read.seg.forEach((segment, position) => {
+    segment.gref = 10 + position;
+    segment.lastSect = 7;
+  });
+  const decodedRequest = createRequest();
+  const response = new Uint8Array(layoutTables.x86_64.Response.size);
+  const responseView = new DataView(response.buffer);
+  const responseValue = createResponse();
+  const consumed = new Uint8Array(requestBytes);
+  const consumedView = new DataView(consumed.buffer);
+  let nextId = 0;
+  return () => {
+    if (monitored) frontendMonitor.beginBatch();
+    for (let message = 0; message < 16; message += 1) {
+      requestValue.operationVariant.read.id = nextId++;
+      encodeRequestX86_64(requestValue, requestView, 0);
+      if (monitored) frontendMonitor.recordRequestProduced(request);
+      frontendRing.produceRequest(request);
+    }
+    frontendRing.pushRequests();
+    backendRing.beginRequestBatch();
+    if (monitored) backendMonitor.beginBatch();
+    while (backendRing.consumeRequestInto(consumed)) {
+      if (monitored) backendMonitor.checkRequestConsumed(consumed);
+      decodeRequestX86_64(consumedView, 0, decodedRequest);
+      responseValue.id = decodedRequest.operationVariant.read.id;
+      encodeResponseX86_64(responseValue, responseView, 0);
+      if (monitored) backendMonitor.recordResponseProduced(response);
+      backendRing.produceResponse(response);
+    }
+    backendRing.pushResponses();
+    frontendRing.beginResponseBatch();
+    while (frontendRing.consumeResponseInto(consumed)) {
+      if (monitored) frontendMonitor.checkResponseConsumed(consumed);
+      decodeResponseX86_64(consumedView, 0, responseValue);
+    }
+    if (frontendMonitor.violations.length + backendMonitor.violations.length !== 0) throw new Error("the single-thread exchange blamed an honest party");
+  };
+}
+
+function measureNanosecondsPerMessage(step: () => void, milliseconds: number): number {
+  const start = performance.now();
+  let batches = 0;
+  let now = start;
+  while (now - start < milliseconds) {
+    for (let repeat = 0; repeat < 64; repeat += 1) step();
+    batches += 64;
+    now = performance.now();
+  }
+  return ((now - start) * 1e6) / (batches * 16);
+}
+
+function measureSingleThreadCost(): void {
+  const unmonitoredStep = createSingleThreadExchange(false);
+  const monitoredStep = createSingleThreadExchange(true);
+  measureNanosecondsPerMessage(unmonitoredStep, 200);
+  measureNanosecondsPerMessage(monitoredStep, 200);
+  const unmonitored: number[] = [];
+  const monitored: number[] = [];
+  for (let round = 0; round < 6; round += 1) {
+    unmonitored.push(measureNanosecondsPerMessage(unmonitoredStep, 150));
+    monitored.push(measureNanosecondsPerMessage(monitoredStep, 150));
+  }
+  const unmonitoredNanoseconds = median(unmonitored);
+  const monitoredNanoseconds = median(monitored);
+  print(
+    `one thread, both ends, codec work, batch 16: unmonitored ${unmonitoredNanoseconds.toFixed(0)} ns/msg, monitored ${monitoredNanoseconds.toFixed(0)} ns/msg = ${(monitoredNanoseconds / unmonitoredNanoseconds).toFixed(2)}x CPU (the monitors' own cost: ${(monitoredNanoseconds - unmonitoredNanoseconds).toFixed(0)} ns/msg for both sides)`,
+  );
+}
+
 export const suite: BenchSuite = {
   name: "monitor-workers: blkif request/response, frontend and backend on two worker threads, monitored vs unmonitored",
   async run() {
     print(`cores ${availableParallelism()}, load average ${loadavg()[0]!.toFixed(1)}; ${measuredPairs} alternating pairs per window and work kind (phases of ${[...messagesPerPhaseByWindow].map(([window, messages]) => `${messages} at window ${window}`).join(", ")} messages), medians`);
     print("monitored = each party's library runs PartyMonitor (generated monitorSpecX86_64) on every message it produces and consumes;");
     print("  the policer's ConnectionMonitor is not on this path: worker notifications bypass hypervisor observation, so it re-checks on complaints and audits on its schedule");
+    measureSingleThreadCost();
     for (const window of [32, 8, 1]) await measureWindow(window);
   },
 };

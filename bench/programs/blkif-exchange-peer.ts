@@ -64,6 +64,8 @@ export interface BlkifExchangePeerOutput {
   readonly role: "frontend" | "backend";
   /** Wall-clock milliseconds each phase took on this side. */
   readonly phaseMilliseconds: readonly number[];
+  /** Times per phase this side found nothing to do and waited for a notification. */
+  readonly phaseWaits: readonly number[];
   /** Responses consumed (frontend) or requests served (backend), over all phases. */
   readonly messagesHandled: number;
   /** Frontend: responses whose id was not the next one sent (the backend answers in order). */
@@ -95,6 +97,8 @@ const blkifOperationRead = 0;
 const blkifResponseError = -1;
 /** The high word of every request id, so ids use all 64 bits (below 2^53, as the codecs require). */
 const requestIdHighWord = 0x5eed;
+/** Waits of the running phase (each domain runs one program on its own thread). */
+let waitsInPhase = 0;
 /** Longest wait for the peer before the run is declared stuck (never reached by a working peer). */
 const stuckAfterMilliseconds = 10_000;
 
@@ -110,6 +114,7 @@ function describeParties(input: BlkifExchangeCommonInput): readonly [MonitorPart
 }
 
 function waitForPeer(context: SharedMemoryDomainContext, port: number, role: string): void {
+  waitsInPhase += 1;
   if (!context.waitForEventBlocking(port, stuckAfterMilliseconds)) throw new Error(`${role}: no notification from the peer within ${stuckAfterMilliseconds} ms`);
 }
 
@@ -144,6 +149,7 @@ async function runFrontend(context: SharedMemoryDomainContext, input: Extract<Bl
   const responseValue = createResponse();
   const window = Math.max(1, Math.min(input.window, ring.freeRequestCount()));
   const phaseMilliseconds: number[] = [];
+  const phaseWaits: number[] = [];
   let nextId = 0;
   let expectedId = 0;
   let handled = 0;
@@ -153,6 +159,7 @@ async function runFrontend(context: SharedMemoryDomainContext, input: Extract<Bl
     const monitored = phase.monitored;
     const codec = phase.work === "codec";
     const started = performance.now();
+    waitsInPhase = 0;
     let sent = 0;
     let received = 0;
     while (received < phase.messages) {
@@ -196,11 +203,13 @@ async function runFrontend(context: SharedMemoryDomainContext, input: Extract<Bl
       }
     }
     phaseMilliseconds.push(performance.now() - started);
+    phaseWaits.push(waitsInPhase);
     handled += received;
   }
   return {
     role: "frontend",
     phaseMilliseconds,
+    phaseWaits,
     messagesHandled: handled,
     outOfOrderResponses: outOfOrder,
     refusedMessages: refused,
@@ -248,12 +257,14 @@ async function runBackend(context: SharedMemoryDomainContext, input: Extract<Blk
   const requestValue = createRequest();
   const responseValue = createResponse();
   const phaseMilliseconds: number[] = [];
+  const phaseWaits: number[] = [];
   let answered = 0;
   let refused = 0;
   for (const phase of input.phases) {
     const monitored = phase.monitored;
     const codec = phase.work === "codec";
     const started = performance.now();
+    waitsInPhase = 0;
     let served = 0;
     while (served < phase.messages) {
       let waiting = ring.beginRequestBatch();
@@ -292,10 +303,12 @@ async function runBackend(context: SharedMemoryDomainContext, input: Extract<Blk
       if (ring.pushResponses()) context.notify(input.port);
     }
     phaseMilliseconds.push(performance.now() - started);
+    phaseWaits.push(waitsInPhase);
   }
   return {
     role: "backend",
     phaseMilliseconds,
+    phaseWaits,
     messagesHandled: answered,
     outOfOrderResponses: 0,
     refusedMessages: refused,
