@@ -88,6 +88,8 @@ export class PartyMonitor {
   /** Milliseconds of the current batch (read once per ring notification by `beginBatch`). */
   private batchTime: number;
   private peerMessagesCheckedCount = 0;
+  /** Whether the requester's last seen state allows ring messages, decided when the state changes, not per message. */
+  private requesterStateAllowsMessages = true;
   private ownMessagesRecordedCount = 0;
 
   constructor(options: PartyMonitorOptions) {
@@ -117,6 +119,7 @@ export class PartyMonitor {
     this.answeredHigh = new Uint32Array(channel.entries);
     for (const clause of options.spec.clauses) this.clauseSpans.set(clause.id, clause.specSpan);
     this.states = new Int32Array([options.spec.lifecycle.initialState, options.spec.lifecycle.initialState]);
+    this.requesterStateAllowsMessages = this.decideRequesterStateAllowsMessages();
     this.batchTime = this.clock.now();
   }
 
@@ -139,6 +142,7 @@ export class PartyMonitor {
   observeState(role: string, state: number): void {
     const index = this.requireRoleIndex(role);
     this.states[index] = state;
+    this.requesterStateAllowsMessages = this.decideRequesterStateAllowsMessages();
   }
 
   /**
@@ -230,9 +234,8 @@ export class PartyMonitor {
     const channel = this.channel;
     this.peerMessagesCheckedCount += 1;
     const allowed = channel.messagesAllowedInRequesterStates;
-    const requesterState = this.states[this.peerIndex] ?? 0;
-    if (allowed !== undefined && !allowed.states.includes(requesterState)) {
-      this.reportMessage(allowed.clauseId, this.peerIndex, ringIndex, request, `request published while ${channel.requesterRole} is in state ${requesterState}`);
+    if (!this.requesterStateAllowsMessages && allowed !== undefined) {
+      this.reportMessage(allowed.clauseId, this.peerIndex, ringIndex, request, `request published while ${channel.requesterRole} is in state ${this.states[this.peerIndex] ?? 0}`);
       return false;
     }
     const validatorClause = channel.requestValidator?.(request) ?? null;
@@ -296,6 +299,12 @@ export class PartyMonitor {
   }
 
   // Internals ----------------------------------------------------------------------------------
+
+  private decideRequesterStateAllowsMessages(): boolean {
+    const allowed = this.channel.messagesAllowedInRequesterStates;
+    const requesterIndex = this.roleIndexOf(this.channel.requesterRole);
+    return allowed === undefined || allowed.states.includes(this.states[requesterIndex] ?? 0);
+  }
 
   private wasAnswered(idLow: number, idHigh: number): boolean {
     for (let position = 0; position < this.answeredCount; position += 1) {
