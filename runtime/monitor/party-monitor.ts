@@ -26,14 +26,19 @@ export interface PartyMonitorOptions {
   readonly onViolation?: (violation: Violation) => void;
 }
 
-/** Reads a little-endian id of 2, 4 or 8 bytes from a private copy; the high word is 0 below 8 bytes. */
-function readIdLow(view: DataView, field: MonitorIdField): number {
-  const width: number = field.widthBytes;
-  return width === 2 ? view.getUint16(field.offset, true) : view.getUint32(field.offset, true);
+/** Reads the low 32 bits of a little-endian id of 2, 4 or 8 bytes at `offset` of a private copy. */
+function readIdLow(view: DataView, offset: number, widthBytes: number): number {
+  return widthBytes === 2 ? view.getUint16(offset, true) : view.getUint32(offset, true);
 }
 
-function readIdHigh(view: DataView, field: MonitorIdField): number {
-  return field.widthBytes === 8 ? view.getUint32(field.offset + 4, true) : 0;
+/** The high 32 bits of an 8-byte id; 0 for narrower ids. */
+function readIdHigh(view: DataView, offset: number, widthBytes: number): number {
+  return widthBytes === 8 ? view.getUint32(offset + 4, true) : 0;
+}
+
+/** Offset and width of an id as plain numbers, so the per-message path reads no nested spec objects. */
+function describeIdField(field: MonitorIdField): { readonly offset: number; readonly widthBytes: number } {
+  return { offset: field.offset, widthBytes: field.widthBytes };
 }
 
 /** The DataView of the last buffer seen, rebuilt only when the buffer changes. */
@@ -72,6 +77,10 @@ export class PartyMonitor {
   private readonly requesterDomainId: number;
   private readonly responderDomainId: number;
   private readonly table: OutstandingRequestTable;
+  private readonly requestIdOffset: number;
+  private readonly requestIdWidth: number;
+  private readonly responseIdOffset: number;
+  private readonly responseIdWidth: number;
   /** The last `entries` answered ids, to tell a duplicate response from an unknown one. */
   private readonly answeredLow: Uint32Array;
   private readonly answeredHigh: Uint32Array;
@@ -114,6 +123,12 @@ export class PartyMonitor {
     this.peerIndex = this.isRequester ? responderIndex : requesterIndex;
     this.requesterDomainId = options.parties[requesterIndex]?.domainId ?? -1;
     this.responderDomainId = options.parties[responderIndex]?.domainId ?? -1;
+    const requestId = describeIdField(channel.requestId);
+    const responseId = describeIdField(channel.responseId);
+    this.requestIdOffset = requestId.offset;
+    this.requestIdWidth = requestId.widthBytes;
+    this.responseIdOffset = responseId.offset;
+    this.responseIdWidth = responseId.widthBytes;
     this.table = new OutstandingRequestTable(channel.outstandingBound, channel.grants?.maximumReferences ?? 0);
     this.answeredLow = new Uint32Array(channel.entries);
     this.answeredHigh = new Uint32Array(channel.entries);
@@ -159,8 +174,8 @@ export class PartyMonitor {
   recordRequestProduced(request: Uint8Array): void {
     if (!this.isRequester) throw new RangeError(`${this.role} does not produce requests on ring ${this.channel.name}`);
     const view = this.requestViews.of(request);
-    const idLow = readIdLow(view, this.channel.requestId);
-    const idHigh = readIdHigh(view, this.channel.requestId);
+    const idLow = readIdLow(view, this.requestIdOffset, this.requestIdWidth);
+    const idHigh = readIdHigh(view, this.requestIdOffset, this.requestIdWidth);
     // The library's own bookkeeping keeps ids unique; a repeat would be its own bug, not the peer's.
     if (this.table.find(idLow, idHigh) !== absentEntry || this.table.size >= this.table.capacity / 2) return;
     const entry = this.table.insert(idLow, idHigh);
@@ -183,8 +198,8 @@ export class PartyMonitor {
       return false;
     }
     const view = this.responseViews.of(response);
-    const idLow = readIdLow(view, channel.responseId);
-    const idHigh = readIdHigh(view, channel.responseId);
+    const idLow = readIdLow(view, this.responseIdOffset, this.responseIdWidth);
+    const idHigh = readIdHigh(view, this.responseIdOffset, this.responseIdWidth);
     const entry = this.table.find(idLow, idHigh);
     if (entry === absentEntry) {
       const duplicate = this.wasAnswered(idLow, idHigh);
@@ -244,8 +259,8 @@ export class PartyMonitor {
       return false;
     }
     const view = this.requestViews.of(request);
-    const idLow = readIdLow(view, channel.requestId);
-    const idHigh = readIdHigh(view, channel.requestId);
+    const idLow = readIdLow(view, this.requestIdOffset, this.requestIdWidth);
+    const idHigh = readIdHigh(view, this.requestIdOffset, this.requestIdWidth);
     if (this.table.find(idLow, idHigh) !== absentEntry) {
       this.reportMessage(channel.duplicateRequestIdClauseId, this.peerIndex, ringIndex, request, `request id ${formatId(idLow, idHigh)} is already outstanding`);
       return false;
@@ -280,7 +295,7 @@ export class PartyMonitor {
   recordResponseProduced(response: Uint8Array): void {
     if (this.isRequester) throw new RangeError(`${this.role} does not produce responses on ring ${this.channel.name}`);
     const view = this.responseViews.of(response);
-    const entry = this.table.find(readIdLow(view, this.channel.responseId), readIdHigh(view, this.channel.responseId));
+    const entry = this.table.find(readIdLow(view, this.responseIdOffset, this.responseIdWidth), readIdHigh(view, this.responseIdOffset, this.responseIdWidth));
     // Answering a request that was refused (not recorded) leaves nothing to remove.
     if (entry === absentEntry) return;
     this.table.remove(entry);
