@@ -1,10 +1,9 @@
 // One domain of the two-worker blkif exchange (bench/monitor-workers and its test): a frontend
-// that keeps a window of read requests in flight on a real shared ring and a backend that
-// answers each, both on their own worker thread, notifying over an event channel. In a
-// monitored phase each side's library runs a PartyMonitor built from the generated
-// monitorSpecX86_64 on what it produces and consumes; in an unmonitored phase it does not.
-// A "ring" phase moves ids only; a "codec" phase also encodes what each side produces and
-// decodes what it consumes with the generated x86_64 codecs, as a driver must to serve a request.
+// keeping a window of read requests in flight on a real shared ring, or a backend answering
+// each, on its own worker thread and notifying over an event channel. In a monitored phase the
+// side's library runs a PartyMonitor built from the generated monitorSpecX86_64 on what it
+// produces and consumes, and in a "codec" phase it also encodes and decodes every message with
+// the generated x86_64 codecs (a "ring" phase moves ids only).
 
 import {
   createRequest,
@@ -18,7 +17,7 @@ import {
 } from "../../drivers/blk/generated/blkif.js";
 import type { DomainProgram, SharedMemoryDomainContext } from "../../runtime/execution/index.js";
 import { PartyMonitor, type MonitorGrantInspector, type MonitorParty, type Violation } from "../../runtime/monitor/index.js";
-import { SharedRingBackend, SharedRingFrontend, describeRingStatus, sharedRingPageBytes } from "../../runtime/ring/index.js";
+import { SharedRingBackend, SharedRingFrontend, describeRingStatus, readSharedRingHeader, sharedRingPageBytes } from "../../runtime/ring/index.js";
 
 export interface BlkifExchangePhase {
   readonly monitored: boolean;
@@ -120,7 +119,8 @@ function waitForPeer(context: SharedMemoryDomainContext, port: number, role: str
 
 async function runFrontend(context: SharedMemoryDomainContext, input: Extract<BlkifExchangePeerInput, { role: "frontend" }>): Promise<BlkifExchangePeerOutput> {
   const ringStart = input.ringFrame * sharedRingPageBytes;
-  const ring = SharedRingFrontend.initialize(context.memory.subarray(ringStart, ringStart + sharedRingPageBytes), requestBytes);
+  const ringMemory = context.memory.subarray(ringStart, ringStart + sharedRingPageBytes);
+  const ring = SharedRingFrontend.initialize(ringMemory, requestBytes);
   const clock = { now: () => performance.now() };
   const monitor = new PartyMonitor({ spec: monitorSpecX86_64, parties: describeParties(input), role: "frontend", clock });
   monitor.observeState("frontend", monitorSpecX86_64.lifecycle.connectedState);
@@ -184,7 +184,8 @@ async function runFrontend(context: SharedMemoryDomainContext, input: Extract<Bl
       let waiting = ring.beginResponseBatch();
       if (waiting === 0) waiting = ring.armEventAndCheckForResponses();
       if (waiting < 0) {
-        monitor.reportPeerIndexFault(0, 0, `the frontend's ring end refused rsp_prod: ${describeRingStatus(waiting)}`);
+        const header = readSharedRingHeader(ringMemory);
+        monitor.reportPeerIndexFault(header.requestProducer, header.responseProducer, `the frontend's ring end refused rsp_prod: ${describeRingStatus(waiting)}`);
         throw new Error(`frontend: ${describeRingStatus(waiting)}`);
       }
       if (waiting === 0) {
@@ -270,7 +271,8 @@ async function runBackend(context: SharedMemoryDomainContext, input: Extract<Blk
       let waiting = ring.beginRequestBatch();
       if (waiting === 0) waiting = ring.armEventAndCheckForRequests();
       if (waiting < 0) {
-        monitor.reportPeerIndexFault(0, 0, `the backend's ring end refused req_prod: ${describeRingStatus(waiting)}`);
+        const header = readSharedRingHeader(mappedRing.view);
+        monitor.reportPeerIndexFault(header.requestProducer, header.responseProducer, `the backend's ring end refused req_prod: ${describeRingStatus(waiting)}`);
         throw new Error(`backend: ${describeRingStatus(waiting)}`);
       }
       if (waiting === 0) {
