@@ -5,7 +5,7 @@
 
 import type { Clock } from "../time/index.js";
 import type { MonitorGrantInspector, MonitorParty } from "./connection-monitor.js";
-import type { MonitorIdField, MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
+import type { MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
 import { absentEntry, OutstandingRequestTable } from "./outstanding-request-table.js";
 import { formatBytesAsHex, type Violation, type ViolationEvidence } from "./violation.js";
 
@@ -36,11 +36,6 @@ function readIdHigh(view: DataView, offset: number, widthBytes: number): number 
   return widthBytes === 8 ? view.getUint32(offset + 4, true) : 0;
 }
 
-/** Offset and width of an id as plain numbers, so the per-message path reads no nested spec objects. */
-function describeIdField(field: MonitorIdField): { readonly offset: number; readonly widthBytes: number } {
-  return { offset: field.offset, widthBytes: field.widthBytes };
-}
-
 /** The DataView of the last buffer seen, rebuilt only when the buffer changes. */
 class PrivateBufferView {
   private bytes: Uint8Array | undefined;
@@ -66,8 +61,8 @@ export class PartyMonitor {
   readonly spec: MonitorSpec;
   readonly role: string;
   readonly violations: Violation[] = [];
-  /** xenbus state per role as the party last saw it in the store (the library feeds it). */
-  readonly states: Int32Array;
+  /** xenbus state per role as the party last saw it in the store (fed through `observeState`). */
+  private readonly states: Int32Array;
   private readonly channel: MonitorRingChannel;
   private readonly clock: Clock;
   private readonly grants: MonitorGrantInspector | undefined;
@@ -77,6 +72,7 @@ export class PartyMonitor {
   private readonly requesterDomainId: number;
   private readonly responderDomainId: number;
   private readonly table: OutstandingRequestTable;
+  /** Id offsets and widths as plain numbers, so the per-message path reads no nested spec objects. */
   private readonly requestIdOffset: number;
   private readonly requestIdWidth: number;
   private readonly responseIdOffset: number;
@@ -123,12 +119,10 @@ export class PartyMonitor {
     this.peerIndex = this.isRequester ? responderIndex : requesterIndex;
     this.requesterDomainId = options.parties[requesterIndex]?.domainId ?? -1;
     this.responderDomainId = options.parties[responderIndex]?.domainId ?? -1;
-    const requestId = describeIdField(channel.requestId);
-    const responseId = describeIdField(channel.responseId);
-    this.requestIdOffset = requestId.offset;
-    this.requestIdWidth = requestId.widthBytes;
-    this.responseIdOffset = responseId.offset;
-    this.responseIdWidth = responseId.widthBytes;
+    this.requestIdOffset = channel.requestId.offset;
+    this.requestIdWidth = channel.requestId.widthBytes;
+    this.responseIdOffset = channel.responseId.offset;
+    this.responseIdWidth = channel.responseId.widthBytes;
     this.table = new OutstandingRequestTable(channel.outstandingBound, channel.grants?.maximumReferences ?? 0);
     this.answeredLow = new Uint32Array(channel.entries);
     this.answeredHigh = new Uint32Array(channel.entries);
@@ -151,6 +145,11 @@ export class PartyMonitor {
   /** Requests published and not yet answered, as this party saw them. */
   get outstandingCount(): number {
     return this.table.size;
+  }
+
+  /** The xenbus state of `role` as last observed. */
+  stateOf(role: string): number {
+    return this.states[this.requireRoleIndex(role)] ?? 0;
   }
 
   /** The library saw `role` write `state` to its xenbus `state` key. */

@@ -96,6 +96,7 @@ describe("PartyMonitor", () => {
     for (let id = 100; id < 131; id += 1) expect(backend.checkRequestConsumed(encodeRead(id))).toBe(true);
     expect(backend.checkRequestConsumed(encodeRead(200))).toBe(false);
     backend.observeState("frontend", 5);
+    expect(backend.stateOf("frontend")).toBe(5);
     expect(backend.checkRequestConsumed(encodeRead(201))).toBe(false);
     expect(blamed(backend)).toEqual([
       "blkif.Request.data_needs_segments -> frontend",
