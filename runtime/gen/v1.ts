@@ -216,12 +216,23 @@ export type { MonitorClause, MonitorIdField, MonitorLifecycle, MonitorLifecycleT
 /** One DataView per slot buffer, made the first time a generated monitor validator sees it, so validating a message allocates nothing. */
 const slotDataViews = new WeakMap<Uint8Array, DataView>();
 
+/**
+ * The slot asked for last and its view: a monitor asks for the same private copy several times
+ * per message (validator, grant count, writability), and a hit here skips the WeakMap lookup,
+ * which measured about a tenth of a party monitor's per-request time.
+ */
+let lastSlot: Uint8Array | undefined;
+let lastSlotView: DataView | undefined;
+
 /** A DataView over exactly the bytes of `slot`, cached per slot (monitors reuse their per-slot views). */
 export function dataViewOfSlot(slot: Uint8Array): DataView {
+  if (slot === lastSlot && lastSlotView !== undefined) return lastSlotView;
   let view = slotDataViews.get(slot);
   if (view === undefined) {
     view = new DataView(slot.buffer, slot.byteOffset, slot.byteLength);
     slotDataViews.set(slot, view);
   }
+  lastSlot = slot;
+  lastSlotView = view;
   return view;
 }

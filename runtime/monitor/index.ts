@@ -5,3 +5,4 @@ export type { MonitorSpec, MonitorClause, MonitorRingChannel, MonitorGrantObliga
 export type { Violation, ViolationEvidence } from "./violation.js";
 export { ConnectionMonitor, type ConnectionMonitorOptions, type MonitorParty, type MonitorGrantInspector, type MonitorHypervisorOperation } from "./connection-monitor.js";
 export { OutstandingRequestTable, absentEntry } from "./outstanding-request-table.js";
+export { PartyMonitor, type PartyMonitorOptions } from "./party-monitor.js";
