@@ -3,18 +3,39 @@
 // Spec sha256: 02708f00f3e646a1871e4c6ea8bde93a851cb604911d242f032018ee8a445258
 
 import {
+  type BackendSessionOutcome,
   CodecError,
+  type ConnectionProblemListener,
+  ConnectionRequestFailed,
+  type ConnectionStore,
+  type DomainContext,
   type GrantReference,
   type MonitorSpec,
+  type PeerKeyReader,
   type RecordCodec,
   type RecordLayout,
+  SplitConnectionBackend,
+  SplitConnectionFrontend,
+  StoreKeyUnreadable,
+  type StubExchange,
+  StubMessageRefused,
+  type StubSlotLayout,
   ValidationError,
   bitwiseAnd,
   dataViewOfSlot,
+  describeStubConnection,
   describeUnsigned64,
+  echoCorrelatedFields,
   fitsUnsigned,
   fitsUnsigned64,
+  formatStoreBoolean,
+  formatStoreInteger,
+  readOptionalStoreBoolean,
+  readOptionalStoreInteger,
+  readStoreBoolean,
+  readStoreInteger,
   readUnsigned64,
+  writeConnectionId,
   writeUnsigned64,
   zeroBytes,
 } from "../../../runtime/gen/v1.js";
@@ -2469,3 +2490,573 @@ export const monitorSpecByAbi: Readonly<Record<string, MonitorSpec>> = {
   x86_32: monitorSpecX86_32,
   arm: monitorSpecX86_64,
 };
+/** The values of the `protocol` key that select an ABI. */
+export type AbiKeyValue = "x86_64-abi" | "x86_32-abi" | "arm-abi";
+/** The `io` ring's slot per ABI: size, where the correlation id sits in a request and a response, and the fields a response echoes. */
+export const stubSlotLayoutsByAbi = {
+  x86_64: {
+    slotBytes: 112,
+    requestIdOffset: 8,
+    responseIdOffset: 0,
+    idBytes: 8,
+    echoedFields: [{ requestOffset: 0, responseOffset: 8, width: 1 }],
+  },
+  x86_32: {
+    slotBytes: 108,
+    requestIdOffset: 4,
+    responseIdOffset: 0,
+    idBytes: 8,
+    echoedFields: [{ requestOffset: 0, responseOffset: 8, width: 1 }],
+  },
+  arm: {
+    slotBytes: 112,
+    requestIdOffset: 8,
+    responseIdOffset: 0,
+    idBytes: 8,
+    echoedFields: [{ requestOffset: 0, responseOffset: 8, width: 1 }],
+  },
+} as const satisfies Readonly<Record<AbiName, StubSlotLayout>>;
+
+/** The store keys the frontend writes before it announces Initialised; the lifecycle's `publishes` keys are required. */
+export interface BlkifFrontendInitialisedKeys {
+  /** Store key `multi-queue-num-queues` (u32). */
+  readonly multiQueueNumQueues?: number | undefined;
+  /** Store key `feature-persistent` (bool, default false). */
+  readonly featurePersistent?: boolean | undefined;
+}
+
+/** The store texts of {@link BlkifFrontendInitialisedKeys}; an integer outside its key's type throws a RangeError naming the key. */
+export function formatBlkifFrontendInitialisedKeys(keys: BlkifFrontendInitialisedKeys): Record<string, string> {
+  const texts: Record<string, string> = {};
+  if (keys.multiQueueNumQueues !== undefined)
+    texts["multi-queue-num-queues"] = formatStoreInteger(
+      keys.multiQueueNumQueues,
+      "multi-queue-num-queues",
+      0,
+      4294967295,
+    );
+  if (keys.featurePersistent !== undefined) texts["feature-persistent"] = formatStoreBoolean(keys.featurePersistent);
+  return texts;
+}
+
+/** Every store key the frontend publishes, as its peer reads them: defaults applied, optional keys without one may be absent. */
+export interface BlkifFrontendKeys {
+  /** Store key `multi-queue-num-queues` (u32). */
+  readonly multiQueueNumQueues?: number | undefined;
+  /** Store key `feature-persistent` (bool, default false). */
+  readonly featurePersistent: boolean;
+}
+
+/** Reads every key of {@link BlkifFrontendKeys} from the frontend's directory; a key that is missing (with no default) or malformed comes back as a StoreKeyUnreadable. */
+export async function readBlkifFrontendKeys(peer: PeerKeyReader): Promise<BlkifFrontendKeys | StoreKeyUnreadable> {
+  const multiQueueNumQueuesValue = readOptionalStoreInteger(
+    await peer("multi-queue-num-queues"),
+    "multi-queue-num-queues",
+    0,
+    4294967295,
+  );
+  if (multiQueueNumQueuesValue instanceof StoreKeyUnreadable) return multiQueueNumQueuesValue;
+  const featurePersistentValue = readStoreBoolean(await peer("feature-persistent"), "feature-persistent", false);
+  if (featurePersistentValue instanceof StoreKeyUnreadable) return featurePersistentValue;
+  return {
+    multiQueueNumQueues: multiQueueNumQueuesValue,
+    featurePersistent: featurePersistentValue,
+  };
+}
+
+/** The store keys the backend writes before it announces InitWait; the lifecycle's `publishes` keys are required. */
+export interface BlkifBackendInitWaitKeys {
+  /** Store key `feature-barrier` (bool, default false). */
+  readonly featureBarrier: boolean;
+  /** Store key `feature-flush-cache` (bool, default false). */
+  readonly featureFlushCache: boolean;
+  /** Store key `feature-discard` (bool, default false). */
+  readonly featureDiscard: boolean;
+  /** Store key `feature-persistent` (bool, default false). */
+  readonly featurePersistent: boolean;
+  /** Store key `max-ring-page-order` (u32, default 0). */
+  readonly maxRingPageOrder: number;
+}
+
+/** The store texts of {@link BlkifBackendInitWaitKeys}; an integer outside its key's type throws a RangeError naming the key. */
+export function formatBlkifBackendInitWaitKeys(keys: BlkifBackendInitWaitKeys): Record<string, string> {
+  const texts: Record<string, string> = {};
+  texts["feature-barrier"] = formatStoreBoolean(keys.featureBarrier);
+  texts["feature-flush-cache"] = formatStoreBoolean(keys.featureFlushCache);
+  texts["feature-discard"] = formatStoreBoolean(keys.featureDiscard);
+  texts["feature-persistent"] = formatStoreBoolean(keys.featurePersistent);
+  texts["max-ring-page-order"] = formatStoreInteger(keys.maxRingPageOrder, "max-ring-page-order", 0, 4294967295);
+  return texts;
+}
+
+/** The store keys the backend writes before it announces Connected; the lifecycle's `publishes` keys are required. */
+export interface BlkifBackendConnectedKeys {
+  /** Store key `sectors` (u64). */
+  readonly sectors: number;
+  /** Store key `info` (DiskInfo, default 0). */
+  readonly info: DiskInfo;
+  /** Store key `sector-size` (u32). */
+  readonly sectorSize: number;
+  /** Store key `feature-max-indirect-segments` (u32). */
+  readonly featureMaxIndirectSegments?: number | undefined;
+  /** Store key `multi-queue-max-queues` (u32). */
+  readonly multiQueueMaxQueues?: number | undefined;
+  /** Store key `physical-sector-size` (u32). */
+  readonly physicalSectorSize?: number | undefined;
+  /** Store key `discard-granularity` (u32). */
+  readonly discardGranularity?: number | undefined;
+  /** Store key `discard-alignment` (u32). */
+  readonly discardAlignment?: number | undefined;
+  /** Store key `discard-secure` (bool). */
+  readonly discardSecure?: boolean | undefined;
+}
+
+/** The store texts of {@link BlkifBackendConnectedKeys}; an integer outside its key's type throws a RangeError naming the key. */
+export function formatBlkifBackendConnectedKeys(keys: BlkifBackendConnectedKeys): Record<string, string> {
+  const texts: Record<string, string> = {};
+  texts["sectors"] = formatStoreInteger(keys.sectors, "sectors", 0, 9007199254740991);
+  texts["info"] = formatStoreInteger(keys.info, "info", 0, 4294967295);
+  texts["sector-size"] = formatStoreInteger(keys.sectorSize, "sector-size", 0, 4294967295);
+  if (keys.featureMaxIndirectSegments !== undefined)
+    texts["feature-max-indirect-segments"] = formatStoreInteger(
+      keys.featureMaxIndirectSegments,
+      "feature-max-indirect-segments",
+      0,
+      4294967295,
+    );
+  if (keys.multiQueueMaxQueues !== undefined)
+    texts["multi-queue-max-queues"] = formatStoreInteger(
+      keys.multiQueueMaxQueues,
+      "multi-queue-max-queues",
+      0,
+      4294967295,
+    );
+  if (keys.physicalSectorSize !== undefined)
+    texts["physical-sector-size"] = formatStoreInteger(keys.physicalSectorSize, "physical-sector-size", 0, 4294967295);
+  if (keys.discardGranularity !== undefined)
+    texts["discard-granularity"] = formatStoreInteger(keys.discardGranularity, "discard-granularity", 0, 4294967295);
+  if (keys.discardAlignment !== undefined)
+    texts["discard-alignment"] = formatStoreInteger(keys.discardAlignment, "discard-alignment", 0, 4294967295);
+  if (keys.discardSecure !== undefined) texts["discard-secure"] = formatStoreBoolean(keys.discardSecure);
+  return texts;
+}
+
+/** Every store key the backend publishes, as its peer reads them: defaults applied, optional keys without one may be absent. */
+export interface BlkifBackendKeys {
+  /** Store key `feature-barrier` (bool, default false). */
+  readonly featureBarrier: boolean;
+  /** Store key `feature-flush-cache` (bool, default false). */
+  readonly featureFlushCache: boolean;
+  /** Store key `feature-discard` (bool, default false). */
+  readonly featureDiscard: boolean;
+  /** Store key `feature-persistent` (bool, default false). */
+  readonly featurePersistent: boolean;
+  /** Store key `max-ring-page-order` (u32, default 0). */
+  readonly maxRingPageOrder: number;
+  /** Store key `sectors` (u64). */
+  readonly sectors: number;
+  /** Store key `info` (DiskInfo, default 0). */
+  readonly info: DiskInfo;
+  /** Store key `sector-size` (u32). */
+  readonly sectorSize: number;
+  /** Store key `feature-max-indirect-segments` (u32). */
+  readonly featureMaxIndirectSegments?: number | undefined;
+  /** Store key `multi-queue-max-queues` (u32). */
+  readonly multiQueueMaxQueues?: number | undefined;
+  /** Store key `physical-sector-size` (u32). */
+  readonly physicalSectorSize?: number | undefined;
+  /** Store key `discard-granularity` (u32). */
+  readonly discardGranularity?: number | undefined;
+  /** Store key `discard-alignment` (u32). */
+  readonly discardAlignment?: number | undefined;
+  /** Store key `discard-secure` (bool). */
+  readonly discardSecure?: boolean | undefined;
+}
+
+/** Reads every key of {@link BlkifBackendKeys} from the backend's directory; a key that is missing (with no default) or malformed comes back as a StoreKeyUnreadable. */
+export async function readBlkifBackendKeys(peer: PeerKeyReader): Promise<BlkifBackendKeys | StoreKeyUnreadable> {
+  const featureBarrierValue = readStoreBoolean(await peer("feature-barrier"), "feature-barrier", false);
+  if (featureBarrierValue instanceof StoreKeyUnreadable) return featureBarrierValue;
+  const featureFlushCacheValue = readStoreBoolean(await peer("feature-flush-cache"), "feature-flush-cache", false);
+  if (featureFlushCacheValue instanceof StoreKeyUnreadable) return featureFlushCacheValue;
+  const featureDiscardValue = readStoreBoolean(await peer("feature-discard"), "feature-discard", false);
+  if (featureDiscardValue instanceof StoreKeyUnreadable) return featureDiscardValue;
+  const featurePersistentValue = readStoreBoolean(await peer("feature-persistent"), "feature-persistent", false);
+  if (featurePersistentValue instanceof StoreKeyUnreadable) return featurePersistentValue;
+  const maxRingPageOrderValue = readStoreInteger(
+    await peer("max-ring-page-order"),
+    "max-ring-page-order",
+    0,
+    4294967295,
+    0,
+  );
+  if (maxRingPageOrderValue instanceof StoreKeyUnreadable) return maxRingPageOrderValue;
+  const sectorsValue = readStoreInteger(await peer("sectors"), "sectors", 0, 9007199254740991, undefined);
+  if (sectorsValue instanceof StoreKeyUnreadable) return sectorsValue;
+  const infoValue = readStoreInteger(await peer("info"), "info", 0, 4294967295, 0);
+  if (infoValue instanceof StoreKeyUnreadable) return infoValue;
+  if (!isDiskInfo(infoValue)) return new StoreKeyUnreadable("info", String(infoValue), "a DiskInfo value");
+  const sectorSizeValue = readStoreInteger(await peer("sector-size"), "sector-size", 0, 4294967295, undefined);
+  if (sectorSizeValue instanceof StoreKeyUnreadable) return sectorSizeValue;
+  const featureMaxIndirectSegmentsValue = readOptionalStoreInteger(
+    await peer("feature-max-indirect-segments"),
+    "feature-max-indirect-segments",
+    0,
+    4294967295,
+  );
+  if (featureMaxIndirectSegmentsValue instanceof StoreKeyUnreadable) return featureMaxIndirectSegmentsValue;
+  const multiQueueMaxQueuesValue = readOptionalStoreInteger(
+    await peer("multi-queue-max-queues"),
+    "multi-queue-max-queues",
+    0,
+    4294967295,
+  );
+  if (multiQueueMaxQueuesValue instanceof StoreKeyUnreadable) return multiQueueMaxQueuesValue;
+  const physicalSectorSizeValue = readOptionalStoreInteger(
+    await peer("physical-sector-size"),
+    "physical-sector-size",
+    0,
+    4294967295,
+  );
+  if (physicalSectorSizeValue instanceof StoreKeyUnreadable) return physicalSectorSizeValue;
+  const discardGranularityValue = readOptionalStoreInteger(
+    await peer("discard-granularity"),
+    "discard-granularity",
+    0,
+    4294967295,
+  );
+  if (discardGranularityValue instanceof StoreKeyUnreadable) return discardGranularityValue;
+  const discardAlignmentValue = readOptionalStoreInteger(
+    await peer("discard-alignment"),
+    "discard-alignment",
+    0,
+    4294967295,
+  );
+  if (discardAlignmentValue instanceof StoreKeyUnreadable) return discardAlignmentValue;
+  const discardSecureValue = readOptionalStoreBoolean(await peer("discard-secure"), "discard-secure");
+  if (discardSecureValue instanceof StoreKeyUnreadable) return discardSecureValue;
+  return {
+    featureBarrier: featureBarrierValue,
+    featureFlushCache: featureFlushCacheValue,
+    featureDiscard: featureDiscardValue,
+    featurePersistent: featurePersistentValue,
+    maxRingPageOrder: maxRingPageOrderValue,
+    sectors: sectorsValue,
+    info: infoValue,
+    sectorSize: sectorSizeValue,
+    featureMaxIndirectSegments: featureMaxIndirectSegmentsValue,
+    multiQueueMaxQueues: multiQueueMaxQueuesValue,
+    physicalSectorSize: physicalSectorSizeValue,
+    discardGranularity: discardGranularityValue,
+    discardAlignment: discardAlignmentValue,
+    discardSecure: discardSecureValue,
+  };
+}
+
+/** How to reach the backend and what this frontend offers. */
+export interface BlkifFrontendOptions {
+  readonly store: ConnectionStore;
+  /** This frontend's store directory. */
+  readonly frontendPath: string;
+  /** The backend's store directory. */
+  readonly backendPath: string;
+  readonly backendDomainId: number;
+  /** The ABI this frontend speaks, written as its `protocol` key; the backend picks its codecs from it. */
+  readonly abi: AbiKeyValue;
+  /** Preferred ring page order (default 0), capped by the backend's `max-ring-page-order`. */
+  readonly ringPageOrder?: number;
+  /** Keys written with the ring transport. */
+  readonly keys?: BlkifFrontendInitialisedKeys;
+  /** After the backend resets: re-issue outstanding requests once reconnected (default) or fail them. */
+  readonly inFlightAfterReset?: "reissue" | "fail";
+  readonly onProblem?: ConnectionProblemListener;
+}
+
+/** The typed frontend of blkif's `io` exchange: runs the handshake through the store, writes the ring transport and the `protocol` key, sends {@link Request} values and resolves each with the {@link Response} of the same id, and reconnects after the backend resets. */
+export class BlkifFrontend {
+  /** The protocol-neutral connection underneath (phase, counters, raw requests). */
+  readonly connection: SplitConnectionFrontend<Response>;
+  readonly abi: AbiName;
+  private readonly codecs: (typeof codecsByAbi)[AbiName];
+  private readonly slotLayout: StubSlotLayout;
+  private readonly encodeImage: Uint8Array;
+  private peerKeysRead: BlkifBackendKeys | StoreKeyUnreadable | undefined;
+
+  constructor(context: DomainContext, options: BlkifFrontendOptions) {
+    const abi = selectAbi(options.abi, "x86_64");
+    if (abi === undefined) throw new RangeError(`'${String(options.abi)}' is not a protocol value of blkif`);
+    this.abi = abi;
+    this.codecs = codecsByAbi[this.abi];
+    this.slotLayout = stubSlotLayoutsByAbi[this.abi];
+    this.encodeImage = new Uint8Array(this.slotLayout.slotBytes);
+    const codecs = this.codecs;
+    this.connection = new SplitConnectionFrontend<Response>(context, {
+      description: describeStubConnection(
+        this.slotLayout,
+        { ringReferenceKey: "ring-ref", ringPageOrderKey: "ring-page-order", eventChannelKey: "event-channel" },
+        4,
+      ),
+      store: options.store,
+      frontendPath: options.frontendPath,
+      backendPath: options.backendPath,
+      backendDomainId: options.backendDomainId,
+      chooseTransport: async (backend: PeerKeyReader) => {
+        const limit = readStoreInteger(
+          await backend("max-ring-page-order"),
+          "max-ring-page-order",
+          0,
+          Number.MAX_SAFE_INTEGER,
+          0,
+        );
+        const maximum = limit instanceof StoreKeyUnreadable ? 0 : Math.min(limit, 4);
+        return {
+          ringPageOrder: Math.min(options.ringPageOrder ?? 0, maximum),
+          keys: {
+            ...(options.keys === undefined ? {} : formatBlkifFrontendInitialisedKeys(options.keys)),
+            protocol: options.abi,
+          },
+        };
+      },
+      onBackendConnected: async (backend: PeerKeyReader) => {
+        this.peerKeysRead = await readBlkifBackendKeys(backend);
+        if (this.peerKeysRead instanceof StoreKeyUnreadable) {
+          options.onProblem?.({
+            code: "connection-bad-peer-key",
+            message: this.peerKeysRead.message,
+            location: `${options.backendPath}/${this.peerKeysRead.key}`,
+          });
+        }
+      },
+      decodeResponse: (privateCopy: Uint8Array) => {
+        const response = createResponse();
+        const error = codecs.Response.decodeValidated(dataViewOfSlot(privateCopy), 0, response);
+        if (error !== undefined) throw new StubMessageRefused("the backend's response", error);
+        return response;
+      },
+      ...(options.inFlightAfterReset === undefined ? {} : { inFlightAfterReset: options.inFlightAfterReset }),
+      ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
+    });
+  }
+
+  /** The backend's keys as read when it last connected. */
+  get backendKeys(): BlkifBackendKeys | undefined {
+    return this.peerKeysRead instanceof StoreKeyUnreadable ? undefined : this.peerKeysRead;
+  }
+
+  /** Runs the handshake; resolves with the backend's keys once both ends are Connected. */
+  async connect(): Promise<BlkifBackendKeys> {
+    await this.connection.connect();
+    const keys = this.peerKeysRead;
+    if (keys === undefined || keys instanceof StoreKeyUnreadable) {
+      throw new ConnectionRequestFailed({
+        code: "connection-bad-peer-key",
+        message: keys?.message ?? "the backend connected without readable keys",
+      });
+    }
+
+    return keys;
+  }
+
+  /** Sends one request and resolves with its response. The request is validated and encoded at once (a refusal rejects with StubMessageRefused), so the caller may reuse the object; its id is assigned by the connection. */
+  send(request: Request): Promise<Response> {
+    const image = this.encodeImage;
+    image.fill(0);
+    const error =
+      this.codecs.Request.validate(request) ?? this.codecs.Request.encode(request, dataViewOfSlot(image), 0);
+    if (error !== undefined) return Promise.reject(new StubMessageRefused("the request", error));
+    // The connection may wait for ring space before it copies, and the scratch image is shared: keep this request's bytes.
+    const encoded = image.slice();
+    const layout = this.slotLayout;
+    return this.connection.request((slot: Uint8Array, id: number) => {
+      slot.set(encoded);
+      writeConnectionId(slot, layout.requestIdOffset, layout.idBytes, id);
+    });
+  }
+
+  /** Orderly teardown to Closed. */
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  /** Stops at once without store writes or hypercalls (this domain was reset). */
+  abandon(): void {
+    this.connection.abandon();
+  }
+}
+
+/** How the backend answers requests. The stub writes the response's correlation id and echoed fields itself. */
+export interface BlkifBackendRequestHandler {
+  /** Serves one decoded, validated request; the object is reused once the answer is sent. */
+  serve(request: Request, abi: AbiName): Response | Promise<Response>;
+  /** Answers a request that failed to decode or validate (a hostile or buggy peer). */
+  refuse(reason: CodecError | ValidationError, abi: AbiName): Response;
+}
+
+/** How to reach the frontend and what this backend publishes. */
+export interface BlkifBackendOptions {
+  readonly store: ConnectionStore;
+  readonly frontendPath: string;
+  readonly backendPath: string;
+  readonly frontendDomainId: number;
+  /** Published before InitWait: every key the lifecycle requires there. */
+  readonly keys: BlkifBackendInitWaitKeys;
+  /** The keys published before Connected, once the frontend's ABI and keys are known. */
+  readonly sessionKeys: (session: {
+    readonly abi: AbiName;
+    readonly frontendKeys: BlkifFrontendKeys;
+  }) => BlkifBackendConnectedKeys | Promise<BlkifBackendConnectedKeys>;
+  /** The ABI assumed when the frontend names none (default "x86_64"). */
+  readonly nativeAbi?: AbiName;
+  readonly onProblem?: ConnectionProblemListener;
+}
+
+/** The typed backend of blkif's `io` exchange: publishes its keys from typed objects, picks the codecs from the frontend's `protocol` key, decodes each request once from its private copy, serves it with a typed handler and answers with the correlated fields echoed; follows the frontend through teardown and reconnect. */
+export class BlkifBackend {
+  /** The protocol-neutral connection underneath (phase, counters). */
+  readonly connection: SplitConnectionBackend<StubExchange<Request, Response>>;
+  private sessionAbi: AbiName;
+  private codecs: (typeof codecsByAbi)[AbiName];
+  private slotLayout: StubSlotLayout;
+  private readonly maximumRingPageOrder: number;
+  private handler: BlkifBackendRequestHandler | undefined;
+  private readonly exchanges: WeakMap<Uint8Array, StubExchange<Request, Response>> = new WeakMap<
+    Uint8Array,
+    StubExchange<Request, Response>
+  >();
+
+  constructor(
+    context: DomainContext,
+    private readonly options: BlkifBackendOptions,
+  ) {
+    this.sessionAbi = options.nativeAbi ?? "x86_64";
+    this.codecs = codecsByAbi[this.sessionAbi];
+    this.slotLayout = stubSlotLayoutsByAbi[this.sessionAbi];
+    this.maximumRingPageOrder = Math.min(options.keys.maxRingPageOrder, 4);
+    this.connection = new SplitConnectionBackend<StubExchange<Request, Response>>(context, {
+      description: describeStubConnection(
+        this.slotLayout,
+        { ringReferenceKey: "ring-ref", ringPageOrderKey: "ring-page-order", eventChannelKey: "event-channel" },
+        this.maximumRingPageOrder,
+      ),
+      store: options.store,
+      frontendPath: options.frontendPath,
+      backendPath: options.backendPath,
+      frontendDomainId: options.frontendDomainId,
+      featureKeys: formatBlkifBackendInitWaitKeys(options.keys),
+      onFrontendInitialised: (frontend: PeerKeyReader) => this.beginSession(frontend),
+      handleRequest: (privateCopy: Uint8Array) => this.handle(privateCopy),
+      encodeResponse: (slot: Uint8Array, exchange: StubExchange<Request, Response>) =>
+        this.encodeAnswer(slot, exchange),
+      ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
+    });
+  }
+
+  /** The ABI of the current (or last) session. */
+  get abi(): AbiName {
+    return this.sessionAbi;
+  }
+
+  /** Serves requests with `handler`: publishes the keys, announces InitWait and follows the frontend from then on. */
+  serve(handler: BlkifBackendRequestHandler): Promise<void> {
+    this.handler = handler;
+    return this.connection.start();
+  }
+
+  /** Releases the ring and goes Closed. */
+  stop(): Promise<void> {
+    return this.connection.stop();
+  }
+
+  /** Stops at once without store writes or hypercalls (this domain was reset). */
+  abandon(): void {
+    this.connection.abandon();
+  }
+
+  private async beginSession(frontend: PeerKeyReader): Promise<BackendSessionOutcome> {
+    const abiText = await frontend("protocol");
+    const abi = selectAbi(abiText, this.options.nativeAbi ?? "x86_64");
+    if (abi === undefined) {
+      return {
+        ok: false,
+        problem: {
+          code: "connection-bad-peer-key",
+          message: `protocol ${JSON.stringify(abiText)} is not one of x86_64-abi, x86_32-abi, arm-abi`,
+          location: `${this.options.frontendPath}/protocol`,
+        },
+      };
+    }
+
+    const frontendKeys = await readBlkifFrontendKeys(frontend);
+    if (frontendKeys instanceof StoreKeyUnreadable) {
+      return {
+        ok: false,
+        problem: {
+          code: "connection-bad-peer-key",
+          message: frontendKeys.message,
+          location: `${this.options.frontendPath}/${frontendKeys.key}`,
+        },
+      };
+    }
+
+    this.sessionAbi = abi;
+    this.codecs = codecsByAbi[abi];
+    this.slotLayout = stubSlotLayoutsByAbi[abi];
+    const keys = formatBlkifBackendConnectedKeys(await this.options.sessionKeys({ abi, frontendKeys }));
+    return {
+      ok: true,
+      keys,
+      description: describeStubConnection(
+        this.slotLayout,
+        { ringReferenceKey: "ring-ref", ringPageOrderKey: "ring-page-order", eventChannelKey: "event-channel" },
+        this.maximumRingPageOrder,
+      ),
+    };
+  }
+
+  private handle(privateCopy: Uint8Array): StubExchange<Request, Response> | Promise<StubExchange<Request, Response>> {
+    const handler = this.handler;
+    if (handler === undefined) throw new RangeError("serve() was not called");
+    let exchange = this.exchanges.get(privateCopy);
+    if (exchange === undefined) {
+      exchange = {
+        requestCopy: privateCopy,
+        request: createRequest(),
+        requestDecoded: false,
+        response: createResponse(),
+      };
+      this.exchanges.set(privateCopy, exchange);
+    }
+
+    const error = this.codecs.Request.decodeValidated(dataViewOfSlot(privateCopy), 0, exchange.request);
+    exchange.requestDecoded = error === undefined;
+    if (error !== undefined) {
+      exchange.response = handler.refuse(error, this.sessionAbi);
+      return exchange;
+    }
+
+    const served = handler.serve(exchange.request, this.sessionAbi);
+    if (!(served instanceof Promise)) {
+      exchange.response = served;
+      return exchange;
+    }
+
+    const pending = exchange;
+    return served.then((response: Response) => {
+      pending.response = response;
+      return pending;
+    });
+  }
+
+  private encodeAnswer(slot: Uint8Array, exchange: StubExchange<Request, Response>): void {
+    const error = this.codecs.Response.encode(exchange.response, dataViewOfSlot(slot), 0);
+    if (error !== undefined) {
+      // The slot still carries the id below, so the requester learns of the failure instead of waiting forever.
+      this.options.onProblem?.({
+        code: "connection-handler-failed",
+        message: new StubMessageRefused("the response", error).message,
+      });
+    }
+
+    echoCorrelatedFields(exchange.requestCopy, slot, this.slotLayout, exchange.requestDecoded);
+  }
+}
