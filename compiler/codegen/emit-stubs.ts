@@ -387,10 +387,11 @@ function emitBackend(context: EmitContext, stubs: IrStubs): StatementStructures[
       },
       {
         name: "refuse",
-        docs: ["Answers a request that failed to decode or validate (a hostile or buggy peer)."],
+        docs: ["Answers a request that failed to decode or validate (a hostile or buggy peer); `requestBytes` is the private copy, valid during the call."],
         parameters: [
           { name: "reason", type: "CodecError | ValidationError" },
           { name: "abi", type: "AbiName" },
+          { name: "requestBytes", type: "Uint8Array" },
         ],
         returnType: response,
       },
@@ -530,7 +531,7 @@ function emitBackend(context: EmitContext, stubs: IrStubs): StatementStructures[
           `const error = this.codecs.${request}.decodeValidated(dataViewOfSlot(privateCopy), 0, exchange.request);`,
           "exchange.requestDecoded = error === undefined;",
           "if (error !== undefined) {",
-          "exchange.response = handler.refuse(error, this.sessionAbi);",
+          "exchange.response = handler.refuse(error, this.sessionAbi, privateCopy);",
           "return exchange;",
           "}",
           "const served = handler.serve(exchange.request, this.sessionAbi);",

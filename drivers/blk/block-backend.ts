@@ -1,16 +1,16 @@
-// A blkif backend serving an in-memory disk over a split connection: publishes the features,
-// picks the ABI from the frontend's `protocol` key, and executes requests in ring order
-// (which also gives barriers their meaning) by mapping each segment's grant, copying between
-// the disk and [first_sect, last_sect] of the page, and unmapping before it answers.
+// A blkif backend serving an in-memory disk on the generated typed stub (BlkifBackend in
+// drivers/blk/generated/blkif.ts): the stub publishes the features from a typed object before
+// InitWait, picks the codecs from the frontend's `protocol` key, decodes each request once from
+// its private copy and echoes id and operation into the answer. This class executes requests in
+// ring order (which also gives barriers their meaning) by mapping each segment's grant, copying
+// between the disk and [first_sect, last_sect] of the page, and unmapping before it answers.
 
 import type { DomainContext } from "../../runtime/execution/index.js";
-import { SplitConnectionBackend, type ConnectionProblemListener, type ConnectionStore, type PeerKeyReader } from "../../runtime/connection/index.js";
-import type { BackendSessionOutcome } from "../../runtime/connection/index.js";
-import { BlockInfoFlag, BlockOperation, BlockStatus, blockDiscardSecureFlag, blockSectorBytes, blockNativeAbi, parseBlockAbiName } from "./block-protocol-constants.js";
-import { describeBlockConnection, blockMaximumRingPageOrder } from "./block-connection-description.js";
-import { blockRingCodecFor, createBlockRequest, type BlockRequest, type BlockResponse, type BlockRingCodec } from "./block-ring-codec.js";
+import type { ConnectionProblemListener, ConnectionStore, SplitConnectionBackend, StubExchange } from "../../runtime/connection/index.js";
+import type { CodecError, ValidationError } from "../../runtime/gen/v1.js";
+import { BlockInfoFlag, BlockOperation, BlockStatus, blockDiscardSecureFlag, blockMaximumRingPageOrder, blockSectorBytes, type BlockAbiName } from "./block-protocol-constants.js";
 import type { MemoryDisk } from "./memory-disk.js";
-import { Operation, isOperation } from "./generated/blkif.js";
+import { BlkifBackend, Operation, isOperation, type Request, type Response, type Status } from "./generated/blkif.js";
 
 export interface BlockBackendOptions {
   readonly store: ConnectionStore;
@@ -23,39 +23,44 @@ export interface BlockBackendOptions {
 }
 
 export class BlockBackend {
-  readonly connection: SplitConnectionBackend<BlockResponse>;
-  private codec: BlockRingCodec = blockRingCodecFor(blockNativeAbi);
-  private readonly request: BlockRequest = createBlockRequest();
+  /** The generated typed stub underneath. */
+  readonly stub: BlkifBackend;
+  readonly connection: SplitConnectionBackend<StubExchange<Request, Response>>;
   private executionChain: Promise<unknown> = Promise.resolve();
   private readonly operationCounts = new Float64Array(8);
 
   constructor(private readonly context: DomainContext, private readonly options: BlockBackendOptions) {
-    const maximumRingPageOrder = Math.min(options.maximumRingPageOrder ?? blockMaximumRingPageOrder, blockMaximumRingPageOrder);
-    this.connection = new SplitConnectionBackend<BlockResponse>(context, {
-      description: describeBlockConnection(this.codec),
+    const disk = options.disk;
+    this.stub = new BlkifBackend(context, {
       store: options.store,
       frontendPath: options.frontendPath,
       backendPath: options.backendPath,
       frontendDomainId: options.frontendDomainId,
-      featureKeys: {
-        "feature-barrier": "1",
-        "feature-flush-cache": "1",
-        "feature-discard": options.disk.readonly ? "0" : "1",
-        "max-ring-page-order": String(maximumRingPageOrder),
+      keys: {
+        featureBarrier: true,
+        featureFlushCache: true,
+        featureDiscard: !disk.readonly,
+        // Every grant is mapped per request and unmapped before the answer.
+        featurePersistent: false,
+        maxRingPageOrder: Math.min(options.maximumRingPageOrder ?? blockMaximumRingPageOrder, blockMaximumRingPageOrder),
       },
-      onFrontendInitialised: (frontend) => this.chooseSession(frontend),
-      handleRequest: (privateCopy) => this.enqueue(privateCopy),
-      encodeResponse: (slot, response) => {
-        const error = this.codec.encodeResponse(response, slot, 0);
-        if (error !== undefined) options.onProblem?.({ code: "connection-handler-failed", message: `cannot encode the response: ${error.code} in ${error.field}`, location: String(response.id) });
-      },
+      sessionKeys: () => ({
+        sectors: disk.sectorCount,
+        info: disk.readonly ? BlockInfoFlag.readonly : 0,
+        sectorSize: blockSectorBytes,
+        physicalSectorSize: blockSectorBytes,
+        discardGranularity: blockSectorBytes,
+        discardAlignment: 0,
+        discardSecure: true,
+      }),
       ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
     });
+    this.connection = this.stub.connection;
   }
 
-  /** The ABI of the current (or last) session. */
-  get abi(): string {
-    return this.codec.abi;
+  /** The ABI of the current (or last) session, as the `protocol` key names it. */
+  get abi(): BlockAbiName {
+    return `${this.stub.abi}-abi`;
   }
 
   /** Requests executed per operation code (0..7), for tests and tools. */
@@ -64,61 +69,44 @@ export class BlockBackend {
   }
 
   start(): Promise<void> {
-    return this.connection.start();
+    return this.stub.serve({
+      serve: (request) => this.enqueue(request),
+      refuse: (reason, _abi, requestBytes) => this.refuse(reason, requestBytes),
+    });
   }
 
   stop(): Promise<void> {
-    return this.connection.stop();
+    return this.stub.stop();
   }
 
-  private async chooseSession(frontend: PeerKeyReader): Promise<BackendSessionOutcome> {
-    const protocolText = await frontend("protocol");
-    const abi = parseBlockAbiName(protocolText);
-    if (abi === undefined) {
-      return { ok: false, problem: { code: "connection-bad-peer-key", message: `protocol ${JSON.stringify(protocolText)} is not x86_64-abi, x86_32-abi or arm-abi`, location: `${this.options.frontendPath}/protocol` } };
-    }
-    this.codec = blockRingCodecFor(abi);
-    const disk = this.options.disk;
-    return {
-      ok: true,
-      description: describeBlockConnection(this.codec),
-      keys: {
-        sectors: String(disk.sectorCount),
-        info: String(disk.readonly ? BlockInfoFlag.readonly : 0),
-        "sector-size": String(blockSectorBytes),
-        "physical-sector-size": String(blockSectorBytes),
-        "discard-granularity": String(blockSectorBytes),
-        "discard-alignment": "0",
-        "discard-secure": "1",
-      },
-    };
+  /**
+   * A request that does not decode: an operation this protocol does not define is "not
+   * supported", anything else malformed is an error. The response's operation must be an
+   * Operation, so an undefined code is answered as reserved_1, which no request may use either.
+   */
+  private refuse(reason: CodecError | ValidationError, requestBytes: Uint8Array): Response {
+    const unknownOperation = "code" in reason && reason.fieldPath === "operation" && (reason.code === "enum-value-unknown" || reason.code === "discriminant-unknown");
+    const requestedOperation = requestBytes[0] ?? Operation.reserved1;
+    const operation = isOperation(requestedOperation) ? requestedOperation : Operation.reserved1;
+    return { id: 0, operation, status: unknownOperation ? BlockStatus.notSupported : BlockStatus.error };
   }
 
-  /** Requests run one after another in ring order; the private copy stays valid until each answer. */
-  private enqueue(privateCopy: Uint8Array): Promise<BlockResponse> {
-    const execution = this.executionChain.then(() => this.execute(privateCopy));
+  /** Requests run one after another in ring order; the decoded request stays valid until each answer. */
+  private enqueue(request: Request): Promise<Response> {
+    const execution = this.executionChain.then(() => this.execute(request));
     this.executionChain = execution;
     return execution;
   }
 
-  private async execute(privateCopy: Uint8Array): Promise<BlockResponse> {
-    const request = this.request;
-    const decodeError = this.codec.decodeRequest(privateCopy, 0, request);
-    const id = Math.max(request.id, 0);
-    if (decodeError !== undefined) {
-      // An operation this protocol does not define is "not supported"; anything else malformed is an error.
-      const unknownOperation = decodeError.field === "operation" && (decodeError.code === "enum-value-unknown" || decodeError.code === "discriminant-unknown");
-      // The response's operation field is an Operation: an undefined code cannot be echoed, so
-      // the answer names reserved_1, which no request may use either.
-      const operation = isOperation(request.operation) ? request.operation : Operation.reserved1;
-      return { id, operation, status: unknownOperation ? BlockStatus.notSupported : BlockStatus.error };
-    }
+  private async execute(request: Request): Promise<Response> {
     this.operationCounts[request.operation & 7]! += 1;
-    return { id, operation: request.operation, status: await this.perform(request) };
+    // The stub writes the request's id and operation into the answer.
+    return { id: 0, operation: request.operation, status: await this.perform(request) };
   }
 
-  private async perform(request: BlockRequest): Promise<number> {
+  private async perform(request: Request): Promise<Status> {
     const disk = this.options.disk;
+    const variant = request.operationVariant;
     switch (request.operation) {
       case BlockOperation.read:
         return this.transferSegments(request, "read");
@@ -127,39 +115,42 @@ export class BlockBackend {
       case BlockOperation.flushDiskCache:
         // Execution is in ring order and the disk is memory, so a barrier or flush completes
         // once the data of every earlier request is in place: only its own data remains.
-        if (request.segmentCount === 0) return request.operation === BlockOperation.write ? BlockStatus.error : BlockStatus.okay;
+        if (variant.read.nrSegments === 0) return request.operation === BlockOperation.write ? BlockStatus.error : BlockStatus.okay;
         if (disk.readonly) return BlockStatus.error;
         return this.transferSegments(request, "write");
-      case BlockOperation.discard:
+      case BlockOperation.discard: {
+        const discard = variant.discard;
         if (disk.readonly) return BlockStatus.notSupported;
-        if (request.discardFlags & ~blockDiscardSecureFlag) return BlockStatus.error;
-        if (!disk.contains(request.sectorNumber, request.discardSectorCount)) return BlockStatus.error;
-        disk.discard(request.sectorNumber, request.discardSectorCount);
+        if (discard.flag & ~blockDiscardSecureFlag) return BlockStatus.error;
+        if (!disk.contains(discard.sectorNumber, discard.nrSectors)) return BlockStatus.error;
+        disk.discard(discard.sectorNumber, discard.nrSectors);
         return BlockStatus.okay;
+      }
       default:
         // Indirect requests are not offered (no feature-max-indirect-segments).
         return BlockStatus.notSupported;
     }
   }
 
-  private async transferSegments(request: BlockRequest, direction: "read" | "write"): Promise<number> {
+  private async transferSegments(request: Request, direction: "read" | "write"): Promise<Status> {
     const disk = this.options.disk;
-    if (request.segmentCount === 0) return BlockStatus.error;
+    const body = request.operationVariant.read;
+    if (body.nrSegments === 0) return BlockStatus.error;
     let totalSectors = 0;
-    for (let index = 0; index < request.segmentCount; index++) {
-      const segment = request.segments[index]!;
-      totalSectors += segment.lastSector - segment.firstSector + 1;
+    for (let index = 0; index < body.nrSegments; index++) {
+      const segment = body.seg[index]!;
+      totalSectors += segment.lastSect - segment.firstSect + 1;
     }
-    if (!disk.contains(request.sectorNumber, totalSectors)) return BlockStatus.error;
+    if (!disk.contains(body.sectorNumber, totalSectors)) return BlockStatus.error;
     const hypercalls = this.context.hypercalls;
-    let sector = request.sectorNumber;
-    for (let index = 0; index < request.segmentCount; index++) {
-      const segment = request.segments[index]!;
-      const count = segment.lastSector - segment.firstSector + 1;
+    let sector = body.sectorNumber;
+    for (let index = 0; index < body.nrSegments; index++) {
+      const segment = body.seg[index]!;
+      const count = segment.lastSect - segment.firstSect + 1;
       // A read fills the frontend's page, so it needs a writable mapping; a write only reads it.
-      const mapped = await hypercalls.mapGrant(this.options.frontendDomainId, segment.grantReference, direction === "read");
+      const mapped = await hypercalls.mapGrant(this.options.frontendDomainId, segment.gref, direction === "read");
       if (!mapped.ok) return BlockStatus.error;
-      const pageBytes = mapped.view.subarray(segment.firstSector * blockSectorBytes, (segment.lastSector + 1) * blockSectorBytes);
+      const pageBytes = mapped.view.subarray(segment.firstSect * blockSectorBytes, (segment.lastSect + 1) * blockSectorBytes);
       if (direction === "read") pageBytes.set(disk.sectors(sector, count));
       else disk.sectors(sector, count).set(pageBytes);
       const unmapped = await hypercalls.unmapGrant(mapped.handle);

@@ -1,14 +1,14 @@
-// A blkif frontend over a split connection: chooses its ABI with the `protocol` key, reads
-// the disk's properties when the backend connects, and offers read, write, write-barrier,
-// flush and discard as promises. Data travels in pool pages granted to the backend per
-// request (writable for reads, read-only for writes) and ended after the answer.
+// A blkif frontend on the generated typed stub (BlkifFrontend in drivers/blk/generated/blkif.ts):
+// the stub runs the handshake, writes the `protocol` key that chooses the ABI, and correlates
+// typed requests with typed responses; this class offers read, write, write-barrier, flush and
+// discard as promises. Data travels in pool pages granted to the backend per request
+// (writable for reads, read-only for writes) and ended after the answer.
 
 import type { DomainContext } from "../../runtime/execution/index.js";
-import { ConnectionRequestFailed, SplitConnectionFrontend, type ConnectionProblemListener, type ConnectionStore, type PeerKeyReader } from "../../runtime/connection/index.js";
+import { ConnectionRequestFailed, type ConnectionProblemListener, type ConnectionStore, type SplitConnectionFrontend } from "../../runtime/connection/index.js";
 import { BlockOperation, BlockStatus, blockMaximumSegmentsPerRequest, blockSectorBytes, blockSectorsPerPage, type BlockAbiName } from "./block-protocol-constants.js";
-import { describeBlockConnection } from "./block-connection-description.js";
-import { blockRingCodecFor, createBlockRequest, createBlockResponse, type BlockRequest, type BlockResponse, type BlockRingCodec } from "./block-ring-codec.js";
 import { DataPagePool } from "./data-page-pool.js";
+import { BlkifFrontend, Operation, createRequest, type BlkifBackendKeys, type Request, type Response } from "./generated/blkif.js";
 
 export interface BlockFrontendOptions {
   readonly store: ConnectionStore;
@@ -44,37 +44,42 @@ export class BlockRequestFailed extends Error {
 
 export const blockMaximumSectorsPerRequest = blockMaximumSegmentsPerRequest * blockSectorsPerPage;
 
+function describeDevice(keys: BlkifBackendKeys): BlockDeviceProperties {
+  return {
+    sectors: keys.sectors,
+    info: keys.info,
+    sectorSize: keys.sectorSize,
+    barrier: keys.featureBarrier,
+    flush: keys.featureFlushCache,
+    discard: keys.featureDiscard,
+  };
+}
+
 export class BlockFrontend {
-  readonly connection: SplitConnectionFrontend<BlockResponse>;
-  private readonly codec: BlockRingCodec;
+  /** The generated typed stub underneath. */
+  readonly stub: BlkifFrontend;
+  readonly connection: SplitConnectionFrontend<Response>;
   private pool: DataPagePool | undefined;
-  private deviceProperties: BlockDeviceProperties | undefined;
-  private readonly encodeScratch: BlockRequest = createBlockRequest();
+  /** Reused for every request: the stub encodes it before `send` returns. */
+  private readonly scratchRequest: Request = createRequest();
 
   constructor(private readonly context: DomainContext, private readonly options: BlockFrontendOptions) {
-    this.codec = blockRingCodecFor(options.abi);
-    const codec = this.codec;
-    this.connection = new SplitConnectionFrontend<BlockResponse>(context, {
-      description: describeBlockConnection(codec),
+    this.stub = new BlkifFrontend(context, {
       store: options.store,
       frontendPath: options.frontendPath,
       backendPath: options.backendPath,
       backendDomainId: options.backendDomainId,
-      chooseTransport: (backend) => this.chooseTransport(backend),
-      onBackendConnected: (backend) => this.readDeviceProperties(backend),
-      decodeResponse: (privateCopy) => {
-        const response = createBlockResponse();
-        const error = codec.decodeResponse(privateCopy, 0, response);
-        if (error !== undefined) throw new RangeError(`${error.code} in ${error.field}`);
-        return response;
-      },
+      abi: options.abi,
+      ringPageOrder: options.ringPageOrder ?? 0,
       ...(options.inFlightAfterReset === undefined ? {} : { inFlightAfterReset: options.inFlightAfterReset }),
       ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
     });
+    this.connection = this.stub.connection;
   }
 
   get properties(): BlockDeviceProperties | undefined {
-    return this.deviceProperties;
+    const keys = this.stub.backendKeys;
+    return keys === undefined ? undefined : describeDevice(keys);
   }
 
   /** Runs the handshake; resolves with the disk's properties once Connected. */
@@ -85,13 +90,11 @@ export class BlockFrontend {
       if (firstFrame === undefined) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `no ${count} free pages for request data` });
       this.pool = new DataPagePool(firstFrame, count);
     }
-    await this.connection.connect();
-    if (this.deviceProperties === undefined) throw new ConnectionRequestFailed({ code: "connection-bad-peer-key", message: "the backend connected without readable device properties" });
-    return this.deviceProperties;
+    return describeDevice(await this.stub.connect());
   }
 
   close(): Promise<void> {
-    return this.connection.close();
+    return this.stub.close();
   }
 
   /** Reads `count` sectors (at most 88) starting at `sector`. */
@@ -113,30 +116,40 @@ export class BlockFrontend {
 
   /** Flushes the disk cache (feature-flush-cache); no data. */
   async flush(): Promise<void> {
-    const response = await this.connection.request((slot, id) => this.encodeControl(slot, id, BlockOperation.flushDiskCache, 0, 0, 0));
+    const request = this.prepareSegmentRequest(Operation.flushDiskcache, 0, 0);
+    const response = await this.stub.send(request);
     if (response.status !== BlockStatus.okay) throw new BlockRequestFailed(response.operation, response.status);
   }
 
   /** Discards sectors (feature-discard); `secure` asks for a secure erase. */
   async discard(sector: number, count: number, secure = false): Promise<void> {
-    const response = await this.connection.request((slot, id) => this.encodeControl(slot, id, BlockOperation.discard, sector, count, secure ? 1 : 0));
+    const request = this.scratchRequest;
+    request.operation = Operation.discard;
+    request.operationVariant.arm = "discard";
+    const discard = request.operationVariant.discard;
+    discard.flag = secure ? 1 : 0;
+    discard.handle = 0;
+    discard.id = 0;
+    discard.sectorNumber = sector;
+    discard.nrSectors = count;
+    const response = await this.stub.send(request);
     if (response.status !== BlockStatus.okay) throw new BlockRequestFailed(response.operation, response.status);
   }
 
-  private encodeControl(slot: Uint8Array, id: number, operation: number, sector: number, count: number, flags: number): void {
-    const request = this.encodeScratch;
+  /** Fills the scratch request's segment arm (read, write, barrier, flush) without segments. */
+  private prepareSegmentRequest(operation: Operation, sector: number, segmentCount: number): Request {
+    const request = this.scratchRequest;
     request.operation = operation;
-    request.id = id;
-    request.handle = 0;
-    request.sectorNumber = sector;
-    request.segmentCount = 0;
-    request.discardSectorCount = count;
-    request.discardFlags = flags;
-    const error = this.codec.encodeRequest(request, slot, 0);
-    if (error !== undefined) throw new RangeError(`cannot encode ${error.field}=${error.value}: ${error.code}`);
+    request.operationVariant.arm = "read";
+    const body = request.operationVariant.read;
+    body.nrSegments = segmentCount;
+    body.handle = 0;
+    body.id = 0;
+    body.sectorNumber = sector;
+    return request;
   }
 
-  private async transfer(operation: number, sector: number, data: Uint8Array): Promise<void> {
+  private async transfer(operation: Operation, sector: number, data: Uint8Array): Promise<void> {
     const sectorCount = data.byteLength / blockSectorBytes;
     if (!Number.isInteger(sectorCount) || sectorCount <= 0 || sectorCount > blockMaximumSectorsPerRequest) {
       throw new RangeError(`a block transfer is 1..${blockMaximumSectorsPerRequest} whole sectors, not ${data.byteLength} bytes`);
@@ -158,24 +171,15 @@ export class BlockFrontend {
         if (!granted.ok) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `granting a data page: ${granted.reason}` });
         references.push(granted.reference);
       }
-      const response = await this.connection.request((slot, id) => {
-        const request = this.encodeScratch;
-        request.operation = operation;
-        request.id = id;
-        request.handle = 0;
-        request.sectorNumber = sector;
-        request.segmentCount = pageCount;
-        request.discardFlags = 0;
-        request.discardSectorCount = 0;
-        for (let page = 0; page < pageCount; page++) {
-          const segment = request.segments[page]!;
-          segment.grantReference = references[page]!;
-          segment.firstSector = 0;
-          segment.lastSector = Math.min(blockSectorsPerPage, sectorCount - page * blockSectorsPerPage) - 1;
-        }
-        const error = this.codec.encodeRequest(request, slot, 0);
-        if (error !== undefined) throw new RangeError(`cannot encode ${error.field}=${error.value}: ${error.code}`);
-      });
+      const request = this.prepareSegmentRequest(operation, sector, pageCount);
+      const segments = request.operationVariant.read.seg;
+      for (let page = 0; page < pageCount; page++) {
+        const segment = segments[page]!;
+        segment.gref = references[page]!;
+        segment.firstSect = 0;
+        segment.lastSect = Math.min(blockSectorsPerPage, sectorCount - page * blockSectorsPerPage) - 1;
+      }
+      const response = await this.stub.send(request);
       if (response.status !== BlockStatus.okay) throw new BlockRequestFailed(response.operation, response.status);
       if (isRead) {
         for (let page = 0; page < pageCount; page++) {
@@ -213,25 +217,5 @@ export class BlockFrontend {
 
   private pageBytes(frame: number): Uint8Array {
     return this.context.memory.subarray(frame * 4096, (frame + 1) * 4096);
-  }
-
-  private async chooseTransport(backend: PeerKeyReader): Promise<{ ringPageOrder: number; keys: Record<string, string> }> {
-    const advertised = Number((await backend("max-ring-page-order")) ?? "0");
-    const maximum = Number.isInteger(advertised) && advertised >= 0 ? advertised : 0;
-    return { ringPageOrder: Math.min(this.options.ringPageOrder ?? 0, maximum), keys: { protocol: this.options.abi } };
-  }
-
-  private async readDeviceProperties(backend: PeerKeyReader): Promise<void> {
-    const sectors = Number(await backend("sectors"));
-    const info = Number((await backend("info")) ?? "0");
-    const sectorSize = Number((await backend("sector-size")) ?? String(blockSectorBytes));
-    this.deviceProperties = {
-      sectors: Number.isSafeInteger(sectors) && sectors >= 0 ? sectors : 0,
-      info: Number.isInteger(info) ? info : 0,
-      sectorSize,
-      barrier: (await backend("feature-barrier")) === "1",
-      flush: (await backend("feature-flush-cache")) === "1",
-      discard: (await backend("feature-discard")) === "1",
-    };
   }
 }

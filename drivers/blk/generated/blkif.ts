@@ -2888,8 +2888,8 @@ export class BlkifFrontend {
 export interface BlkifBackendRequestHandler {
   /** Serves one decoded, validated request; the object is reused once the answer is sent. */
   serve(request: Request, abi: AbiName): Response | Promise<Response>;
-  /** Answers a request that failed to decode or validate (a hostile or buggy peer). */
-  refuse(reason: CodecError | ValidationError, abi: AbiName): Response;
+  /** Answers a request that failed to decode or validate (a hostile or buggy peer); `requestBytes` is the private copy, valid during the call. */
+  refuse(reason: CodecError | ValidationError, abi: AbiName, requestBytes: Uint8Array): Response;
 }
 
 /** How to reach the frontend and what this backend publishes. */
@@ -3030,7 +3030,7 @@ export class BlkifBackend {
     const error = this.codecs.Request.decodeValidated(dataViewOfSlot(privateCopy), 0, exchange.request);
     exchange.requestDecoded = error === undefined;
     if (error !== undefined) {
-      exchange.response = handler.refuse(error, this.sessionAbi);
+      exchange.response = handler.refuse(error, this.sessionAbi, privateCopy);
       return exchange;
     }
 
