@@ -145,7 +145,7 @@ function emitReadKeysFunction(context: EmitContext, role: string, keys: readonly
       context.imports.useValue(reader);
       lines.push(`const ${local} = ${reader}(${read}, ${name}, ${minimum}, ${maximum}${optional ? "" : `, ${fallback}`});`);
     }
-    if (key.type.kind !== "string") lines.push(`if (${local} instanceof StoreKeyUnreadable) return ${local};`);
+    if (key.type.kind !== "string" || !optional) lines.push(`if (${local} instanceof StoreKeyUnreadable) return ${local};`);
     if (key.type.kind === "enum") {
       const guard = `${enumGuardNameOf(key.type.enumName)}(${local})`;
       const refused = `return new StoreKeyUnreadable(${name}, String(${local}), ${JSON.stringify(`a ${key.type.enumName} value`)});`;
