@@ -283,7 +283,7 @@ function emitFrontend(context: EmitContext, stubs: IrStubs): StatementStructures
           `frontendPath: options.${role}Path,`,
           `backendPath: options.${peer}Path,`,
           `backendDomainId: options.${peer}DomainId,`,
-          `chooseTransport: async (${peer}: PeerKeyReader) => {`,
+          `chooseTransport: async (${stubs.ringPageOrderLimitKey === undefined ? "_" : ""}${peer}: PeerKeyReader) => {`,
           ...chooseOrder,
           `return { ringPageOrder: Math.min(options.ringPageOrder ?? 0, maximum), keys: { ${extraKeys.join(", ")} } };`,
           "},",
