@@ -12,8 +12,10 @@ import {
   BlkifFrontend,
   Operation,
   Status,
+  codecsByAbi,
   createRequest,
   layoutTables,
+  stubSlotLayoutsByAbi,
   readBlkifBackendKeys,
   type AbiKeyValue,
   type AbiName,
@@ -117,9 +119,17 @@ describe("generated blkif stubs", () => {
     expect(pair.problems).toEqual([]);
   });
 
-  it("lays the request out as the chosen ABI's layout table says (x86_32: id at 4, sector at 12)", () => {
-    expect(layoutTables.x86_32.Request_read.fields.id.offset + 1).toBe(4);
-    expect(layoutTables.x86_64.Request_read.fields.id.offset + 1).toBe(8);
+  it("takes each ABI's slot size and id offsets from the same layout the codecs use", () => {
+    for (const abi of ["x86_64", "x86_32", "arm"] as const) {
+      const layout = layoutTables[abi === "x86_32" ? "x86_32" : "x86_64"];
+      const slot = stubSlotLayoutsByAbi[abi];
+      // The read arm starts after the one-byte operation; every arm puts the id at the same place.
+      expect(slot.requestIdOffset).toBe(1 + layout.Request_read.fields.id.offset);
+      expect(slot.requestIdOffset).toBe(1 + layout.Request_discard.fields.id.offset);
+      expect(slot.responseIdOffset).toBe(layout.Response.fields.id.offset);
+      expect(slot.slotBytes).toBe(Math.max(codecsByAbi[abi].Request.size, codecsByAbi[abi].Response.size));
+      expect(slot.echoedFields).toEqual([{ requestOffset: layout.Request.fields.operation.offset, responseOffset: layout.Response.fields.operation.offset, width: 1 }]);
+    }
   });
 
   it("publishes every InitWait key from the typed object before announcing InitWait", async () => {
