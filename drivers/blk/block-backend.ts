@@ -10,7 +10,7 @@ import type { ConnectionProblemListener, ConnectionStore, SplitConnectionBackend
 import type { CodecError, ValidationError } from "../../runtime/gen/v1.js";
 import { BlockInfoFlag, BlockOperation, BlockStatus, blockDiscardSecureFlag, blockMaximumRingPageOrder, blockSectorBytes, type BlockAbiName } from "./block-protocol-constants.js";
 import type { MemoryDisk } from "./memory-disk.js";
-import { BlkifBackend, Operation, isOperation, type Request, type Response, type Status } from "./generated/blkif.js";
+import { BlkifBackend, MAX_INDIRECT_SEGMENTS, Operation, SEGMENTS_PER_INDIRECT_FRAME, codecsByAbi, createIndirectFrame, createSegment, isOperation, type IndirectFrame, type Request, type Segment, type Response, type Status } from "./generated/blkif.js";
 
 export interface BlockBackendOptions {
   readonly store: ConnectionStore;
@@ -19,6 +19,11 @@ export interface BlockBackendOptions {
   readonly frontendDomainId: number;
   readonly disk: MemoryDisk;
   readonly maximumRingPageOrder?: number;
+  /**
+   * Segments per indirect request offered as `feature-max-indirect-segments` (default 0: not
+   * offered, indirect requests are answered "not supported"); at most 4096 (eight frames).
+   */
+  readonly maximumIndirectSegments?: number;
   readonly onProblem?: ConnectionProblemListener;
 }
 
@@ -28,9 +33,16 @@ export class BlockBackend {
   readonly connection: SplitConnectionBackend<StubExchange<Request, Response>>;
   private executionChain: Promise<unknown> = Promise.resolve();
   private readonly operationCounts = new Float64Array(8);
+  private readonly maximumIndirectSegments: number;
+  /** Scratch for one indirect frame and the segments gathered from all frames of one request (requests run one at a time). */
+  private readonly indirectFrame: IndirectFrame = createIndirectFrame();
+  private readonly indirectSegments: Segment[];
 
   constructor(private readonly context: DomainContext, private readonly options: BlockBackendOptions) {
     const disk = options.disk;
+    this.maximumIndirectSegments = Math.max(0, Math.min(options.maximumIndirectSegments ?? 0, MAX_INDIRECT_SEGMENTS));
+    this.indirectSegments = Array.from({ length: this.maximumIndirectSegments }, () => createSegment());
+    const indirectOffer = this.maximumIndirectSegments > 0 ? { featureMaxIndirectSegments: this.maximumIndirectSegments } : {};
     this.stub = new BlkifBackend(context, {
       store: options.store,
       frontendPath: options.frontendPath,
@@ -52,6 +64,7 @@ export class BlockBackend {
         discardGranularity: blockSectorBytes,
         discardAlignment: 0,
         discardSecure: true,
+        ...indirectOffer,
       }),
       ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
     });
@@ -109,7 +122,7 @@ export class BlockBackend {
     const variant = request.operationVariant;
     switch (request.operation) {
       case BlockOperation.read:
-        return this.transferSegments(request, "read");
+        return this.transferSegments(variant.read.sectorNumber, variant.read.seg, variant.read.nrSegments, "read");
       case BlockOperation.write:
       case BlockOperation.writeBarrier:
       case BlockOperation.flushDiskCache:
@@ -117,7 +130,9 @@ export class BlockBackend {
         // once the data of every earlier request is in place: only its own data remains.
         if (variant.read.nrSegments === 0) return request.operation === BlockOperation.write ? BlockStatus.error : BlockStatus.okay;
         if (disk.readonly) return BlockStatus.error;
-        return this.transferSegments(request, "write");
+        return this.transferSegments(variant.read.sectorNumber, variant.read.seg, variant.read.nrSegments, "write");
+      case BlockOperation.indirect:
+        return this.performIndirect(request);
       case BlockOperation.discard: {
         const discard = variant.discard;
         if (disk.readonly) return BlockStatus.notSupported;
@@ -127,25 +142,57 @@ export class BlockBackend {
         return BlockStatus.okay;
       }
       default:
-        // Indirect requests are not offered (no feature-max-indirect-segments).
         return BlockStatus.notSupported;
     }
   }
 
-  private async transferSegments(request: Request, direction: "read" | "write"): Promise<Status> {
+  /**
+   * An indirect read or write (only when offered): the segments live in frames the frontend
+   * granted read-only, each an array of 512 segment descriptors; every frame is mapped, decoded
+   * and validated with the generated codec (first_sect <= last_sect < 8) and unmapped before
+   * any data moves. A count above the offer is the contextual clause `indirect_segment_count`.
+   */
+  private async performIndirect(request: Request): Promise<Status> {
+    if (this.maximumIndirectSegments === 0) return BlockStatus.notSupported;
+    const body = request.operationVariant.indirect;
+    if (body.indirectOp !== Operation.read && body.indirectOp !== Operation.write) return BlockStatus.error;
+    if (body.nrSegments < 1 || body.nrSegments > this.maximumIndirectSegments) return BlockStatus.error;
+    if (body.indirectOp === Operation.write && this.options.disk.readonly) return BlockStatus.error;
+    const hypercalls = this.context.hypercalls;
+    const codec = codecsByAbi[this.stub.abi].IndirectFrame;
+    const perFrame = SEGMENTS_PER_INDIRECT_FRAME;
+    const frameCount = Math.ceil(body.nrSegments / perFrame);
+    for (let frame = 0; frame < frameCount; frame++) {
+      const mapped = await hypercalls.mapGrant(this.options.frontendDomainId, body.indirectGrefs[frame]!, false);
+      if (!mapped.ok) return BlockStatus.error;
+      const error = codec.decodeValidated(new DataView(mapped.view.buffer, mapped.view.byteOffset, mapped.view.byteLength), 0, this.indirectFrame);
+      const unmapped = await hypercalls.unmapGrant(mapped.handle);
+      if (error !== undefined || !unmapped.ok) return BlockStatus.error;
+      const count = Math.min(perFrame, body.nrSegments - frame * perFrame);
+      for (let index = 0; index < count; index++) {
+        const source = this.indirectFrame.segments[index]!;
+        const target = this.indirectSegments[frame * perFrame + index]!;
+        target.gref = source.gref;
+        target.firstSect = source.firstSect;
+        target.lastSect = source.lastSect;
+      }
+    }
+    return this.transferSegments(body.sectorNumber, this.indirectSegments, body.nrSegments, body.indirectOp === Operation.read ? "read" : "write");
+  }
+
+  private async transferSegments(sectorNumber: number, segments: readonly Segment[], segmentCount: number, direction: "read" | "write"): Promise<Status> {
     const disk = this.options.disk;
-    const body = request.operationVariant.read;
-    if (body.nrSegments === 0) return BlockStatus.error;
+    if (segmentCount === 0) return BlockStatus.error;
     let totalSectors = 0;
-    for (let index = 0; index < body.nrSegments; index++) {
-      const segment = body.seg[index]!;
+    for (let index = 0; index < segmentCount; index++) {
+      const segment = segments[index]!;
       totalSectors += segment.lastSect - segment.firstSect + 1;
     }
-    if (!disk.contains(body.sectorNumber, totalSectors)) return BlockStatus.error;
+    if (!disk.contains(sectorNumber, totalSectors)) return BlockStatus.error;
     const hypercalls = this.context.hypercalls;
-    let sector = body.sectorNumber;
-    for (let index = 0; index < body.nrSegments; index++) {
-      const segment = body.seg[index]!;
+    let sector = sectorNumber;
+    for (let index = 0; index < segmentCount; index++) {
+      const segment = segments[index]!;
       const count = segment.lastSect - segment.firstSect + 1;
       // A read fills the frontend's page, so it needs a writable mapping; a write only reads it.
       const mapped = await hypercalls.mapGrant(this.options.frontendDomainId, segment.gref, direction === "read");

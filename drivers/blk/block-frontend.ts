@@ -8,7 +8,7 @@ import type { DomainContext } from "../../runtime/execution/index.js";
 import { ConnectionRequestFailed, type ConnectionProblemListener, type ConnectionStore, type SplitConnectionFrontend } from "../../runtime/connection/index.js";
 import { BlockOperation, BlockStatus, blockMaximumSegmentsPerRequest, blockSectorBytes, blockSectorsPerPage, type BlockAbiName } from "./block-protocol-constants.js";
 import { DataPagePool } from "./data-page-pool.js";
-import { BlkifFrontend, Operation, createRequest, type BlkifBackendKeys, type Request, type Response } from "./generated/blkif.js";
+import { BlkifFrontend, Operation, SEGMENTS_PER_INDIRECT_FRAME, codecsByAbi, createIndirectFrame, createRequest, type BlkifBackendKeys, type IndirectFrame, type Request, type Response, type Segment } from "./generated/blkif.js";
 
 export interface BlockFrontendOptions {
   readonly store: ConnectionStore;
@@ -55,6 +55,13 @@ function describeDevice(keys: BlkifBackendKeys): BlockDeviceProperties {
   };
 }
 
+/** Segment `page` of a transfer of `sectorCount` sectors: the whole page, or its first sectors for the last one. */
+function describeSegment(segment: Segment, grantReference: number, page: number, sectorCount: number): void {
+  segment.gref = grantReference;
+  segment.firstSect = 0;
+  segment.lastSect = Math.min(blockSectorsPerPage, sectorCount - page * blockSectorsPerPage) - 1;
+}
+
 export class BlockFrontend {
   /** The generated typed stub underneath. */
   readonly stub: BlkifFrontend;
@@ -62,6 +69,8 @@ export class BlockFrontend {
   private pool: DataPagePool | undefined;
   /** Reused for every request: the stub encodes it before `send` returns. */
   private readonly scratchRequest: Request = createRequest();
+  /** Reused to encode the segment descriptors of indirect requests into their frames. */
+  private readonly scratchIndirectFrame: IndirectFrame = createIndirectFrame();
 
   constructor(private readonly context: DomainContext, private readonly options: BlockFrontendOptions) {
     this.stub = new BlkifFrontend(context, {
@@ -97,14 +106,23 @@ export class BlockFrontend {
     return this.stub.close();
   }
 
-  /** Reads `count` sectors (at most 88) starting at `sector`. */
+  /**
+   * Sectors one read or write may carry: 88 in a direct request, or 8 per indirect segment
+   * when the backend offers `feature-max-indirect-segments` (larger transfers go indirect).
+   */
+  get maximumSectorsPerTransfer(): number {
+    const indirectSegments = this.stub.backendKeys?.featureMaxIndirectSegments ?? 0;
+    return Math.max(blockMaximumSectorsPerRequest, indirectSegments * blockSectorsPerPage);
+  }
+
+  /** Reads `count` sectors (at most `maximumSectorsPerTransfer`) starting at `sector`. */
   async read(sector: number, count: number): Promise<Uint8Array> {
     const data = new Uint8Array(count * blockSectorBytes);
     await this.transfer(BlockOperation.read, sector, data);
     return data;
   }
 
-  /** Writes whole sectors (data length a multiple of 512, at most 88 sectors). */
+  /** Writes whole sectors (data length a multiple of 512, at most `maximumSectorsPerTransfer`). */
   write(sector: number, data: Uint8Array): Promise<void> {
     return this.transfer(BlockOperation.write, sector, data);
   }
@@ -151,15 +169,19 @@ export class BlockFrontend {
 
   private async transfer(operation: Operation, sector: number, data: Uint8Array): Promise<void> {
     const sectorCount = data.byteLength / blockSectorBytes;
-    if (!Number.isInteger(sectorCount) || sectorCount <= 0 || sectorCount > blockMaximumSectorsPerRequest) {
-      throw new RangeError(`a block transfer is 1..${blockMaximumSectorsPerRequest} whole sectors, not ${data.byteLength} bytes`);
+    // Only reads and writes may go indirect (the spec's `indirect_operation`).
+    const maximumSectors = operation === Operation.read || operation === Operation.write ? this.maximumSectorsPerTransfer : blockMaximumSectorsPerRequest;
+    if (!Number.isInteger(sectorCount) || sectorCount <= 0 || sectorCount > maximumSectors) {
+      throw new RangeError(`a block transfer is 1..${maximumSectors} whole sectors, not ${data.byteLength} bytes`);
     }
     if (!Number.isSafeInteger(sector) || sector < 0) throw new RangeError(`sector ${sector} is not a non-negative whole number`);
     const pool = this.pool;
     if (pool === undefined) throw new ConnectionRequestFailed({ code: "connection-closed", message: "connect() first" });
     const pageCount = Math.ceil(sectorCount / blockSectorsPerPage);
+    const indirect = pageCount > blockMaximumSegmentsPerRequest;
+    const descriptorFrameCount = indirect ? Math.ceil(pageCount / SEGMENTS_PER_INDIRECT_FRAME) : 0;
     const frames: number[] = [];
-    await pool.take(pageCount, frames);
+    await pool.take(pageCount + descriptorFrameCount, frames);
     const hypercalls = this.context.hypercalls;
     const references: number[] = [];
     const isRead = operation === BlockOperation.read;
@@ -171,13 +193,12 @@ export class BlockFrontend {
         if (!granted.ok) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `granting a data page: ${granted.reason}` });
         references.push(granted.reference);
       }
-      const request = this.prepareSegmentRequest(operation, sector, pageCount);
-      const segments = request.operationVariant.read.seg;
-      for (let page = 0; page < pageCount; page++) {
-        const segment = segments[page]!;
-        segment.gref = references[page]!;
-        segment.firstSect = 0;
-        segment.lastSect = Math.min(blockSectorsPerPage, sectorCount - page * blockSectorsPerPage) - 1;
+      const request = indirect
+        ? await this.prepareIndirectRequest(operation, sector, sectorCount, frames, references)
+        : this.prepareSegmentRequest(operation, sector, pageCount);
+      if (!indirect) {
+        const segments = request.operationVariant.read.seg;
+        for (let page = 0; page < pageCount; page++) describeSegment(segments[page]!, references[page]!, page, sectorCount);
       }
       const response = await this.stub.send(request);
       if (response.status !== BlockStatus.okay) throw new BlockRequestFailed(response.operation, response.status);
@@ -190,6 +211,45 @@ export class BlockFrontend {
     } finally {
       await this.releasePages(frames, references);
     }
+  }
+
+  /**
+   * Builds an indirect request: the segment descriptors of every data page (frames
+   * 0..pageCount-1, already granted) are encoded with the generated IndirectFrame codec into the
+   * descriptor frames that follow them in `frames`, which are granted read-only; their grant
+   * references go into `references` after the data pages' so they are ended with them.
+   */
+  private async prepareIndirectRequest(operation: Operation, sector: number, sectorCount: number, frames: readonly number[], references: number[]): Promise<Request> {
+    const pageCount = Math.ceil(sectorCount / blockSectorsPerPage);
+    const codec = codecsByAbi[this.stub.abi].IndirectFrame;
+    const descriptor = this.scratchIndirectFrame;
+    const request = this.scratchRequest;
+    request.operation = Operation.indirect;
+    request.operationVariant.arm = "indirect";
+    const body = request.operationVariant.indirect;
+    body.indirectOp = operation;
+    body.nrSegments = pageCount;
+    body.id = 0;
+    body.sectorNumber = sector;
+    body.handle = 0;
+    body.indirectGrefs.fill(0);
+    for (let frame = 0; pageCount > frame * SEGMENTS_PER_INDIRECT_FRAME; frame++) {
+      const first = frame * SEGMENTS_PER_INDIRECT_FRAME;
+      for (let index = 0; index < SEGMENTS_PER_INDIRECT_FRAME; index++) {
+        const segment = descriptor.segments[index]!;
+        if (first + index < pageCount) describeSegment(segment, references[first + index]!, first + index, sectorCount);
+        else describeSegment(segment, 0, 0, blockSectorsPerPage);
+      }
+      const frameNumber = frames[pageCount + frame]!;
+      const bytes = this.pageBytes(frameNumber);
+      const error = codec.encode(descriptor, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+      if (error !== undefined) throw new RangeError(`cannot encode indirect segments: ${error.code} at ${error.fieldPath}`);
+      const granted = await this.context.hypercalls.grantAccess(this.options.backendDomainId, frameNumber, false);
+      if (!granted.ok) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `granting an indirect frame: ${granted.reason}` });
+      references.push(granted.reference);
+      body.indirectGrefs[frame] = granted.reference;
+    }
+    return request;
   }
 
   /**
