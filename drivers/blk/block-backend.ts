@@ -10,7 +10,7 @@ import type { ConnectionProblemListener, ConnectionStore, SplitConnectionBackend
 import type { CodecError, ValidationError } from "../../runtime/gen/v1.js";
 import { BlockInfoFlag, BlockOperation, BlockStatus, blockDiscardSecureFlag, blockMaximumRingPageOrder, blockSectorBytes, type BlockAbiName } from "./block-protocol-constants.js";
 import type { MemoryDisk } from "./memory-disk.js";
-import { BlkifBackend, MAX_INDIRECT_SEGMENTS, Operation, SEGMENTS_PER_INDIRECT_FRAME, codecsByAbi, createIndirectFrame, createSegment, isOperation, type IndirectFrame, type Request, type Segment, type Response, type Status } from "./generated/blkif.js";
+import { BlkifBackend, MAX_INDIRECT_SEGMENTS, type BlkifBackendConnectedKeys, Operation, SEGMENTS_PER_INDIRECT_FRAME, codecsByAbi, createIndirectFrame, createSegment, isOperation, type IndirectFrame, type Request, type Segment, type Response, type Status } from "./generated/blkif.js";
 
 export interface BlockBackendOptions {
   readonly store: ConnectionStore;
@@ -24,7 +24,20 @@ export interface BlockBackendOptions {
    * offered, indirect requests are answered "not supported"); at most 4096 (eight frames).
    */
   readonly maximumIndirectSegments?: number;
+  /**
+   * Offer `feature-persistent`: when the frontend offers it too, data grants stay mapped
+   * (writable) for the whole session instead of being mapped and unmapped per request.
+   */
+  readonly persistentGrants?: boolean;
   readonly onProblem?: ConnectionProblemListener;
+}
+
+/** Persistent mappings kept per session, at most this many (Linux blkback keeps 1056 by default); beyond it grants are mapped per request. */
+const maximumPersistentMappings = 1024;
+
+interface PersistentMapping {
+  readonly handle: number;
+  readonly view: Uint8Array;
 }
 
 export class BlockBackend {
@@ -37,6 +50,8 @@ export class BlockBackend {
   /** Scratch for one indirect frame and the segments gathered from all frames of one request (requests run one at a time). */
   private readonly indirectFrame: IndirectFrame = createIndirectFrame();
   private readonly indirectSegments: Segment[];
+  /** The session's persistent mappings by grant reference; undefined when the session does not use them. */
+  private persistentMappings: Map<number, PersistentMapping> | undefined;
 
   constructor(private readonly context: DomainContext, private readonly options: BlockBackendOptions) {
     const disk = options.disk;
@@ -52,23 +67,44 @@ export class BlockBackend {
         featureBarrier: true,
         featureFlushCache: true,
         featureDiscard: !disk.readonly,
-        // Every grant is mapped per request and unmapped before the answer.
-        featurePersistent: false,
+        // Without persistent grants every grant is mapped per request and unmapped before the answer.
+        featurePersistent: options.persistentGrants === true,
         maxRingPageOrder: Math.min(options.maximumRingPageOrder ?? blockMaximumRingPageOrder, blockMaximumRingPageOrder),
       },
-      sessionKeys: () => ({
+      sessionKeys: async ({ frontendKeys }) => {
+        await this.beginPersistentSession(options.persistentGrants === true && frontendKeys.featurePersistent);
+        return this.describeDisk(indirectOffer);
+      },
+      ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
+    });
+    this.connection = this.stub.connection;
+  }
+
+  private describeDisk(indirectOffer: { readonly featureMaxIndirectSegments?: number }): BlkifBackendConnectedKeys {
+    const disk = this.options.disk;
+    return {
         sectors: disk.sectorCount,
         info: disk.readonly ? BlockInfoFlag.readonly : 0,
         sectorSize: blockSectorBytes,
         physicalSectorSize: blockSectorBytes,
         discardGranularity: blockSectorBytes,
         discardAlignment: 0,
-        discardSecure: true,
-        ...indirectOffer,
-      }),
-      ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
-    });
-    this.connection = this.stub.connection;
+      discardSecure: true,
+      ...indirectOffer,
+    };
+  }
+
+  /** Mappings persist only within a session: the previous session's are unmapped before a new one starts. */
+  private async beginPersistentSession(persistent: boolean): Promise<void> {
+    const previous = this.persistentMappings;
+    this.persistentMappings = persistent ? new Map() : undefined;
+    if (previous === undefined) return;
+    for (const mapping of previous.values()) await this.context.hypercalls.unmapGrant(mapping.handle);
+  }
+
+  /** Persistent mappings of the current session (0 when it maps per request). */
+  get persistentMappingCount(): number {
+    return this.persistentMappings?.size ?? 0;
   }
 
   /** The ABI of the current (or last) session, as the `protocol` key names it. */
@@ -88,8 +124,9 @@ export class BlockBackend {
     });
   }
 
-  stop(): Promise<void> {
-    return this.stub.stop();
+  async stop(): Promise<void> {
+    await this.stub.stop();
+    await this.beginPersistentSession(false);
   }
 
   /**
@@ -180,6 +217,23 @@ export class BlockBackend {
     return this.transferSegments(body.sectorNumber, this.indirectSegments, body.nrSegments, body.indirectOp === Operation.read ? "read" : "write");
   }
 
+  /**
+   * The session's persistent mapping of `grant`, made (writable: persistent pages serve reads
+   * and writes) on first use; undefined when the session maps per request or the cache is full.
+   */
+  private async findPersistentMapping(grant: number): Promise<PersistentMapping | "refused" | undefined> {
+    const mappings = this.persistentMappings;
+    if (mappings === undefined) return undefined;
+    const known = mappings.get(grant);
+    if (known !== undefined) return known;
+    if (mappings.size >= maximumPersistentMappings) return undefined;
+    const mapped = await this.context.hypercalls.mapGrant(this.options.frontendDomainId, grant, true);
+    if (!mapped.ok) return "refused";
+    const mapping = { handle: mapped.handle, view: mapped.view };
+    mappings.set(grant, mapping);
+    return mapping;
+  }
+
   private async transferSegments(sectorNumber: number, segments: readonly Segment[], segmentCount: number, direction: "read" | "write"): Promise<Status> {
     const disk = this.options.disk;
     if (segmentCount === 0) return BlockStatus.error;
@@ -194,6 +248,15 @@ export class BlockBackend {
     for (let index = 0; index < segmentCount; index++) {
       const segment = segments[index]!;
       const count = segment.lastSect - segment.firstSect + 1;
+      const persistent = await this.findPersistentMapping(segment.gref);
+      if (persistent === "refused") return BlockStatus.error;
+      if (persistent !== undefined) {
+        const pageBytes = persistent.view.subarray(segment.firstSect * blockSectorBytes, (segment.lastSect + 1) * blockSectorBytes);
+        if (direction === "read") pageBytes.set(disk.sectors(sector, count));
+        else disk.sectors(sector, count).set(pageBytes);
+        sector += count;
+        continue;
+      }
       // A read fills the frontend's page, so it needs a writable mapping; a write only reads it.
       const mapped = await hypercalls.mapGrant(this.options.frontendDomainId, segment.gref, direction === "read");
       if (!mapped.ok) return BlockStatus.error;

@@ -22,6 +22,11 @@ export interface BlockFrontendOptions {
   /** Data pages for segments in flight (default 64). */
   readonly dataPageCount?: number;
   readonly inFlightAfterReset?: "reissue" | "fail";
+  /**
+   * Offer `feature-persistent`: when the backend offers it too, each pool page is granted to the
+   * backend once (writable) and stays granted until close(), instead of per request.
+   */
+  readonly persistentGrants?: boolean;
   readonly onProblem?: ConnectionProblemListener;
 }
 
@@ -71,6 +76,8 @@ export class BlockFrontend {
   private readonly scratchRequest: Request = createRequest();
   /** Reused to encode the segment descriptors of indirect requests into their frames. */
   private readonly scratchIndirectFrame: IndirectFrame = createIndirectFrame();
+  /** Grant references of pool pages granted persistently, by frame. */
+  private readonly persistentReferences = new Map<number, number>();
 
   constructor(private readonly context: DomainContext, private readonly options: BlockFrontendOptions) {
     this.stub = new BlkifFrontend(context, {
@@ -80,6 +87,7 @@ export class BlockFrontend {
       backendDomainId: options.backendDomainId,
       abi: options.abi,
       ringPageOrder: options.ringPageOrder ?? 0,
+      keys: { featurePersistent: options.persistentGrants === true },
       ...(options.inFlightAfterReset === undefined ? {} : { inFlightAfterReset: options.inFlightAfterReset }),
       ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
     });
@@ -102,8 +110,26 @@ export class BlockFrontend {
     return describeDevice(await this.stub.connect());
   }
 
-  close(): Promise<void> {
-    return this.stub.close();
+  /** Whether both ends offered `feature-persistent` in the current session. */
+  get usesPersistentGrants(): boolean {
+    return this.options.persistentGrants === true && this.stub.backendKeys?.featurePersistent === true;
+  }
+
+  /** Pool pages granted persistently so far. */
+  get persistentGrantCount(): number {
+    return this.persistentReferences.size;
+  }
+
+  /** Orderly teardown; persistent grants end once the backend has let go of them. */
+  async close(): Promise<void> {
+    await this.stub.close();
+    const hypercalls = this.context.hypercalls;
+    for (const reference of this.persistentReferences.values()) {
+      // A backend that still maps the page keeps it until it unmaps (XSA-396): end access lazily.
+      const ended = await hypercalls.endAccess(reference);
+      if (!ended.ok) await hypercalls.endAccessDeferred(reference);
+    }
+    this.persistentReferences.clear();
   }
 
   /**
@@ -185,16 +211,15 @@ export class BlockFrontend {
     const hypercalls = this.context.hypercalls;
     const references: number[] = [];
     const isRead = operation === BlockOperation.read;
+    const persistent = this.usesPersistentGrants;
     try {
       for (let page = 0; page < pageCount; page++) {
         const pageBytes = this.pageBytes(frames[page]!);
         if (!isRead) pageBytes.set(data.subarray(page * 4096, Math.min((page + 1) * 4096, data.byteLength)));
-        const granted = await hypercalls.grantAccess(this.options.backendDomainId, frames[page]!, !isRead);
-        if (!granted.ok) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `granting a data page: ${granted.reason}` });
-        references.push(granted.reference);
+        references.push(persistent ? await this.grantPersistently(frames[page]!) : await this.grantForRequest(frames[page]!, !isRead));
       }
       const request = indirect
-        ? await this.prepareIndirectRequest(operation, sector, sectorCount, frames, references)
+        ? await this.prepareIndirectRequest(operation, sector, sectorCount, frames, references, persistent)
         : this.prepareSegmentRequest(operation, sector, pageCount);
       if (!indirect) {
         const segments = request.operationVariant.read.seg;
@@ -209,8 +234,25 @@ export class BlockFrontend {
         }
       }
     } finally {
-      await this.releasePages(frames, references);
+      if (persistent) for (const frame of frames) this.pool!.give(frame);
+      else await this.releasePages(frames, references);
     }
+  }
+
+  /** Grants one page to the backend; `readonly` for pages the backend only reads (write data, indirect descriptors). */
+  private async grantForRequest(frame: number, readonly: boolean): Promise<number> {
+    const granted = await this.context.hypercalls.grantAccess(this.options.backendDomainId, frame, readonly);
+    if (!granted.ok) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `granting a page: ${granted.reason}` });
+    return granted.reference;
+  }
+
+  /** A pool page's persistent grant, made writable on first use because the page later serves reads and writes alike. */
+  private async grantPersistently(frame: number): Promise<number> {
+    const known = this.persistentReferences.get(frame);
+    if (known !== undefined) return known;
+    const reference = await this.grantForRequest(frame, false);
+    this.persistentReferences.set(frame, reference);
+    return reference;
   }
 
   /**
@@ -219,7 +261,7 @@ export class BlockFrontend {
    * descriptor frames that follow them in `frames`, which are granted read-only; their grant
    * references go into `references` after the data pages' so they are ended with them.
    */
-  private async prepareIndirectRequest(operation: Operation, sector: number, sectorCount: number, frames: readonly number[], references: number[]): Promise<Request> {
+  private async prepareIndirectRequest(operation: Operation, sector: number, sectorCount: number, frames: readonly number[], references: number[], persistent: boolean): Promise<Request> {
     const pageCount = Math.ceil(sectorCount / blockSectorsPerPage);
     const codec = codecsByAbi[this.stub.abi].IndirectFrame;
     const descriptor = this.scratchIndirectFrame;
@@ -244,10 +286,9 @@ export class BlockFrontend {
       const bytes = this.pageBytes(frameNumber);
       const error = codec.encode(descriptor, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
       if (error !== undefined) throw new RangeError(`cannot encode indirect segments: ${error.code} at ${error.fieldPath}`);
-      const granted = await this.context.hypercalls.grantAccess(this.options.backendDomainId, frameNumber, false);
-      if (!granted.ok) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `granting an indirect frame: ${granted.reason}` });
-      references.push(granted.reference);
-      body.indirectGrefs[frame] = granted.reference;
+      const reference = persistent ? await this.grantPersistently(frameNumber) : await this.grantForRequest(frameNumber, true);
+      references.push(reference);
+      body.indirectGrefs[frame] = reference;
     }
     return request;
   }
