@@ -5,6 +5,7 @@ import type { IrProtocol } from "../ir/protocol.js";
 import { emitCodecs } from "./emit-codecs.js";
 import { createEmitContext } from "./emit-context.js";
 import { emitMonitorSpecs } from "./emit-monitor-spec.js";
+import { emitStubs } from "./emit-stubs.js";
 import { emitCodecTables, emitContextualClauses, emitLayoutTables } from "./emit-tables.js";
 import { emitConstants, emitEnums, emitProtocolIdentity, emitRecordTypes } from "./emit-types.js";
 import { emitValidators } from "./emit-validators.js";
@@ -29,6 +30,7 @@ export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImport
     ...emitCodecTables(context),
     ...emitContextualClauses(context),
     ...emitMonitorSpecs(context),
+    ...emitStubs(context),
   ];
   const runtimeImport = context.imports.toImportDeclaration(runtimeImportSpecifier);
   return { kind: StructureKind.SourceFile, statements: runtimeImport === undefined ? body : [runtimeImport, ...body] };

@@ -77,6 +77,41 @@ export function codecTableNameOf(abi: IrLayoutAbi): string {
   return `codecsFor${abiSuffixOf(abi)}`;
 }
 
+/** A typed stub class of one role: protocol and role in PascalCase (`blkif`, `frontend` -> `BlkifFrontend`). */
+export function stubClassNameOf(protocolName: string, roleName: string): string {
+  return `${typeNameOf(protocolName)}${typeNameOf(roleName)}`;
+}
+
+/** The constructor options of a stub class (`BlkifFrontendOptions`). */
+export function stubOptionsNameOf(protocolName: string, roleName: string): string {
+  return `${stubClassNameOf(protocolName, roleName)}Options`;
+}
+
+/** The handler interface a responder stub serves requests with (`BlkifBackendRequestHandler`). */
+export function stubHandlerNameOf(protocolName: string, roleName: string): string {
+  return `${stubClassNameOf(protocolName, roleName)}RequestHandler`;
+}
+
+/** The keys a role publishes before announcing a state (`BlkifBackendInitWaitKeys`). */
+export function publishedKeysTypeNameOf(protocolName: string, roleName: string, state: string): string {
+  return `${stubClassNameOf(protocolName, roleName)}${typeNameOf(state)}Keys`;
+}
+
+/** Every key a role publishes, as its peer reads them with defaults applied (`BlkifBackendKeys`). */
+export function peerKeysTypeNameOf(protocolName: string, roleName: string): string {
+  return `${stubClassNameOf(protocolName, roleName)}Keys`;
+}
+
+/** Turns one publication's typed object into store key texts (`formatBlkifBackendInitWaitKeys`). */
+export function formatKeysFunctionNameOf(protocolName: string, roleName: string, state: string): string {
+  return `format${publishedKeysTypeNameOf(protocolName, roleName, state)}`;
+}
+
+/** Reads every key a role publishes from its store directory (`readBlkifBackendKeys`). */
+export function readKeysFunctionNameOf(protocolName: string, roleName: string): string {
+  return `read${peerKeysTypeNameOf(protocolName, roleName)}`;
+}
+
 /** The generated module of a protocol: kebab-case, e.g. `blkif` -> `blkif.ts`. */
 export function moduleFileNameOf(protocolName: string): string {
   return `${splitWords(protocolName).join("-")}.ts`;
@@ -94,6 +129,34 @@ const namesUsedByGeneratedModules = [
   "layoutTables",
   "codecsByAbi",
   "contextualClauses",
+  "AbiKeyValue",
+  "stubSlotLayoutsByAbi",
+  "SplitConnectionFrontend",
+  "SplitConnectionBackend",
+  "ConnectionRequestFailed",
+  "StoreKeyUnreadable",
+  "StubMessageRefused",
+  "describeStubConnection",
+  "echoCorrelatedFields",
+  "formatStoreBoolean",
+  "formatStoreInteger",
+  "readOptionalStoreBoolean",
+  "readOptionalStoreInteger",
+  "readStoreBoolean",
+  "readStoreInteger",
+  "readStoreText",
+  "writeConnectionId",
+  "dataViewOfSlot",
+  "BackendSessionOutcome",
+  "ConnectionProblemListener",
+  "ConnectionStore",
+  "PeerKeyReader",
+  "StubExchange",
+  "StubSlotLayout",
+  "DomainContext",
+  "WeakMap",
+  "Promise",
+  "RangeError",
   "CodecError",
   "ValidationError",
   "RecordCodec",
@@ -237,6 +300,27 @@ export function checkGeneratedNames(protocol: IrProtocol): readonly Diagnostic[]
         for (const arm of field.type.arms) {
           armScope.claim({ generatedName: propertyNameOf(arm.armName), specName: arm.armName, what: "union arm", span: field.span });
         }
+      }
+    }
+  }
+  const stubs = protocol.stubs;
+  if (stubs !== undefined) {
+    const claimStub = (generatedName: string, what: string): void => moduleScope.claim({ generatedName, specName: protocol.name, what, span: stubs.span });
+    for (const role of [stubs.requesterRole, stubs.responderRole]) {
+      claimStub(stubClassNameOf(protocol.name, role), `the ${role} stub of protocol`);
+      claimStub(stubOptionsNameOf(protocol.name, role), `the ${role} stub options of protocol`);
+      claimStub(peerKeysTypeNameOf(protocol.name, role), `the ${role} keys of protocol`);
+      claimStub(readKeysFunctionNameOf(protocol.name, role), `the ${role} key reader of protocol`);
+    }
+    claimStub(stubHandlerNameOf(protocol.name, stubs.responderRole), "the request handler of protocol");
+    for (const [role, publications] of [[stubs.requesterRole, stubs.requesterPublications], [stubs.responderRole, stubs.responderPublications]] as const) {
+      for (const publication of publications) {
+        claimStub(publishedKeysTypeNameOf(protocol.name, role, publication.state), `the ${role} ${publication.state} keys of protocol`);
+        claimStub(formatKeysFunctionNameOf(protocol.name, role, publication.state), `the ${role} ${publication.state} key writer of protocol`);
+      }
+      const keyScope = new NameScope(`among the store keys of role '${role}'`, new Set(), diagnostics);
+      for (const key of publications.flatMap((publication) => publication.keys)) {
+        keyScope.claim({ generatedName: propertyNameOf(key.key), specName: key.key, what: "store key", span: key.span });
       }
     }
   }

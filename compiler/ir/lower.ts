@@ -11,6 +11,7 @@ import type { ConstraintModel, FieldModel, FieldTypeModel, ProtocolModel, Record
 import type { Expression } from "../syntax/ast.js";
 import { collectFieldPaths, type IrExpression } from "./expression.js";
 import { lowerMonitorObligations, type SpecSources } from "./lower-monitor.js";
+import { lowerStubs } from "./lower-stubs.js";
 import type {
   IrAbi,
   IrContextualClause,
@@ -493,6 +494,7 @@ function lowerProtocol(model: SemanticModel, protocol: ProtocolModel, sources: S
     }
   };
   for (const record of protocol.records) visit(record);
+  const stubs = lowerStubs(protocol, records);
   return {
     name: protocol.name,
     version: protocol.version,
@@ -502,6 +504,7 @@ function lowerProtocol(model: SemanticModel, protocol: ProtocolModel, sources: S
     enums,
     records,
     monitor: lowerMonitorObligations(protocol, records, sources),
+    ...(stubs === undefined ? {} : { stubs }),
     span: protocol.span,
   };
 }

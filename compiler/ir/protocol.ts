@@ -4,6 +4,7 @@
 import type { IrExpression } from "./expression.js";
 import type { IrMonitorObligations } from "./monitor.js";
 import type { IrLayoutAbi, IrSpan } from "./span.js";
+import type { IrStubs } from "./stubs.js";
 
 export type { IrLayoutAbi, IrSpan } from "./span.js";
 
@@ -171,6 +172,8 @@ export interface IrProtocol {
   /** Dependencies first: a record appears after every record it contains. */
   readonly records: readonly IrRecord[];
   readonly monitor?: IrMonitorObligations;
+  /** The typed frontend/backend stubs, when the protocol has an exchange over a ring. */
+  readonly stubs?: IrStubs;
   readonly span: IrSpan;
 }
 

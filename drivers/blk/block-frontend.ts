@@ -1,14 +1,14 @@
-// A blkif frontend over a split connection: chooses its ABI with the `protocol` key, reads
-// the disk's properties when the backend connects, and offers read, write, write-barrier,
-// flush and discard as promises. Data travels in pool pages granted to the backend per
-// request (writable for reads, read-only for writes) and ended after the answer.
+// A blkif frontend on the generated typed stub (BlkifFrontend in drivers/blk/generated/blkif.ts):
+// the stub runs the handshake, writes the `protocol` key that chooses the ABI, and correlates
+// typed requests with typed responses; this class offers read, write, write-barrier, flush and
+// discard as promises. Data travels in pool pages granted to the backend per request
+// (writable for reads, read-only for writes) and ended after the answer.
 
 import type { DomainContext } from "../../runtime/execution/index.js";
-import { ConnectionRequestFailed, SplitConnectionFrontend, type ConnectionProblemListener, type ConnectionStore, type PeerKeyReader } from "../../runtime/connection/index.js";
+import { ConnectionRequestFailed, type ConnectionProblemListener, type ConnectionStore, type SplitConnectionFrontend } from "../../runtime/connection/index.js";
 import { BlockOperation, BlockStatus, blockMaximumSegmentsPerRequest, blockSectorBytes, blockSectorsPerPage, type BlockAbiName } from "./block-protocol-constants.js";
-import { describeBlockConnection } from "./block-connection-description.js";
-import { blockRingCodecFor, createBlockRequest, createBlockResponse, type BlockRequest, type BlockResponse, type BlockRingCodec } from "./block-ring-codec.js";
 import { DataPagePool } from "./data-page-pool.js";
+import { BlkifFrontend, Operation, SEGMENTS_PER_INDIRECT_FRAME, codecsByAbi, createIndirectFrame, createRequest, type BlkifBackendKeys, type IndirectFrame, type Request, type Response, type Segment } from "./generated/blkif.js";
 
 export interface BlockFrontendOptions {
   readonly store: ConnectionStore;
@@ -22,6 +22,11 @@ export interface BlockFrontendOptions {
   /** Data pages for segments in flight (default 64). */
   readonly dataPageCount?: number;
   readonly inFlightAfterReset?: "reissue" | "fail";
+  /**
+   * Offer `feature-persistent`: when the backend offers it too, each pool page is granted to the
+   * backend once (writable) and stays granted until close(), instead of per request.
+   */
+  readonly persistentGrants?: boolean;
   readonly onProblem?: ConnectionProblemListener;
 }
 
@@ -44,37 +49,54 @@ export class BlockRequestFailed extends Error {
 
 export const blockMaximumSectorsPerRequest = blockMaximumSegmentsPerRequest * blockSectorsPerPage;
 
+function describeDevice(keys: BlkifBackendKeys): BlockDeviceProperties {
+  return {
+    sectors: keys.sectors,
+    info: keys.info,
+    sectorSize: keys.sectorSize,
+    barrier: keys.featureBarrier,
+    flush: keys.featureFlushCache,
+    discard: keys.featureDiscard,
+  };
+}
+
+/** Segment `page` of a transfer of `sectorCount` sectors: the whole page, or its first sectors for the last one. */
+function describeSegment(segment: Segment, grantReference: number, page: number, sectorCount: number): void {
+  segment.gref = grantReference;
+  segment.firstSect = 0;
+  segment.lastSect = Math.min(blockSectorsPerPage, sectorCount - page * blockSectorsPerPage) - 1;
+}
+
 export class BlockFrontend {
-  readonly connection: SplitConnectionFrontend<BlockResponse>;
-  private readonly codec: BlockRingCodec;
+  /** The generated typed stub underneath. */
+  readonly stub: BlkifFrontend;
+  readonly connection: SplitConnectionFrontend<Response>;
   private pool: DataPagePool | undefined;
-  private deviceProperties: BlockDeviceProperties | undefined;
-  private readonly encodeScratch: BlockRequest = createBlockRequest();
+  /** Reused for every request: the stub encodes it before `send` returns. */
+  private readonly scratchRequest: Request = createRequest();
+  /** Reused to encode the segment descriptors of indirect requests into their frames. */
+  private readonly scratchIndirectFrame: IndirectFrame = createIndirectFrame();
+  /** Grant references of pool pages granted persistently, by frame. */
+  private readonly persistentReferences = new Map<number, number>();
 
   constructor(private readonly context: DomainContext, private readonly options: BlockFrontendOptions) {
-    this.codec = blockRingCodecFor(options.abi);
-    const codec = this.codec;
-    this.connection = new SplitConnectionFrontend<BlockResponse>(context, {
-      description: describeBlockConnection(codec),
+    this.stub = new BlkifFrontend(context, {
       store: options.store,
       frontendPath: options.frontendPath,
       backendPath: options.backendPath,
       backendDomainId: options.backendDomainId,
-      chooseTransport: (backend) => this.chooseTransport(backend),
-      onBackendConnected: (backend) => this.readDeviceProperties(backend),
-      decodeResponse: (privateCopy) => {
-        const response = createBlockResponse();
-        const error = codec.decodeResponse(privateCopy, 0, response);
-        if (error !== undefined) throw new RangeError(`${error.code} in ${error.field}`);
-        return response;
-      },
+      abi: options.abi,
+      ringPageOrder: options.ringPageOrder ?? 0,
+      keys: { featurePersistent: options.persistentGrants === true },
       ...(options.inFlightAfterReset === undefined ? {} : { inFlightAfterReset: options.inFlightAfterReset }),
       ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
     });
+    this.connection = this.stub.connection;
   }
 
   get properties(): BlockDeviceProperties | undefined {
-    return this.deviceProperties;
+    const keys = this.stub.backendKeys;
+    return keys === undefined ? undefined : describeDevice(keys);
   }
 
   /** Runs the handshake; resolves with the disk's properties once Connected. */
@@ -85,23 +107,48 @@ export class BlockFrontend {
       if (firstFrame === undefined) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `no ${count} free pages for request data` });
       this.pool = new DataPagePool(firstFrame, count);
     }
-    await this.connection.connect();
-    if (this.deviceProperties === undefined) throw new ConnectionRequestFailed({ code: "connection-bad-peer-key", message: "the backend connected without readable device properties" });
-    return this.deviceProperties;
+    return describeDevice(await this.stub.connect());
   }
 
-  close(): Promise<void> {
-    return this.connection.close();
+  /** Whether both ends offered `feature-persistent` in the current session. */
+  get usesPersistentGrants(): boolean {
+    return this.options.persistentGrants === true && this.stub.backendKeys?.featurePersistent === true;
   }
 
-  /** Reads `count` sectors (at most 88) starting at `sector`. */
+  /** Pool pages granted persistently so far. */
+  get persistentGrantCount(): number {
+    return this.persistentReferences.size;
+  }
+
+  /** Orderly teardown; persistent grants end once the backend has let go of them. */
+  async close(): Promise<void> {
+    await this.stub.close();
+    const hypercalls = this.context.hypercalls;
+    for (const reference of this.persistentReferences.values()) {
+      // A backend that still maps the page keeps it until it unmaps (XSA-396): end access lazily.
+      const ended = await hypercalls.endAccess(reference);
+      if (!ended.ok) await hypercalls.endAccessDeferred(reference);
+    }
+    this.persistentReferences.clear();
+  }
+
+  /**
+   * Sectors one read or write may carry: 88 in a direct request, or 8 per indirect segment
+   * when the backend offers `feature-max-indirect-segments` (larger transfers go indirect).
+   */
+  get maximumSectorsPerTransfer(): number {
+    const indirectSegments = this.stub.backendKeys?.featureMaxIndirectSegments ?? 0;
+    return Math.max(blockMaximumSectorsPerRequest, indirectSegments * blockSectorsPerPage);
+  }
+
+  /** Reads `count` sectors (at most `maximumSectorsPerTransfer`) starting at `sector`. */
   async read(sector: number, count: number): Promise<Uint8Array> {
     const data = new Uint8Array(count * blockSectorBytes);
     await this.transfer(BlockOperation.read, sector, data);
     return data;
   }
 
-  /** Writes whole sectors (data length a multiple of 512, at most 88 sectors). */
+  /** Writes whole sectors (data length a multiple of 512, at most `maximumSectorsPerTransfer`). */
   write(sector: number, data: Uint8Array): Promise<void> {
     return this.transfer(BlockOperation.write, sector, data);
   }
@@ -113,69 +160,72 @@ export class BlockFrontend {
 
   /** Flushes the disk cache (feature-flush-cache); no data. */
   async flush(): Promise<void> {
-    const response = await this.connection.request((slot, id) => this.encodeControl(slot, id, BlockOperation.flushDiskCache, 0, 0, 0));
+    const request = this.prepareSegmentRequest(Operation.flushDiskcache, 0, 0);
+    const response = await this.stub.send(request);
     if (response.status !== BlockStatus.okay) throw new BlockRequestFailed(response.operation, response.status);
   }
 
   /** Discards sectors (feature-discard); `secure` asks for a secure erase. */
   async discard(sector: number, count: number, secure = false): Promise<void> {
-    const response = await this.connection.request((slot, id) => this.encodeControl(slot, id, BlockOperation.discard, sector, count, secure ? 1 : 0));
+    const request = this.scratchRequest;
+    request.operation = Operation.discard;
+    request.operationVariant.arm = "discard";
+    const discard = request.operationVariant.discard;
+    discard.flag = secure ? 1 : 0;
+    discard.handle = 0;
+    discard.id = 0;
+    discard.sectorNumber = sector;
+    discard.nrSectors = count;
+    const response = await this.stub.send(request);
     if (response.status !== BlockStatus.okay) throw new BlockRequestFailed(response.operation, response.status);
   }
 
-  private encodeControl(slot: Uint8Array, id: number, operation: number, sector: number, count: number, flags: number): void {
-    const request = this.encodeScratch;
+  /** Fills the scratch request's segment arm (read, write, barrier, flush) without segments. */
+  private prepareSegmentRequest(operation: Operation, sector: number, segmentCount: number): Request {
+    const request = this.scratchRequest;
     request.operation = operation;
-    request.id = id;
-    request.handle = 0;
-    request.sectorNumber = sector;
-    request.segmentCount = 0;
-    request.discardSectorCount = count;
-    request.discardFlags = flags;
-    const error = this.codec.encodeRequest(request, slot, 0);
-    if (error !== undefined) throw new RangeError(`cannot encode ${error.field}=${error.value}: ${error.code}`);
+    request.operationVariant.arm = "read";
+    const body = request.operationVariant.read;
+    body.nrSegments = segmentCount;
+    body.handle = 0;
+    body.id = 0;
+    body.sectorNumber = sector;
+    return request;
   }
 
-  private async transfer(operation: number, sector: number, data: Uint8Array): Promise<void> {
+  private async transfer(operation: Operation, sector: number, data: Uint8Array): Promise<void> {
     const sectorCount = data.byteLength / blockSectorBytes;
-    if (!Number.isInteger(sectorCount) || sectorCount <= 0 || sectorCount > blockMaximumSectorsPerRequest) {
-      throw new RangeError(`a block transfer is 1..${blockMaximumSectorsPerRequest} whole sectors, not ${data.byteLength} bytes`);
+    // Only reads and writes may go indirect (the spec's `indirect_operation`).
+    const maximumSectors = operation === Operation.read || operation === Operation.write ? this.maximumSectorsPerTransfer : blockMaximumSectorsPerRequest;
+    if (!Number.isInteger(sectorCount) || sectorCount <= 0 || sectorCount > maximumSectors) {
+      throw new RangeError(`a block transfer is 1..${maximumSectors} whole sectors, not ${data.byteLength} bytes`);
     }
     if (!Number.isSafeInteger(sector) || sector < 0) throw new RangeError(`sector ${sector} is not a non-negative whole number`);
     const pool = this.pool;
     if (pool === undefined) throw new ConnectionRequestFailed({ code: "connection-closed", message: "connect() first" });
     const pageCount = Math.ceil(sectorCount / blockSectorsPerPage);
+    const indirect = pageCount > blockMaximumSegmentsPerRequest;
+    const descriptorFrameCount = indirect ? Math.ceil(pageCount / SEGMENTS_PER_INDIRECT_FRAME) : 0;
     const frames: number[] = [];
-    await pool.take(pageCount, frames);
+    await pool.take(pageCount + descriptorFrameCount, frames);
     const hypercalls = this.context.hypercalls;
     const references: number[] = [];
     const isRead = operation === BlockOperation.read;
+    const persistent = this.usesPersistentGrants;
     try {
       for (let page = 0; page < pageCount; page++) {
         const pageBytes = this.pageBytes(frames[page]!);
         if (!isRead) pageBytes.set(data.subarray(page * 4096, Math.min((page + 1) * 4096, data.byteLength)));
-        const granted = await hypercalls.grantAccess(this.options.backendDomainId, frames[page]!, !isRead);
-        if (!granted.ok) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `granting a data page: ${granted.reason}` });
-        references.push(granted.reference);
+        references.push(persistent ? await this.grantPersistently(frames[page]!) : await this.grantForRequest(frames[page]!, !isRead));
       }
-      const response = await this.connection.request((slot, id) => {
-        const request = this.encodeScratch;
-        request.operation = operation;
-        request.id = id;
-        request.handle = 0;
-        request.sectorNumber = sector;
-        request.segmentCount = pageCount;
-        request.discardFlags = 0;
-        request.discardSectorCount = 0;
-        for (let page = 0; page < pageCount; page++) {
-          const segment = request.segments[page]!;
-          segment.grantReference = references[page]!;
-          segment.firstSector = 0;
-          segment.lastSector = Math.min(blockSectorsPerPage, sectorCount - page * blockSectorsPerPage) - 1;
-        }
-        const error = this.codec.encodeRequest(request, slot, 0);
-        if (error !== undefined) throw new RangeError(`cannot encode ${error.field}=${error.value}: ${error.code}`);
-      });
+      const request = indirect
+        ? await this.prepareIndirectRequest(operation, sector, sectorCount, frames, references, persistent)
+        : this.prepareSegmentRequest(operation, sector, pageCount);
+      if (!indirect) {
+        const segments = request.operationVariant.read.seg;
+        for (let page = 0; page < pageCount; page++) describeSegment(segments[page]!, references[page]!, page, sectorCount);
+      }
+      const response = await this.stub.send(request);
       if (response.status !== BlockStatus.okay) throw new BlockRequestFailed(response.operation, response.status);
       if (isRead) {
         for (let page = 0; page < pageCount; page++) {
@@ -184,8 +234,63 @@ export class BlockFrontend {
         }
       }
     } finally {
-      await this.releasePages(frames, references);
+      if (persistent) for (const frame of frames) this.pool!.give(frame);
+      else await this.releasePages(frames, references);
     }
+  }
+
+  /** Grants one page to the backend; `readonly` for pages the backend only reads (write data, indirect descriptors). */
+  private async grantForRequest(frame: number, readonly: boolean): Promise<number> {
+    const granted = await this.context.hypercalls.grantAccess(this.options.backendDomainId, frame, readonly);
+    if (!granted.ok) throw new ConnectionRequestFailed({ code: "connection-grant-failed", message: `granting a page: ${granted.reason}` });
+    return granted.reference;
+  }
+
+  /** A pool page's persistent grant, made writable on first use because the page later serves reads and writes alike. */
+  private async grantPersistently(frame: number): Promise<number> {
+    const known = this.persistentReferences.get(frame);
+    if (known !== undefined) return known;
+    const reference = await this.grantForRequest(frame, false);
+    this.persistentReferences.set(frame, reference);
+    return reference;
+  }
+
+  /**
+   * Builds an indirect request: the segment descriptors of every data page (frames
+   * 0..pageCount-1, already granted) are encoded with the generated IndirectFrame codec into the
+   * descriptor frames that follow them in `frames`, which are granted read-only; their grant
+   * references go into `references` after the data pages' so they are ended with them.
+   */
+  private async prepareIndirectRequest(operation: Operation, sector: number, sectorCount: number, frames: readonly number[], references: number[], persistent: boolean): Promise<Request> {
+    const pageCount = Math.ceil(sectorCount / blockSectorsPerPage);
+    const codec = codecsByAbi[this.stub.abi].IndirectFrame;
+    const descriptor = this.scratchIndirectFrame;
+    const request = this.scratchRequest;
+    request.operation = Operation.indirect;
+    request.operationVariant.arm = "indirect";
+    const body = request.operationVariant.indirect;
+    body.indirectOp = operation;
+    body.nrSegments = pageCount;
+    body.id = 0;
+    body.sectorNumber = sector;
+    body.handle = 0;
+    body.indirectGrefs.fill(0);
+    for (let frame = 0; pageCount > frame * SEGMENTS_PER_INDIRECT_FRAME; frame++) {
+      const first = frame * SEGMENTS_PER_INDIRECT_FRAME;
+      for (let index = 0; index < SEGMENTS_PER_INDIRECT_FRAME; index++) {
+        const segment = descriptor.segments[index]!;
+        if (first + index < pageCount) describeSegment(segment, references[first + index]!, first + index, sectorCount);
+        else describeSegment(segment, 0, 0, blockSectorsPerPage);
+      }
+      const frameNumber = frames[pageCount + frame]!;
+      const bytes = this.pageBytes(frameNumber);
+      const error = codec.encode(descriptor, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+      if (error !== undefined) throw new RangeError(`cannot encode indirect segments: ${error.code} at ${error.fieldPath}`);
+      const reference = persistent ? await this.grantPersistently(frameNumber) : await this.grantForRequest(frameNumber, true);
+      references.push(reference);
+      body.indirectGrefs[frame] = reference;
+    }
+    return request;
   }
 
   /**
@@ -213,25 +318,5 @@ export class BlockFrontend {
 
   private pageBytes(frame: number): Uint8Array {
     return this.context.memory.subarray(frame * 4096, (frame + 1) * 4096);
-  }
-
-  private async chooseTransport(backend: PeerKeyReader): Promise<{ ringPageOrder: number; keys: Record<string, string> }> {
-    const advertised = Number((await backend("max-ring-page-order")) ?? "0");
-    const maximum = Number.isInteger(advertised) && advertised >= 0 ? advertised : 0;
-    return { ringPageOrder: Math.min(this.options.ringPageOrder ?? 0, maximum), keys: { protocol: this.options.abi } };
-  }
-
-  private async readDeviceProperties(backend: PeerKeyReader): Promise<void> {
-    const sectors = Number(await backend("sectors"));
-    const info = Number((await backend("info")) ?? "0");
-    const sectorSize = Number((await backend("sector-size")) ?? String(blockSectorBytes));
-    this.deviceProperties = {
-      sectors: Number.isSafeInteger(sectors) && sectors >= 0 ? sectors : 0,
-      info: Number.isInteger(info) ? info : 0,
-      sectorSize,
-      barrier: (await backend("feature-barrier")) === "1",
-      flush: (await backend("feature-flush-cache")) === "1",
-      discard: (await backend("feature-discard")) === "1",
-    };
   }
 }

@@ -2,7 +2,7 @@
 // blkif module (drivers/blk/generated/blkif.ts) so that the protocol description stays the one
 // source of every number.
 
-import { DiscardFlags, DiskInfo, MAX_SEGMENTS_PER_REQUEST, Operation, SECTORS_PER_FRAME, SECTOR_SIZE, Status, selectAbi } from "./generated/blkif.js";
+import { DiscardFlags, DiskInfo, MAX_RING_PAGE_ORDER, MAX_SEGMENTS_PER_REQUEST, Operation, SECTORS_PER_FRAME, SECTOR_SIZE, Status, selectAbi } from "./generated/blkif.js";
 
 export const BlockOperation = {
   read: Operation.read,
@@ -26,6 +26,8 @@ export const blockSectorsPerPage = SECTORS_PER_FRAME;
 export const blockMaximumSegmentsPerRequest = MAX_SEGMENTS_PER_REQUEST;
 export const blockDiscardSecureFlag = DiscardFlags.secure;
 export const BlockInfoFlag = DiskInfo;
+/** Highest ring page order these drivers offer and accept (Xen's blkback allows up to 4). */
+export const blockMaximumRingPageOrder = MAX_RING_PAGE_ORDER;
 
 /** Values of the frontend's `protocol` key; an absent key means the backend's native ABI. */
 export type BlockAbiName = "x86_64-abi" | "x86_32-abi" | "arm-abi";

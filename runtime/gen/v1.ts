@@ -236,3 +236,33 @@ export function dataViewOfSlot(slot: Uint8Array): DataView {
   lastSlotView = view;
   return view;
 }
+
+/**
+ * What generated typed stubs wrap: the protocol-neutral split-driver connection (handshake,
+ * ring, event channel, copy-once, suppression, correlation, reconnect), typed store key
+ * reading and writing, and the slot layout helpers (docs/codegen.md, "Stubs").
+ */
+export {
+  SplitConnectionFrontend,
+  SplitConnectionBackend,
+  ConnectionRequestFailed,
+  StoreKeyUnreadable,
+  StubMessageRefused,
+  describeStubConnection,
+  echoCorrelatedFields,
+  formatStoreBoolean,
+  formatStoreInteger,
+  readOptionalStoreBoolean,
+  readOptionalStoreInteger,
+  readStoreBoolean,
+  readStoreInteger,
+  readStoreText,
+  writeConnectionId,
+  type BackendSessionOutcome,
+  type ConnectionProblemListener,
+  type ConnectionStore,
+  type PeerKeyReader,
+  type StubExchange,
+  type StubSlotLayout,
+} from "../connection/index.js";
+export type { DomainContext } from "../execution/index.js";

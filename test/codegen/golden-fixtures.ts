@@ -4,7 +4,7 @@ import { computeSpecHash } from "../../compiler/codegen/header.js";
 import { emitGeneratedFiles, type GeneratedFile } from "../../compiler/codegen/emit.js";
 import type { IrProtocol } from "../../compiler/ir/protocol.js";
 
-export const goldenFixtureNames = ["01-scalars", "02-block-like"] as const;
+export const goldenFixtureNames = ["01-scalars", "02-block-like", "03-stubs", "04-stubs-native-abi"] as const;
 
 export async function emitGoldenFixture(fixtureName: string, protocol: IrProtocol): Promise<GeneratedFile> {
   const specPath = `test/codegen/golden/${fixtureName}/input.ts`;

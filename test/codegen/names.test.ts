@@ -65,3 +65,24 @@ describe("generated-name checks", () => {
     expect(result.value).toEqual([]);
   });
 });
+
+describe("generated stub names", () => {
+  it("reports a record that takes a stub class's name, and two store keys of one role that become one property", async () => {
+    const { protocol: withStubs } = await import("./golden/03-stubs/input.js");
+    const stubs = withStubs.stubs!;
+    const clashing = {
+      ...withStubs,
+      records: [...withStubs.records, { ...withStubs.records[0]!, name: "echo_dev_frontend" }],
+      stubs: {
+        ...stubs,
+        responderPublications: [
+          { state: "InitWait", keys: [...stubs.responderPublications[0]!.keys, { ...stubs.responderPublications[0]!.keys[0]!, key: "feature_pong" }] },
+          ...stubs.responderPublications.slice(1),
+        ],
+      },
+    };
+    const messages = checkGeneratedNames(clashing).map((diagnostic) => `${diagnostic.code} ${diagnostic.message}`);
+    expect(messages).toContainEqual(expect.stringMatching(/^PD6001 .*both become 'EchoDevFrontend'/));
+    expect(messages).toContainEqual(expect.stringMatching(/^PD6001 store key 'feature_pong' and store key 'feature-pong' both become 'featurePong'/));
+  });
+});

@@ -1,0 +1,245 @@
+// Lowers what a protocol's typed frontend/backend stubs need from the semantic model: the first
+// exchange over a ring (records, the correlation id's place per layout, fields to echo), the
+// ring transport's keys and page orders, the ABI selector key, and the typed store keys each
+// role publishes before each xenbus state it announces. A protocol the split-connection
+// runtime cannot carry (no exchange, ids that move between union arms) gets no stubs.
+import type { ProtocolModel, StoreKeyModel, StoreRoleModel } from "../semantic/model.js";
+import type { Expression } from "../syntax/ast.js";
+import type { IrLayoutAbi, IrRecord } from "./protocol.js";
+import type { IrStubEchoedField, IrStubIntegerWidth, IrStubKey, IrStubKeyType, IrStubPublication, IrStubSlotLayout, IrStubs } from "./stubs.js";
+
+/** The split-connection runtime supports ring page orders 0..4, as Xen's blkback does. */
+const highestSupportedRingPageOrder = 4;
+
+interface FieldPlacement {
+  readonly offset: number;
+  readonly width: IrStubIntegerWidth;
+}
+
+/** Width of an integer-like field type (integers, enums, resources, bools), undefined for compound types. */
+function scalarWidthOf(type: IrRecord["fields"][number]["type"], enumWidths: ReadonlyMap<string, IrStubIntegerWidth>): IrStubIntegerWidth | undefined {
+  switch (type.kind) {
+    case "integer":
+      return type.width;
+    case "enum":
+      return enumWidths.get(type.enumName);
+    case "resource":
+      return 4;
+    case "bool":
+      return 1;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Where a correlated field sits in one layout: directly in the record, inside a nested struct,
+ * or at one common place in every arm of a union (message variants repeat the id per arm).
+ */
+function placeField(records: ReadonlyMap<string, IrRecord>, enumWidths: ReadonlyMap<string, IrStubIntegerWidth>, record: IrRecord, path: readonly string[], abi: IrLayoutAbi): FieldPlacement | undefined {
+  const [name, ...rest] = path;
+  if (name === undefined) return undefined;
+  const layout = record.layouts[abi];
+  for (const [index, field] of record.fields.entries()) {
+    const fieldLayout = layout.fields[index];
+    if (fieldLayout === undefined) continue;
+    if (field.name === name) {
+      if (rest.length === 0) {
+        const width = scalarWidthOf(field.type, enumWidths);
+        return width === undefined ? undefined : { offset: fieldLayout.offset, width };
+      }
+      if (field.type.kind !== "record") return undefined;
+      const nested = records.get(field.type.recordName);
+      const placed = nested === undefined ? undefined : placeField(records, enumWidths, nested, rest, abi);
+      return placed === undefined ? undefined : { offset: fieldLayout.offset + placed.offset, width: placed.width };
+    }
+    if (field.type.kind === "union") {
+      const placements = field.type.arms.map((arm) => {
+        const armRecord = records.get(arm.recordName);
+        return armRecord === undefined ? undefined : placeField(records, enumWidths, armRecord, path, abi);
+      });
+      const first = placements[0];
+      if (first !== undefined && placements.every((placement) => placement?.offset === first.offset && placement.width === first.width)) {
+        return { offset: fieldLayout.offset + first.offset, width: first.width };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Names (bare identifiers) an expression mentions, e.g. `ring-page-order` in `0 .. 1 << ring-page-order`. */
+function collectNames(expression: Expression | undefined, into: Set<string>): Set<string> {
+  if (expression === undefined) return into;
+  const visit = (node: unknown): void => {
+    if (typeof node !== "object" || node === null) return;
+    const candidate = node as { kind?: unknown; name?: { text?: unknown } };
+    if (candidate.kind === "NameExpression" && typeof candidate.name?.text === "string") into.add(candidate.name.text);
+    for (const [key, value] of Object.entries(node)) if (key !== "span") visit(value);
+  };
+  visit(expression);
+  return into;
+}
+
+function keyTypeOf(protocol: ProtocolModel, key: StoreKeyModel): IrStubKeyType | undefined {
+  const type = key.type;
+  const widthOf = (scalar: string): IrStubIntegerWidth => (scalar.endsWith("64") ? 8 : scalar.endsWith("32") || scalar === "grant" || scalar === "evtchn" ? 4 : scalar.endsWith("16") ? 2 : 1);
+  switch (type.kind) {
+    case "scalar":
+      if (type.scalar === "bool") return { kind: "bool" };
+      return { kind: "integer", width: widthOf(type.scalar), signed: type.scalar.startsWith("i") };
+    case "enum": {
+      const enumeration = protocol.enums.find((candidate) => candidate.name === type.enumName);
+      if (enumeration === undefined) return undefined;
+      return { kind: "enum", enumName: type.enumName, width: widthOf(type.scalar), signed: type.scalar.startsWith("i") };
+    }
+    case "string":
+      return { kind: "string" };
+    case "abi":
+      return { kind: "string" };
+  }
+}
+
+/** The spec's default as a literal the stub can apply; defaults that are not literals or constants are left out. */
+function defaultValueOf(protocol: ProtocolModel, expression: Expression | undefined): number | boolean | string | undefined {
+  if (expression === undefined) return undefined;
+  switch (expression.kind) {
+    case "BooleanLiteral":
+      return expression.value;
+    case "StringLiteral":
+      return expression.value;
+    case "IntegerLiteral":
+      return expression.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(expression.value) : undefined;
+    case "ParenthesizedExpression":
+      return defaultValueOf(protocol, expression.expression);
+    case "UnaryExpression": {
+      const operand = defaultValueOf(protocol, expression.operand);
+      return expression.operator === "-" && typeof operand === "number" ? -operand : undefined;
+    }
+    case "NameExpression": {
+      const constant = protocol.constants.find((candidate) => candidate.name === expression.name.text && candidate.valueKind === "integer");
+      return constant === undefined || constant.value > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(constant.value);
+    }
+    case "MemberExpression": {
+      if (expression.object.kind !== "NameExpression") return undefined;
+      const enumName = expression.object.name.text;
+      const member = protocol.enums.find((candidate) => candidate.name === enumName)?.members.find((candidate) => candidate.name === expression.member.text);
+      return member === undefined ? undefined : Number(member.value);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function lowerKey(protocol: ProtocolModel, key: StoreKeyModel, required: boolean): IrStubKey | undefined {
+  const type = keyTypeOf(protocol, key);
+  if (type === undefined) return undefined;
+  const defaultValue = defaultValueOf(protocol, key.defaultValue);
+  return defaultValue === undefined ? { key: key.name, type, required, span: key.span } : { key: key.name, type, required, defaultValue, span: key.span };
+}
+
+/**
+ * Groups one role's keys by the state announced after publishing them. `supportedStates` are
+ * the states the connection runtime publishes before (the first is where keys named by other
+ * transitions go); keys no transition names join `unnamedKeysState` as optional members.
+ */
+function lowerPublications(
+  protocol: ProtocolModel,
+  role: string,
+  store: StoreRoleModel | undefined,
+  excludedKeys: ReadonlySet<string>,
+  supportedStates: readonly string[],
+  unnamedKeysState: string,
+): IrStubPublication[] {
+  const keysByState = new Map<string, IrStubKey[]>(supportedStates.map((state) => [state, []]));
+  const named = new Set<string>();
+  const lifecycleRole = protocol.lifecycle?.roles.find((candidate) => candidate.role === role);
+  const fallbackState = supportedStates[0] ?? unnamedKeysState;
+  for (const transition of lifecycleRole?.transitions ?? []) {
+    const state = supportedStates.includes(transition.to) ? transition.to : fallbackState;
+    for (const keyName of transition.publishes) {
+      if (excludedKeys.has(keyName) || named.has(keyName)) continue;
+      const key = store?.keys.find((candidate) => candidate.name === keyName && candidate.familyRange === undefined);
+      const lowered = key === undefined ? undefined : lowerKey(protocol, key, true);
+      if (lowered === undefined) continue;
+      named.add(keyName);
+      keysByState.get(state)?.push(lowered);
+    }
+  }
+  for (const key of store?.keys ?? []) {
+    if (named.has(key.name) || excludedKeys.has(key.name) || key.familyRange !== undefined) continue;
+    const lowered = lowerKey(protocol, key, false);
+    if (lowered !== undefined) keysByState.get(unnamedKeysState)?.push(lowered);
+  }
+  return supportedStates.map((state) => ({ state, keys: keysByState.get(state) ?? [] }));
+}
+
+/** The stubs of one protocol, or undefined when it has no exchange the split-connection runtime can carry. */
+export function lowerStubs(protocol: ProtocolModel, records: readonly IrRecord[]): IrStubs | undefined {
+  const exchange = protocol.exchanges.find((candidate) => protocol.rings.some((ring) => ring.name === candidate.ring));
+  const ring = protocol.rings.find((candidate) => candidate.name === exchange?.ring);
+  if (exchange === undefined || ring === undefined) return undefined;
+  const [idPair, ...echoedPairs] = exchange.correlation;
+  if (idPair === undefined) return undefined;
+  const byName = new Map(records.map((record) => [record.name, record] as const));
+  const request = byName.get(exchange.requestMessage);
+  const response = byName.get(exchange.responseMessage);
+  if (request === undefined || response === undefined) return undefined;
+  const enumWidths = new Map(protocol.enums.map((enumeration) => [enumeration.name, (enumeration.baseType.endsWith("64") ? 8 : enumeration.baseType.endsWith("32") ? 4 : enumeration.baseType.endsWith("16") ? 2 : 1) as IrStubIntegerWidth] as const));
+
+  const slotLayouts: Partial<Record<IrLayoutAbi, IrStubSlotLayout>> = {};
+  const layouts = [...new Set(protocol.abis.map((abi) => (abi.abi === "x86_32" ? "x86_32" : "x86_64") as IrLayoutAbi))].sort();
+  for (const layout of layouts) {
+    const geometry = ring.geometry.get(layout);
+    const requestId = placeField(byName, enumWidths, request, idPair.requestField.split("."), layout);
+    const responseId = placeField(byName, enumWidths, response, idPair.responseField.split("."), layout);
+    if (geometry === undefined || requestId === undefined || responseId === undefined) return undefined;
+    // The connection runtime reads ids of 2, 4 or 8 bytes; both ends must agree on the width.
+    if (requestId.width !== responseId.width || requestId.width === 1) return undefined;
+    const echoedFields: IrStubEchoedField[] = [];
+    for (const pair of echoedPairs) {
+      const from = placeField(byName, enumWidths, request, pair.requestField.split("."), layout);
+      const to = placeField(byName, enumWidths, response, pair.responseField.split("."), layout);
+      if (from === undefined || to === undefined || from.width !== to.width) return undefined;
+      echoedFields.push({ requestField: pair.requestField, responseField: pair.responseField, requestOffset: from.offset, responseOffset: to.offset, width: from.width });
+    }
+    slotLayouts[layout] = { slotBytes: geometry.slotSize, requestIdOffset: requestId.offset, responseIdOffset: responseId.offset, idBytes: requestId.width, echoedFields };
+  }
+
+  const requesterRole = ring.requestProducer;
+  const responderRole = ring.responseProducer;
+  const requesterStore = protocol.stores.find((store) => store.role === requesterRole);
+  const responderStore = protocol.stores.find((store) => store.role === responderRole);
+  const transportKeys = (requesterStore?.keys ?? []).filter((key) => key.forChannels.includes(ring.name));
+  const singleReference = transportKeys.find((key) => key.type.kind === "scalar" && key.type.scalar === "grant" && key.familyRange === undefined);
+  const referenceFamily = transportKeys.find((key) => key.type.kind === "scalar" && key.type.scalar === "grant" && key.familyRange !== undefined);
+  const eventChannel = transportKeys.find((key) => key.type.kind === "scalar" && key.type.scalar === "evtchn");
+  const requesterKeyNames = new Set((requesterStore?.keys ?? []).map((key) => key.name));
+  const pageOrderKey = [...collectNames(referenceFamily?.familyRange, new Set())].find((name) => requesterKeyNames.has(name));
+  const ringReferenceKey = singleReference?.name ?? referenceFamily?.name ?? "ring-ref";
+  const ringPageOrderKey = pageOrderKey ?? "ring-page-order";
+  const eventChannelKey = eventChannel?.name ?? "event-channel";
+  const abiSelectorKey = protocol.abiSelector?.role === requesterRole ? protocol.abiSelector.key : undefined;
+
+  const requesterExcluded = new Set([ringReferenceKey, ringPageOrderKey, eventChannelKey, ...transportKeys.map((key) => key.name), ...(abiSelectorKey === undefined ? [] : [abiSelectorKey])]);
+  const responderExcluded = new Set<string>();
+  const ringPageOrderLimitKey = ring.pageOrderKey?.role === responderRole ? ring.pageOrderKey.key : undefined;
+  return {
+    channel: ring.name,
+    requestRecord: request.name,
+    responseRecord: response.name,
+    requesterRole,
+    responderRole,
+    slotLayouts,
+    maximumRingPageOrder: Math.min(highestSupportedRingPageOrder, Math.max(0, ...ring.pageOrders)),
+    ringPageOrderLimitKey,
+    ringReferenceKey,
+    ringPageOrderKey,
+    eventChannelKey,
+    abiSelectorKey,
+    // The runtime writes the requester's keys with the ring transport, before Initialised.
+    requesterPublications: lowerPublications(protocol, requesterRole, requesterStore, requesterExcluded, ["Initialised"], "Initialised"),
+    // The responder publishes features before InitWait and device keys before Connected.
+    responderPublications: lowerPublications(protocol, responderRole, responderStore, responderExcluded, ["InitWait", "Connected"], "Connected"),
+    span: exchange.span,
+  };
+}
