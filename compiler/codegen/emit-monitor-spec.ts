@@ -362,7 +362,8 @@ function writeUnsignedReadAt(width: number, offset: string): string | undefined 
  * Statements returning `clauseId` when a padding byte of `record` (placed at `base` in the
  * slot) is not zero: its own padding ranges, those of nested records, of each live element of
  * an array of records (every element when the array has no count field) and of the active arm
- * of a message variant (chosen by its discriminant). Offsets follow the ABI's layout.
+ * of a message variant (chosen by its discriminant), including the union's bytes past the end
+ * of that arm. Offsets follow the ABI's layout.
  */
 function writePaddingChecks(context: EmitContext, record: IrRecord, abi: IrLayoutAbi, base: string, clauseId: string, depth: number): string[] {
   const layout = record.layouts[abi];
@@ -401,7 +402,13 @@ function writePaddingChecks(context: EmitContext, record: IrRecord, abi: IrLayou
       const read = writeUnsignedReadAt(width, addOffset(base, discriminantLayout.offset));
       if (read === undefined) continue;
       const cases = type.arms.flatMap((arm) => {
-        const inner = writePaddingChecks(context, context.record(arm.recordName), abi, fieldBase, clauseId, depth + 1);
+        const armRecord = context.record(arm.recordName);
+        const inner = writePaddingChecks(context, armRecord, abi, fieldBase, clauseId, depth + 1);
+        // The bytes from the end of the active variant to the end of the union are padding too (encoders zero them).
+        const armEnd = armRecord.layouts[abi].size;
+        if (armEnd < fieldLayout.size) {
+          inner.push(`for (let index = ${addOffset(fieldBase, armEnd)}; index < ${addOffset(fieldBase, fieldLayout.size)}; index++) if (slot[index] !== 0) ${failed}`);
+        }
         if (inner.length === 0) return [];
         const labels = arm.isDefault ? ["default:"] : arm.discriminantValues.map((value) => `case ${value}:`);
         return [`${labels.join("\n")} {\n${inner.join("\n")}\nbreak;\n}`];
