@@ -8,7 +8,7 @@ import { monitorSpecX86_64 } from "../drivers/blk/generated/blkif.js";
 import { ConnectionMonitor, type MonitorSpec } from "../runtime/monitor/index.js";
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../runtime/ring/index.js";
 import { VirtualClock } from "../runtime/time/index.js";
-import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "../test/support/hand-written-blkif-monitor-spec.js";
+import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "./support/hand-written-blkif-monitor-spec.js";
 import type { BenchSuite } from "./suite.js";
 
 function print(line: string): void {

@@ -53,9 +53,27 @@ function hashBytes(memory: Uint8Array, start: number, end: number): number {
   return hash >>> 0;
 }
 
+/** The ring header's index words over `memory`, after checking it can hold the ring. */
+function viewIndexWords(channel: MonitorRingChannel, memory: Uint8Array): Int32Array {
+  if (memory.byteOffset % 4 !== 0) throw new RangeError(`ring ${channel.name}: memory must be 4-aligned`);
+  if (memory.byteLength < ringSlotsOffset + channel.entries * channel.slotBytes) throw new RangeError(`ring ${channel.name}: memory too small for ${channel.entries} slots of ${channel.slotBytes} bytes`);
+  return new Int32Array(memory.buffer, memory.byteOffset, 4);
+}
+
+function viewSlots(channel: MonitorRingChannel, memory: Uint8Array): Uint8Array[] {
+  const views: Uint8Array[] = [];
+  for (let slot = 0; slot < channel.entries; slot += 1) {
+    const start = ringSlotsOffset + slot * channel.slotBytes;
+    views.push(memory.subarray(start, start + channel.slotBytes));
+  }
+  return views;
+}
+
 class RingWatch {
   readonly table: OutstandingRequestTable;
-  readonly indexWords: Int32Array;
+  /** The bytes the ring is read from: the view given at construction, or a snapshot (see readRingsFrom). */
+  memory: Uint8Array;
+  indexWords: Int32Array;
   readonly requestCopy: Uint8Array;
   readonly responseCopy: Uint8Array;
   readonly requestView: DataView;
@@ -74,12 +92,12 @@ class RingWatch {
   readonly requesterIndex: number;
   readonly responderIndex: number;
   /** One preallocated view per slot, so copying a message creates no view per message. */
-  readonly slotViews: Uint8Array[] = [];
+  slotViews: Uint8Array[];
 
-  constructor(readonly channel: MonitorRingChannel, readonly memory: Uint8Array, requesterIndex: number, responderIndex: number) {
-    if (memory.byteOffset % 4 !== 0) throw new RangeError(`ring ${channel.name}: memory must be 4-aligned`);
-    if (memory.byteLength < ringSlotsOffset + channel.entries * channel.slotBytes) throw new RangeError(`ring ${channel.name}: memory too small for ${channel.entries} slots of ${channel.slotBytes} bytes`);
-    this.indexWords = new Int32Array(memory.buffer, memory.byteOffset, 4);
+  constructor(readonly channel: MonitorRingChannel, memory: Uint8Array, requesterIndex: number, responderIndex: number) {
+    this.memory = memory;
+    this.indexWords = viewIndexWords(channel, memory);
+    this.slotViews = viewSlots(channel, memory);
     this.table = new OutstandingRequestTable(channel.outstandingBound, channel.grants?.maximumReferences ?? 0);
     this.requestCopy = new Uint8Array(channel.slotBytes);
     this.responseCopy = new Uint8Array(channel.slotBytes);
@@ -91,10 +109,13 @@ class RingWatch {
     this.responderIndex = responderIndex;
     this.seenRequestProducer = Atomics.load(this.indexWords, 0) >>> 0;
     this.seenResponseProducer = Atomics.load(this.indexWords, 2) >>> 0;
-    for (let slot = 0; slot < channel.entries; slot += 1) {
-      const start = ringSlotsOffset + slot * channel.slotBytes;
-      this.slotViews.push(memory.subarray(start, start + channel.slotBytes));
-    }
+  }
+
+  /** Reads the ring from `memory` from now on; what the monitor learned so far is kept. */
+  readFrom(memory: Uint8Array): void {
+    this.indexWords = viewIndexWords(this.channel, memory);
+    this.slotViews = viewSlots(this.channel, memory);
+    this.memory = memory;
   }
 
   /** Copies the slot of ring index `index` into `copy` (the monitor's private buffer). */
@@ -227,6 +248,22 @@ export class ConnectionMonitor {
 
   get isFrozen(): boolean {
     return this.frozen;
+  }
+
+  /**
+   * Reads every ring from `memories` (in the order of `spec.rings`) from now on, instead of the
+   * views given at construction; everything learned so far (outstanding requests, hashes, seen
+   * indices) is kept. The policer hands its private copy of the ring frames taken when it froze
+   * the connection, so writes to the shared pages after that cannot change its re-check.
+   */
+  readRingsFrom(memories: readonly Uint8Array[]): void {
+    if (memories.length !== this.rings.length) throw new RangeError(`expected ${this.rings.length} ring views, got ${memories.length}`);
+    // Every view is checked before any ring switches, so a bad one leaves the monitor as it was.
+    for (const [position, ring] of this.rings.entries()) viewIndexWords(ring.channel, memories[position] ?? new Uint8Array(0));
+    for (const [position, ring] of this.rings.entries()) {
+      const memory = memories[position];
+      if (memory !== undefined) ring.readFrom(memory);
+    }
   }
 
   roleIndex(role: string): number {

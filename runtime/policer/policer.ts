@@ -47,6 +47,8 @@ export type AttachResult = { readonly ok: true } | { readonly ok: false; readonl
 interface PolicedConnection {
   readonly options: PolicedConnectionOptions;
   readonly monitor: ConnectionMonitor;
+  /** The policer's read-only views of the live ring pages, one per ring of the spec. */
+  readonly ringMemories: readonly Uint8Array[];
   status: PolicedConnectionStatus;
   readonly verdicts: PolicerVerdict[];
 }
@@ -118,7 +120,7 @@ export class Policer {
       const state = this.toolstack.readText(`${party.directory}/state`);
       if (state.ok) monitor.observeStoreWrite(0, `${party.directory}/state`, state.value);
     }
-    this.connections.set(connectionOptions.name, { options: connectionOptions, monitor, status: "policed", verdicts: [] });
+    this.connections.set(connectionOptions.name, { options: connectionOptions, monitor, ringMemories, status: "policed", verdicts: [] });
     return { ok: true };
   }
 
@@ -182,9 +184,11 @@ export class Policer {
   }
 
   /**
-   * Arbitrates a complaint: logs it, freezes the connection (both parties paused), re-checks
-   * the clause against the ring and grant state the policer reads itself, and blames the
-   * clause owner when confirmed or the complainer when not.
+   * Arbitrates a complaint: takes a private snapshot of the ring frames, logs the complaint,
+   * freezes the connection (both parties paused), re-checks the clause against the snapshot and the
+   * grant state the policer reads itself, and blames the clause owner when confirmed or the
+   * complainer when not. Writes to the shared ring pages after the snapshot cannot change the
+   * verdict (docs/policing.md, "Freeze").
    */
   complain(complaint: Complaint): PolicerVerdict | ComplaintRefusal {
     const connection = this.connections.get(complaint.connection);
@@ -197,11 +201,16 @@ export class Policer {
     if (clause === undefined) return { ok: false, code: "unknown-clause", reason: `${complaint.clauseId} is not a clause of ${monitor.spec.protocol}` };
     const complainer = this.partyOf(connection, complainerIndex);
     const accused = this.partyOf(connection, 1 - complainerIndex);
+    // The snapshot comes first: a frame is shared memory that both parties keep write access
+    // to (nothing here can revoke a mapping), so the re-check must not read the live pages.
+    const ringSnapshots = this.snapshotRings(connection);
+    // Logged before anything changes, so an audit log that fails leaves the connection as it was.
     const complaintRecord = this.options.audit.append({ kind: "complaint", connection: complaint.connection, complainer, accused, clause: complaint.clauseId, evidence: complaint.evidence });
     // While arbitrating, violations the re-check finds are recorded by the monitor and judged
-    // here rather than as separate verdicts; the re-check reads shared state itself.
+    // here rather than as separate verdicts.
     connection.status = "arbitrating";
     this.freeze(connection);
+    monitor.readRingsFrom(ringSnapshots);
     monitor.audit();
     const ownerIsAccused = clause.ownerRole === accused.role;
     const confirmingViolation = ownerIsAccused ? (monitor.violations.find((violation) => violation.clauseId === clause.id && violation.blamedRole === accused.role) ?? null) : null;
@@ -279,7 +288,18 @@ export class Policer {
     }
   }
 
-  /** Freezing: both parties are paused, so neither can move an index or send while the policer looks. */
+  /**
+   * The policer's private copy of every ring's frames, taken when arbitration starts. Only
+   * allocated per complaint, never per message.
+   */
+  private snapshotRings(connection: PolicedConnection): Uint8Array[] {
+    return connection.ringMemories.map((live) => live.slice());
+  }
+
+  /**
+   * Freezing: both parties are paused, so their events are held back and a cooperative party
+   * stops. Pausing cannot stop a write to a frame already mapped (see snapshotRings).
+   */
   private freeze(connection: PolicedConnection): void {
     for (const party of connection.options.parties) {
       if (this.options.hypervisor.findDomain(party.domainId)?.lifecycle === "running") this.options.hypervisor.pauseDomain(party.domainId);

@@ -1,21 +1,23 @@
 // The monitor's per-message work allocates nothing: 100 000 requests and responses through a
-// blkif-shaped ring, each batch scanned by the monitor (correlation, validators, grant checks),
-// trigger no young-generation collection, while the same loop with one small allocation per
-// message does (which shows the detector works). A second run uses the GENERATED blkif spec with
-// a notification per message (the per-role event budgets), a clock tick per batch (responder
-// progress, deadlines, handshake) and the generated padding clause over nested records and
-// variants (test/monitor/generated/padded.ts).
+// ring checked with the generated blkif MonitorSpec, each batch scanned by the monitor
+// (correlation, generated validators, grant checks), trigger no young-generation collection,
+// while the same loop with one small allocation per message does (which shows the detector works).
+// A second suite adds a notification per message (the per-role event budgets), a clock tick per
+// batch (responder progress, deadlines, handshake) and the generated padding clause over nested
+// records and variants (test/monitor/generated/padded.ts).
 
 import { describe, expect, it } from "vitest";
 import { fewestMinorCollectionsDuring, totalMinorCollectionsDuring } from "../support/allocation.js";
 import { ConnectionMonitor } from "../../runtime/monitor/index.js";
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../../runtime/ring/index.js";
 import { VirtualClock } from "../../runtime/time/index.js";
-import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "../policer/blkif-host.js";
 import { Operation, createRequest as createBlkifRequest, encodeRequestX86_64 as encodeBlkifRequest, layoutTables as blkifLayouts, monitorSpecX86_64 as generatedBlkifSpec } from "../../drivers/blk/generated/blkif.js";
 import { Kind, createRequest as createPaddedRequest, encodeRequestX86_64 as encodePaddedRequest, layoutTables as paddedLayouts, monitorSpecX86_64 as paddedSpec } from "./generated/padded.js";
 import type { MonitorSpec } from "../../runtime/monitor/index.js";
+import { describeBlkifWire } from "../policer/blkif-wire.js";
 
+const blkif = describeBlkifWire("x86_64");
+const { requestBytes } = blkif;
 
 function createMonitoredRing() {
   const memory = new Uint8Array(computeSharedRingBytes(0));
@@ -24,7 +26,7 @@ function createMonitoredRing() {
   const clock = new VirtualClock();
   const violations: string[] = [];
   const monitor = new ConnectionMonitor({
-    spec: blkifMonitorSpec,
+    spec: blkif.spec,
     parties: [
       { role: "frontend", domainId: 1, directory: "/fe" },
       { role: "backend", domainId: 2, directory: "/be" },
@@ -37,11 +39,11 @@ function createMonitoredRing() {
   monitor.states[0] = 4;
   monitor.states[1] = 4;
   // Requests carry two segments so the grant clauses run too; ids are patched in place.
-  const request = encodeRequest(0, 0n, 0n, [10, 11]);
+  const request = blkif.encodeRequest(0, 0, [10, 11]);
   const requestView = new DataView(request.buffer);
-  const response = encodeResponse(0n, 0, 0);
+  const response = blkif.encodeResponse(0, 0, 0);
   const responseView = new DataView(response.buffer);
-  const responseRecord = response.subarray(0, responseBytes);
+  const responseRecord = response;
   const copy = new Uint8Array(requestBytes);
   const copyView = new DataView(copy.buffer);
   let nextId = 0;

@@ -1,20 +1,21 @@
 // A whole blkif connection on real objects for the policer's tests: a hypervisor with a
 // frontend (domain 1) and a backend (domain 2), a store with both xenbus directories, a shared
-// ring and an event channel between them, a hand-written blkif MonitorSpec (numbers from
-// reference/xen-abi.md §2) and a policer writing to an in-memory audit sink.
+// ring and an event channel between them, policed with the MonitorSpec generated from
+// protocols/blkif.proto-desc for the chosen ABI, and a policer writing to an in-memory audit sink.
 
 import type { AuditEntry, AuditRecord } from "../../runtime/audit/audit-record.js";
 import type { AuditSink } from "../../runtime/audit/audit-log-writer.js";
 import { Hypervisor } from "../../runtime/hypervisor/index.js";
-import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, XenbusState } from "../support/hand-written-blkif-monitor-spec.js";
-
-export { blkifMonitorSpec, encodeRequest, encodeResponse, maximumSegments, requestBytes, responseBytes, ringEntries, XenbusState } from "../support/hand-written-blkif-monitor-spec.js";
+import type { MonitorSpec } from "../../runtime/monitor/index.js";
 import { Policer, type PeerResetNotice, type PolicerVerdict } from "../../runtime/policer/index.js";
 import { SharedRingBackend, SharedRingFrontend } from "../../runtime/ring/index.js";
 import type { StoreClient } from "../../runtime/store/store-client.js";
 import type { XenStore, XenStoreOptions } from "../../runtime/store/store.js";
 import { VirtualClock } from "../../runtime/time/index.js";
 import { createStoreFixture, expectOk } from "../store/store-fixture.js";
+import { describeBlkifWire, XenbusState, type BlkifAbi, type BlkifWire } from "./blkif-wire.js";
+
+export { XenbusState, type BlkifAbi, type BlkifWire } from "./blkif-wire.js";
 
 export class MemoryAuditSink implements AuditSink {
   readonly records: AuditRecord[] = [];
@@ -33,6 +34,10 @@ export const backendDirectory = `/local/domain/${backendId}/backend/vbd/${fronte
 export const connectionName = "vbd/1/51712";
 
 export interface BlkifHost {
+  /** The ABI the connection's ring uses, its generated layout and codecs. */
+  readonly wire: BlkifWire;
+  /** The spec the policer polices the connection with (the generated one unless overridden). */
+  readonly spec: MonitorSpec;
   readonly clock: VirtualClock;
   readonly hypervisor: Hypervisor;
   readonly audit: MemoryAuditSink;
@@ -50,12 +55,16 @@ export interface BlkifHost {
   backendPort: number;
   readonly verdicts: PolicerVerdict[];
   readonly notices: PeerResetNotice[];
-  nextRequestId: bigint;
+  nextRequestId: number;
   /** Per outstanding request id of the honest frontend: the grant references and frames it lent. */
-  readonly lentPages: Map<bigint, { readonly references: readonly number[]; readonly frames: readonly number[] }>;
+  readonly lentPages: Map<number, { readonly references: readonly number[]; readonly frames: readonly number[] }>;
 }
 
 export interface BlkifHostOptions {
+  /** The ring's ABI (x86_64 unless given): picks the generated monitorSpecX86_64 or monitorSpecX86_32. */
+  readonly abi?: BlkifAbi;
+  /** Polices with this spec instead of the generated one (for the engine's audits the generated spec does not configure). */
+  readonly spec?: MonitorSpec;
   readonly storeOptions?: XenStoreOptions;
   readonly quarantine?: boolean;
   /** Stop before the handshake (states stay Initialising). */
@@ -65,6 +74,8 @@ export interface BlkifHostOptions {
 }
 
 export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
+  const wire = describeBlkifWire(options.abi ?? "x86_64");
+  const spec = options.spec ?? wire.spec;
   const clock = options.clock ?? new VirtualClock();
   const hypervisor = new Hypervisor();
   hypervisor.createDomain({ id: 0, privileged: true });
@@ -93,8 +104,10 @@ export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
     onVerdict: (verdict) => verdicts.push(verdict),
     onPeerReset: (notice) => notices.push(notice),
   });
-  const ring = connectRing(hypervisor, policer);
+  const ring = connectRing(hypervisor, policer, wire, spec);
   const host: BlkifHost = {
+    wire,
+    spec,
     clock,
     hypervisor,
     audit,
@@ -106,7 +119,7 @@ export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
     ...ring,
     verdicts,
     notices,
-    nextRequestId: 1n,
+    nextRequestId: 1,
     lentPages: new Map(),
   };
   if (options.skipHandshake !== true) performHandshake(host);
@@ -123,17 +136,17 @@ interface RingConnection {
 }
 
 /** The frontend shares a fresh ring page and event channel; the policer attaches; the backend maps and binds. */
-function connectRing(hypervisor: Hypervisor, policer: Policer): RingConnection {
+function connectRing(hypervisor: Hypervisor, policer: Policer, wire: BlkifWire, spec: MonitorSpec): RingConnection {
   const ringFrame = hypervisor.allocatePages(frontendId, 1);
   if (ringFrame === undefined) throw new Error("no frame for the ring");
   const frontendRingMemory = hypervisor.viewOwnPages(frontendId, ringFrame, 1);
   if (frontendRingMemory === undefined) throw new Error("no view of the ring");
-  const frontendRing = SharedRingFrontend.initialize(frontendRingMemory, requestBytes);
+  const frontendRing = SharedRingFrontend.initialize(frontendRingMemory, wire.requestBytes);
   const grant = hypervisor.grantAccess(frontendId, backendId, ringFrame, false);
   if (!grant.ok) throw new Error(grant.reason);
   const attached = policer.attach({
     name: connectionName,
-    spec: blkifMonitorSpec,
+    spec,
     parties: [
       { role: "frontend", domainId: frontendId, directory: frontendDirectory },
       { role: "backend", domainId: backendId, directory: backendDirectory },
@@ -143,7 +156,7 @@ function connectRing(hypervisor: Hypervisor, policer: Policer): RingConnection {
   if (!attached.ok) throw new Error(attached.reason);
   const mapped = hypervisor.mapGrant(backendId, frontendId, grant.reference, true);
   if (!mapped.ok) throw new Error(mapped.reason);
-  const backendRing = SharedRingBackend.attach(mapped.view, requestBytes);
+  const backendRing = SharedRingBackend.attach(mapped.view, wire.requestBytes);
   const unbound = hypervisor.allocateUnboundPort(frontendId, backendId);
   if (!unbound.ok) throw new Error(unbound.reason);
   const bound = hypervisor.bindInterdomain(backendId, frontendId, unbound.port);
@@ -158,18 +171,21 @@ function connectRing(hypervisor: Hypervisor, policer: Policer): RingConnection {
  */
 export function reconnect(host: BlkifHost): void {
   for (const directory of [frontendDirectory, backendDirectory]) expectOk(host.toolstack.write(`${directory}/state`, String(XenbusState.initialising)));
-  Object.assign(host, connectRing(host.hypervisor, host.policer));
+  Object.assign(host, connectRing(host.hypervisor, host.policer, host.wire, host.spec));
   host.lentPages.clear();
   performHandshake(host);
 }
 
-/** The xenbus handshake of xen-abi.md §5, done honestly by both parties. */
+/** The backend's feature keys, published before InitWait (protocols/blkif.proto-desc lifecycle). */
+export const backendFeatureKeys = [["feature-barrier", "0"], ["feature-flush-cache", "1"], ["feature-discard", "1"], ["feature-persistent", "0"], ["max-ring-page-order", "0"]] as const;
+
+/** The xenbus handshake of protocols/blkif.proto-desc's lifecycle, done honestly by both parties. */
 export function performHandshake(host: BlkifHost): void {
-  expectOk(host.backendStore.write(`${backendDirectory}/feature-flush-cache`, "1"));
+  for (const [key, value] of backendFeatureKeys) expectOk(host.backendStore.write(`${backendDirectory}/${key}`, value));
   expectOk(host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait)));
   expectOk(host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference)));
   expectOk(host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort)));
-  expectOk(host.frontendStore.write(`${frontendDirectory}/protocol`, "x86_64-abi"));
+  expectOk(host.frontendStore.write(`${frontendDirectory}/protocol`, `${host.wire.abi}-abi`));
   expectOk(host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised)));
   for (const [key, value] of [["sectors", "2048"], ["info", "0"], ["sector-size", "512"]] as const) expectOk(host.backendStore.write(`${backendDirectory}/${key}`, value));
   expectOk(host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.connected)));
@@ -196,7 +212,7 @@ export function grantDataPages(host: BlkifHost, segments: number, readonly = fal
 }
 
 /** An honest frontend I/O: lends fresh pages, publishes the request, notifies; returns the id. */
-export function issueRequest(host: BlkifHost, operation: number, segments: number): bigint {
+export function issueRequest(host: BlkifHost, operation: number, segments: number): number {
   const lent = lendDataPages(host, segments);
   const id = sendRequest(host, operation, lent.references);
   host.lentPages.set(id, lent);
@@ -204,8 +220,8 @@ export function issueRequest(host: BlkifHost, operation: number, segments: numbe
 }
 
 /** An honest frontend request: publish, push, notify. Returns the request id. */
-export function sendRequest(host: BlkifHost, operation: number, grantReferences: readonly number[], id = host.nextRequestId++): bigint {
-  if (!host.frontendRing.produceRequest(encodeRequest(operation, id, 0n, grantReferences))) throw new Error("ring full");
+export function sendRequest(host: BlkifHost, operation: number, grantReferences: readonly number[], id = host.nextRequestId++): number {
+  if (!host.frontendRing.produceRequest(host.wire.encodeRequest(operation, id, grantReferences))) throw new Error("ring full");
   host.frontendRing.pushRequests();
   host.hypervisor.sendEvent(frontendId, host.frontendPort);
   return id;
@@ -217,21 +233,22 @@ export function serveRequests(host: BlkifHost, options: { readonly leaveMapped?:
   if (batch < 0) throw new Error(`backend sees ring fault ${batch}`);
   let served = 0;
   for (let count = 0; count < batch; count += 1) {
-    const request = host.backendRing.consumeRequest();
-    if (request === null) break;
-    const view = new DataView(request.buffer, request.byteOffset, request.byteLength);
-    const operation = view.getUint8(0);
-    const segments = view.getUint8(1);
-    const id = view.getBigUint64(8, true);
+    const slot = host.backendRing.consumeRequest();
+    if (slot === null) break;
+    const request = host.wire.decodeRequest(slot);
+    const operation = request.operation;
+    const read = request.operationVariant.read;
+    const segments = request.operationVariant.arm === "read" ? read.nrSegments : 0;
+    const id = read.id;
     const handles: number[] = [];
     for (let segment = 0; segment < segments; segment += 1) {
-      const mapped = host.hypervisor.mapGrant(backendId, frontendId, view.getUint32(24 + segment * 8, true), operation === 0);
+      const mapped = host.hypervisor.mapGrant(backendId, frontendId, read.seg[segment]?.gref ?? -1, operation === 0);
       if (!mapped.ok) throw new Error(mapped.reason);
       if (operation === 0) mapped.view.fill(0xab, 0, 512);
       handles.push(mapped.handle);
     }
     if (options.leaveMapped !== true) for (const handle of handles) host.hypervisor.unmapGrant(backendId, handle);
-    host.backendRing.produceResponse(encodeResponse(id, operation, 0));
+    host.backendRing.produceResponse(host.wire.encodeResponse(id, operation, 0));
     served += 1;
   }
   host.backendRing.pushResponses();
@@ -240,14 +257,14 @@ export function serveRequests(host: BlkifHost, options: { readonly leaveMapped?:
 }
 
 /** An honest frontend pass over responses: consume them (and end access to their segments). */
-export function collectResponses(host: BlkifHost): bigint[] {
+export function collectResponses(host: BlkifHost): number[] {
   const batch = host.frontendRing.beginResponseBatch();
   if (batch < 0) throw new Error(`frontend sees ring fault ${batch}`);
-  const identifiers: bigint[] = [];
+  const identifiers: number[] = [];
   for (let count = 0; count < batch; count += 1) {
     const response = host.frontendRing.consumeResponse();
     if (response === null) break;
-    const id = new DataView(response.buffer, response.byteOffset, response.byteLength).getBigUint64(0, true);
+    const id = Number(new DataView(response.buffer, response.byteOffset, response.byteLength).getBigUint64(host.wire.offsets.responseId, true));
     identifiers.push(id);
     const lent = host.lentPages.get(id);
     if (lent === undefined) continue;

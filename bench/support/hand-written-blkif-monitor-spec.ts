@@ -1,6 +1,7 @@
-// A hand-written blkif MonitorSpec (numbers from reference/xen-abi.md §2 and §5) and the
-// request/response encoders the policer's adversarial tests and the monitor benchmarks share.
-// The generated blkif module (drivers/blk/generated/) carries the spec-derived equivalent.
+// A hand-written blkif MonitorSpec (numbers from reference/xen-abi.md §2 and §5) and its
+// request/response encoders: the baseline the monitor benchmark compares the generated spec
+// (drivers/blk/generated/blkif.ts) with. Nothing else uses it; the policer's tests police
+// with the generated spec.
 
 import type { MonitorSpec } from "../../runtime/monitor/index.js";
 
