@@ -9,7 +9,7 @@ import { blkifAttackCatalogue, type BlkifAttack } from "./blkif-attack-catalogue
 import { backendId, connectionName, createBlkifHost, frontendId, type BlkifAbi, type BlkifHost } from "./blkif-host.js";
 
 /** Plays one attack on a fresh host and checks the single verdict it must produce. */
-export function playAttack(clauseId: string, attack: BlkifAttack, abi: BlkifAbi): { readonly host: BlkifHost; readonly verdict: PolicerVerdict } {
+function playAttack(clauseId: string, attack: BlkifAttack, abi: BlkifAbi): { readonly host: BlkifHost; readonly verdict: PolicerVerdict } {
   const host = createBlkifHost({ ...attack.hostOptions, abi });
   attack.play(host);
   expect(host.verdicts.map((verdict) => `${verdict.clauseId} -> ${verdict.blamed.role}`)).toEqual([`${clauseId} -> ${attack.blamedRole}`]);
