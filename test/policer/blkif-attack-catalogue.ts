@@ -9,6 +9,7 @@ import { expect } from "vitest";
 import type { PolicerVerdict } from "../../runtime/policer/index.js";
 import {
   backendDirectory,
+  backendFeatureKeys,
   backendId,
   collectResponses,
   connectionName,
@@ -410,9 +411,32 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
       blamedRole: "backend",
       abis: bothAbis,
       play: (host) => {
+        // The backend keeps answering newer requests (so blkif.io.progress holds) but starves the first.
         const deadline = host.wire.ring.deadline?.milliseconds ?? 0;
+        const step = Math.floor((host.wire.ring.progress?.milliseconds ?? deadline) / 2);
         issueRequest(host, operationWrite, 1);
-        host.clock.advanceBy(deadline - 1);
+        host.backendRing.beginRequestBatch();
+        host.backendRing.consumeRequest();
+        // Each answer is written the way Xen's backends do, only the response's own bytes into the
+        // next response slot, so the starved request's slot keeps its request bytes.
+        const answerNewest = (): void => {
+          const id = issueRequest(host, operationWrite, 1);
+          host.backendRing.beginRequestBatch();
+          host.backendRing.consumeRequest();
+          host.backendRing.claimResponseSlot()?.set(host.wire.encodeResponse(id, operationWrite, 0));
+          host.backendRing.pushResponses();
+          notifyFromBackend(host);
+          collectResponses(host);
+        };
+        let elapsed = 0;
+        while (elapsed + step < deadline) {
+          answerNewest();
+          host.clock.advanceBy(step);
+          elapsed += step;
+          host.policer.auditAll();
+        }
+        host.clock.advanceBy(deadline - 1 - elapsed);
+        answerNewest();
         host.policer.auditAll();
         expect(host.verdicts).toEqual([]);
         host.clock.advanceBy(2);
@@ -426,6 +450,111 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
       blamedRole: "backend",
       abis: nativeAbi,
       play: (host) => complain(host, "backend", "blkif.answers_in_time", null),
+    },
+  ],
+  "blkif.io.progress": [
+    {
+      name: "a backend that answers nothing while a request is outstanding",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: bothAbis,
+      play: (host) => {
+        const window = host.wire.ring.progress?.milliseconds ?? 0;
+        issueRequest(host, operationWrite, 1);
+        host.clock.advanceBy(window);
+        host.policer.auditAll();
+        expect(host.verdicts).toEqual([]);
+        host.clock.advanceBy(1);
+        host.policer.auditAll();
+      },
+    },
+  ],
+  "blkif.handshake_in_time": [
+    {
+      name: "a frontend that never initialises while the backend waits in InitWait",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
+        for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
+        host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.clock.advanceBy(deadline + 1);
+        host.policer.auditAll();
+      },
+    },
+    {
+      name: "a backend that never connects once the frontend is Initialised",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
+        for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
+        host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
+        host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
+        host.clock.advanceBy(deadline + 1);
+        host.policer.auditAll();
+      },
+    },
+  ],
+  "blkif.frontend_event_rate": [
+    {
+      name: "a frontend notifying once more than its budget within one window",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      play: (host) => {
+        const budget = host.spec.eventBudgets?.find((candidate) => candidate.role === "frontend")?.maximumEvents ?? 0;
+        for (let event = 0; event <= budget; event += 1) notifyFromFrontend(host);
+      },
+    },
+  ],
+  "blkif.backend_event_rate": [
+    {
+      name: "a backend notifying once more than its budget within one window",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      play: (host) => {
+        const budget = host.spec.eventBudgets?.find((candidate) => candidate.role === "backend")?.maximumEvents ?? 0;
+        for (let event = 0; event <= budget; event += 1) notifyFromBackend(host);
+      },
+    },
+  ],
+  "blkif.frontend_store_quota": [
+    {
+      name: "a frontend filling the store past its node quota",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      hostOptions: { storeOptions: { quotas: { nodesPerDomain: 40 } } },
+      play: (host) => {
+        for (let key = 0; key < 60; key += 1) host.frontendStore.write(`${frontendDirectory}/junk-${key}`, "x");
+      },
+      checkEvidence: (verdict) => expect(verdict.violation?.evidence.path).toMatch(/junk-/),
+    },
+  ],
+  "blkif.backend_store_quota": [
+    {
+      name: "a backend filling the store past its node quota",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      hostOptions: { storeOptions: { quotas: { nodesPerDomain: 40 } } },
+      play: (host) => {
+        for (let key = 0; key < 60; key += 1) host.backendStore.write(`${backendDirectory}/junk-${key}`, "x");
+      },
     },
   ],
   "blkif.segments_granted_until_unmapped": [
@@ -532,7 +661,5 @@ export const shadowedBlkifClauses: Readonly<Record<string, ShadowedClause>> = {
  * work emits one, the test fails until the entry moves into the catalogue with an attack.
  */
 export const blkifGuaranteesAwaitingClauses: Readonly<Record<string, string>> = {
-  "blkif.frontend_event_rate": "rate guarantees are not lowered into the monitor spec yet (per-role event budget); the engine's single eventFlood budget is exercised in engine-audits.test.ts",
-  "blkif.backend_event_rate": "rate guarantees are not lowered into the monitor spec yet (per-role event budget); the engine's single eventFlood budget is exercised in engine-audits.test.ts",
   "blkif.segments_within_frame": "the generated validator checks Segment's `where sectors_within_frame` first, so a segment past its frame is reported as blkif.Segment.sectors_within_frame (covered above) and the guarantee's own id never appears",
 };
