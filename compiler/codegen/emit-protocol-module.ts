@@ -14,6 +14,8 @@ export interface ModuleEmitOptions {
   /** How generated code imports the runtime's entry point, e.g. "../../../runtime/gen/v1.js". */
   readonly runtimeImportSpecifier: string;
   readonly header: string;
+  /** The module's `specHash` constant, as formatSpecHashConstant writes it. */
+  readonly specHashConstant: string;
 }
 
 /** One in-memory project for the whole process: creating it loads the TypeScript compiler, which is slow. */
@@ -29,10 +31,10 @@ function projectForPrinting(): Project {
   return sharedProject;
 }
 
-export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImportSpecifier: string): SourceFileStructure {
+export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImportSpecifier: string, specHashConstant: string): SourceFileStructure {
   const context = createEmitContext(protocol);
   const body = [
-    ...emitProtocolIdentity(context),
+    ...emitProtocolIdentity(context, specHashConstant),
     ...emitConstants(context),
     ...emitEnums(context),
     ...emitRecordTypes(context),
@@ -48,7 +50,7 @@ export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImport
 }
 
 export async function emitProtocolModule(protocol: IrProtocol, options: ModuleEmitOptions): Promise<string> {
-  const structure = buildProtocolModuleStructure(protocol, options.runtimeImportSpecifier);
+  const structure = buildProtocolModuleStructure(protocol, options.runtimeImportSpecifier, options.specHashConstant);
   const project = projectForPrinting();
   const sourceFile = project.createSourceFile(`${protocol.name}.generated.ts`, structure, { overwrite: true });
   const printed = sourceFile.getFullText();

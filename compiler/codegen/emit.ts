@@ -6,7 +6,7 @@ import { createDiagnostic } from "../diagnostics/definition.js";
 import { codegenDiagnostics } from "../diagnostics/codes/codegen.js";
 import type { IrCompilationUnit } from "../ir/protocol.js";
 import { emitProtocolModule } from "./emit-protocol-module.js";
-import { writeGeneratedHeader } from "./header.js";
+import { formatSpecHashConstant, writeGeneratedHeader } from "./header.js";
 import { checkGeneratedNames, moduleFileNameOf } from "./names.js";
 
 export interface GeneratedFile {
@@ -42,7 +42,7 @@ export async function emitGeneratedFiles(unit: IrCompilationUnit, options: EmitO
   const files: GeneratedFile[] = [];
   const sortedProtocols = [...unit.protocols].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
   for (const protocol of sortedProtocols) {
-    const text = await emitProtocolModule(protocol, { runtimeImportSpecifier: options.runtimeImportSpecifier, header });
+    const text = await emitProtocolModule(protocol, { runtimeImportSpecifier: options.runtimeImportSpecifier, header, specHashConstant: formatSpecHashConstant(unit.specHash) });
     files.push({ path: moduleFileNameOf(protocol.name), text });
   }
   return { value: files, diagnostics };

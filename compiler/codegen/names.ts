@@ -89,6 +89,7 @@ export const unionArmTagProperty = "arm";
 const namesUsedByGeneratedModules = [
   "protocolName",
   "protocolVersion",
+  "specHash",
   "AbiName",
   "selectAbi",
   "layoutTables",
