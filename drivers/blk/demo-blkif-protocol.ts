@@ -4,7 +4,7 @@
 // spec's lifecycle.
 import type { DemoBlkifProtocol, DemoBlkifWireLayout } from "../../runtime/host/demo-host.js";
 import type { MonitorSpec } from "../../runtime/monitor/index.js";
-import { layoutTables, monitorSpecX86_64 } from "./generated/blkif.js";
+import { layoutTables, monitorSpecX86_64, specHash } from "./generated/blkif.js";
 
 /** Per role, the keys its lifecycle transitions publish on entering each state (first transition into a state wins). */
 export function listPublishedKeysByRole(spec: MonitorSpec): ReadonlyMap<string, readonly { readonly to: number; readonly keys: readonly string[] }[]> {
@@ -48,6 +48,7 @@ export function describeDemoBlkifProtocolX86_64(): DemoBlkifProtocol {
   if (ring === undefined) throw new Error("the generated blkif monitor spec has no ring");
   return {
     spec: monitorSpecX86_64,
+    specHash,
     requestBytes: layoutTables.x86_64.Request.size,
     responseBytes: layoutTables.x86_64.Response.size,
     ringEntries: ring.entries,

@@ -26,6 +26,8 @@ import type { DemoDetailValue, DemoScenario, DemoStage, DemoSummary, DemoTimelin
 /** The blkif protocol as generated from its spec: the monitor and what honest parties need. */
 export interface DemoBlkifProtocol {
   readonly spec: MonitorSpec;
+  /** The generated module's spec hash, `sha256:<hex>`; the broker's resource attribute must agree. */
+  readonly specHash: string;
   readonly requestBytes: number;
   readonly responseBytes: number;
   readonly ringEntries: number;
