@@ -1,13 +1,17 @@
 // A whole policed host in one process for `proto-desc demo`: hypervisor with policy hooks, the
-// store with its daemon on a Unix socket, the broker, the policer with a monitor per
-// connection, and blkif parties (honest and hostile) driven on a virtual clock. The caller
+// store with its daemon on a Unix socket hosting the broker (the toolstack connects and
+// disconnects block devices through the daemon's socket, as XS_CONTROL commands), the policer
+// with a monitor per connection, and blkif parties (honest and hostile) driven on a virtual clock. The caller
 // passes in everything that touches the outside (socket path, audit-log path, where timeline
 // events go); this module decides the script and reports each step as a timeline event.
 import { AuditLogWriter } from "../audit/audit-log-writer.js";
 import { readAuditLog } from "../audit/audit-log-reader.js";
-import { Broker, type BrokeredConnection } from "../broker/broker.js";
+import type { BrokeredConnection } from "../broker/broker.js";
+import { brokerConnectCommandWord, brokerDisconnectCommandWord } from "../broker/broker-control-commands.js";
+import { parseBrokerControlReply, type BrokerControlReply } from "../broker/broker-control-reply.js";
+import { formatBrokerProblem } from "../broker/broker-problem.js";
 import type { ResourceClass } from "../broker/resource-class.js";
-import { StoreClientBrokerStore } from "../broker/store-client-broker-store.js";
+import { hostBrokerInStore } from "../broker/store-hosted-broker.js";
 import { Hypervisor } from "../hypervisor/index.js";
 import type { MonitorSpec } from "../monitor/index.js";
 import { Policer, type PeerResetNotice, type PolicerVerdict } from "../policer/index.js";
@@ -16,7 +20,7 @@ import { PolicyEngine } from "../policy/policy-engine.js";
 import type { CompiledPolicy } from "../policy/policy-model.js";
 import { PolicyEnforcingHypervisorHooks } from "../policy/hypervisor-policy-hooks.js";
 import { SharedRingBackend, SharedRingFrontend } from "../ring/index.js";
-import { StoreSocketClient } from "../store/socket-client.js";
+import { StoreRequestError, StoreSocketClient } from "../store/socket-client.js";
 import { StoreSocketServer } from "../store/socket-server.js";
 import { StoreClient, type StoreResult } from "../store/store-client.js";
 import { XenStore } from "../store/store.js";
@@ -178,18 +182,37 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     const toolstack = StoreClient.connect(store, { domainId: 0, privileged: true });
     requireOk(toolstack.mkdir("/local/domain"), "mkdir /local/domain");
     for (const domain of runningDomains) {
+      // The toolstack names every domain in the store (as xl does); the daemon's broker reads the names.
+      requireOk(toolstack.write(`/local/domain/${domain.id}/name`, domain.name), `name of domain ${domain.id}`);
       if (domain.privileged) continue;
       requireOk(toolstack.introduceDomain(domain.id, 0x1000n + BigInt(domain.id), 1), `introduce domain ${domain.id}`);
       requireOk(toolstack.mkdir(`/local/domain/${domain.id}`), `home of domain ${domain.id}`);
       requireOk(toolstack.setPermissions(`/local/domain/${domain.id}`, [{ domainId: domain.id, access: "n" }]), `permissions of domain ${domain.id}`);
     }
-    const server = new StoreSocketServer({ store, socketPath: options.socketPath });
+    // The daemon hosts the broker: connect and disconnect arrive as XS_CONTROL commands on its socket.
+    const hostedBroker = hostBrokerInStore({ store, engine, audit, resourceClasses: options.resourceClasses });
+    if (hostedBroker.hosted === undefined) throw new DemoHostError(`the broker refused the lowered resource classes: ${hostedBroker.problems.map(formatBrokerProblem).join("; ")}`);
+    const hosted = hostedBroker.hosted;
+    cleanups.push(() => hosted.close());
+    const server = new StoreSocketServer({ store, socketPath: options.socketPath, clientPrincipal: domains.dom0.name });
     await server.listen();
     cleanups.push(() => server.close());
+    const toolstackSocket = await StoreSocketClient.connect(options.socketPath);
+    cleanups.push(() => toolstackSocket.close());
 
-    const created = Broker.create({ engine, store: new StoreClientBrokerStore(toolstack), audit, resourceClasses: options.resourceClasses });
-    if (created.broker === undefined) throw new DemoHostError(`the broker refused the lowered resource classes: ${created.problems.map((problem) => problem.message).join("; ")}`);
-    const broker = created.broker;
+    /** One broker command over the daemon's socket, as `proto-desc store connect|disconnect` sends it. */
+    const sendBrokerCommand = async (words: readonly string[]): Promise<BrokerControlReply> => {
+      let text: string;
+      try {
+        text = await toolstackSocket.control(words);
+      } catch (error) {
+        if (error instanceof StoreRequestError) throw new DemoHostError(`the store daemon refused ${words[0] ?? ""} with ${error.errorName}`);
+        throw error;
+      }
+      const reply = parseBrokerControlReply(text);
+      if (reply === undefined) throw new DemoHostError(`the store daemon's reply to ${words[0] ?? ""} is not a broker reply: ${text.slice(0, 200)}`);
+      return reply;
+    };
 
     const verdicts: { readonly scenario: DemoScenario; readonly verdict: PolicerVerdict }[] = [];
     const notices: PeerResetNotice[] = [];
@@ -206,7 +229,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     const clauseById = new Map(options.blkif.spec.clauses.map((clause) => [clause.id, clause]));
     const wire = options.blkif.wire;
 
-    emit("host", "Host up: hypervisor with policy hooks, xenstore++ daemon on a temporary Unix socket, broker, policer (virtual clock).", {
+    emit("host", "Host up: hypervisor with policy hooks, xenstore++ daemon on a temporary Unix socket hosting the broker, policer (virtual clock).", {
       domains: runningDomains.map((domain) => `${domain.id}:${domain.name}`),
       seed: options.seed,
     });
@@ -241,31 +264,28 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       }
     };
 
-    const openSession = (devid: string, frontend: DemoDomain, backend: DemoDomain): BlkifSession | undefined => {
-      const result = broker.connect({
-        principal: domains.dom0.name,
-        resourceClass: "vbd",
-        frontendDomain: { id: frontend.id, name: frontend.name, labels: engine.labelsForDomain(frontend.name) },
-        backendDomain: { id: backend.id, name: backend.name, labels: engine.labelsForDomain(backend.name) },
-        parameters: { devid },
-      });
-      if (result.outcome === "denied") {
-        emit("denied", `Broker denied vbd ${frontend.name} <- ${backend.name}: rule ${result.decision.rule} — ${result.decision.reason}.`, {
-          rule: result.decision.rule,
-          ruleKind: result.decision.ruleKind,
+    const openSession = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<BlkifSession | undefined> => {
+      const reply = await sendBrokerCommand([brokerConnectCommandWord, "vbd", String(frontend.id), String(backend.id), `devid=${devid}`]);
+      if (reply.outcome === "denied") {
+        emit("denied", `Store daemon's broker denied ${brokerConnectCommandWord} vbd ${frontend.name} <- ${backend.name}: rule ${reply.rule} — ${reply.reason}.`, {
+          rule: reply.rule,
+          ruleKind: reply.ruleKind,
           frontend: frontend.name,
           backend: backend.name,
         });
-        policyDenials.push(result.decision.rule);
+        policyDenials.push(reply.rule);
         return undefined;
       }
-      if (result.outcome === "failed") throw new DemoHostError(`connect vbd ${frontend.name} <- ${backend.name} failed: ${result.problem.message}`);
-      const connection = result.connection;
-      emit("connect", `Broker connected ${connection.key}: ${frontend.name} (frontend) <- ${backend.name} (backend); ${result.checks.length} policy checks allowed; directories created with toolstack permissions.`, {
+      if (reply.outcome !== "connected") throw new DemoHostError(`connect vbd ${frontend.name} <- ${backend.name} failed: ${reply.outcome === "failed" ? `${reply.code} ${reply.message}` : reply.outcome}`);
+      // The instance's protocol attribute must name the spec the monitor was generated from.
+      if (reply.specHash !== options.blkif.specHash) throw new DemoHostError(`${reply.connection} records spec ${reply.specHash}, but the monitor was generated from ${options.blkif.specHash}`);
+      const connection = hosted.broker.connections.find((candidate) => candidate.key === reply.connection);
+      if (connection === undefined) throw new DemoHostError(`the broker reports ${reply.connection} connected but does not hold it`);
+      emit("connect", `Toolstack sent ${brokerConnectCommandWord} over the daemon's socket; the broker connected ${connection.key}: ${frontend.name} (frontend) <- ${backend.name} (backend); ${reply.rules.length} policy checks allowed; directories created with toolstack permissions.`, {
         connection: connection.key,
         frontendDirectory: connection.frontendDirectory,
         backendDirectory: connection.backendDirectory,
-        checks: result.checks.map((check) => check.decision.rule),
+        checks: reply.rules,
       });
 
       const ringFrame = hypervisor.allocatePages(frontend.id, 1);
@@ -457,7 +477,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     };
 
     /** Reports the reset the policer did and tears the dead connection down through the broker. */
-    const reportResetAndTearDown = (session: BlkifSession, noticesFrom: number): PeerResetNotice | undefined => {
+    const reportResetAndTearDown = async (session: BlkifSession, noticesFrom: number): Promise<PeerResetNotice | undefined> => {
       const status = policer.statusOf(session.connection.key);
       const notice = notices.slice(noticesFrom).find((candidate) => candidate.connection === session.connection.key);
       const frontendState = toolstack.readText(`${session.connection.frontendDirectory}/state`);
@@ -474,14 +494,14 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       hypervisor.closePort(backendOf(session), session.backendPort);
       hypervisor.closePort(frontendOf(session), session.frontendPort);
       hypervisor.endAccess(frontendOf(session), session.ringReference);
-      const disconnected = broker.disconnect({ principal: domains.dom0.name, resourceClass: "vbd", frontendDomainId: frontendOf(session), id: session.connection.id });
+      const disconnected = await sendBrokerCommand([brokerDisconnectCommandWord, "vbd", String(frontendOf(session)), session.connection.id]);
       if (disconnected.outcome !== "disconnected") throw new DemoHostError(`disconnect of ${session.connection.key} did not succeed (${disconnected.outcome})`);
       return notice;
     };
 
     // 1. An honest block device between bank-a-payroll and the storage domain.
     scenario = "honest";
-    const first = openSession("51712", domains.payroll, domains.storage);
+    const first = await openSession("51712", domains.payroll, domains.storage);
     if (first === undefined) throw new DemoHostError("the policy denied the demo's honest block device");
     const socketClient = await StoreSocketClient.connect(options.socketPath);
     try {
@@ -512,8 +532,8 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     clock.advanceBy(1);
     policer.auditAll();
     reportVerdicts(verdictMark, false);
-    reportResetAndTearDown(first, noticeMark);
-    const second = openSession("51712", domains.payroll, domains.storage);
+    await reportResetAndTearDown(first, noticeMark);
+    const second = await openSession("51712", domains.payroll, domains.storage);
     if (second === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
     const afterFrontendReset = runTraffic(second, 2);
     emit("recovery", `Recovery: the honest backend serves the reconnected frontend; ${afterFrontendReset} requests answered.`, { connection: second.connection.key, answered: afterFrontendReset });
@@ -535,8 +555,8 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     clock.advanceBy(1);
     policer.auditAll();
     reportVerdicts(verdictMark, false);
-    const backendNotice = reportResetAndTearDown(second, noticeMark);
-    const third = openSession("51712", domains.payroll, domains.storage);
+    const backendNotice = await reportResetAndTearDown(second, noticeMark);
+    const third = await openSession("51712", domains.payroll, domains.storage);
     if (third === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
     // The honest frontend re-issues what the notice says was in flight and it never saw answered.
     const reissue = (backendNotice?.inFlightRequestIds ?? []).map((text) => BigInt(text)).filter((id) => second.lent.has(id));
@@ -563,8 +583,8 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     const answer = policer.complain({ connection: third.connection.key, complainerRole: "backend", clauseId: accusedClause, evidence: { detail: "request slot changed after publication", index: 0 } });
     if ("ok" in answer) emit("verdict", `The policer refused the complaint (${answer.code}): ${answer.reason}.`, { code: answer.code });
     reportVerdicts(verdictMark, false);
-    reportResetAndTearDown(third, noticeMark);
-    const fourth = openSession("51712", domains.payroll, domains.storage);
+    await reportResetAndTearDown(third, noticeMark);
+    const fourth = await openSession("51712", domains.payroll, domains.storage);
     if (fourth === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
     const afterFalseComplaint = runTraffic(fourth, 1);
     emit("recovery", `Recovery: connection re-established; ${afterFalseComplaint} requests answered.`, { connection: fourth.connection.key, answered: afterFalseComplaint });
@@ -579,7 +599,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       domain: domains.ledger.name,
     });
     policyDenials.push(ledgerStart.decision.rule);
-    openSession("51728", domains.payroll, domains.network);
+    await openSession("51728", domains.payroll, domains.network);
     // Below the store: a public web guest tries to map a page bank-a-payroll granted it; the
     // hypervisor's hook applies type enforcement (bank-a and public share no type).
     const webStart = startGate.startDomain(domains.webShop.name, { id: domains.webShop.id });

@@ -58,5 +58,18 @@ describe("the demo host", () => {
     const { events } = await runWithSeed(1);
     const description = events.find((event) => event.stage === "connect" && event.detail["protocol"] !== undefined);
     expect(description?.detail).toMatchObject({ protocol: "blkif", version: "1", specHash: host.resourceClasses[0]?.protocol.specHash });
+    expect(`sha256:${String(description?.detail["specHash"])}`).toBe(blkif.specHash);
+  });
+
+  it("connects every vbd through the store daemon's socket, where the hosted broker decides", async () => {
+    const { events } = await runWithSeed(1);
+    const connects = events.filter((event) => event.stage === "connect" && event.detail["connection"] !== undefined);
+    expect(connects).toHaveLength(4);
+    for (const connect of connects) {
+      expect(connect.message).toContain("sent proto-desc-connect over the daemon's socket");
+      expect(connect.detail["checks"]).toContain("rbac-permission:privileged/*/connect");
+    }
+    const denied = events.find((event) => event.stage === "denied" && event.detail["backend"] !== undefined);
+    expect(denied?.message).toContain("Store daemon's broker denied proto-desc-connect vbd bank-a-payroll <- network-domain");
   });
 });
