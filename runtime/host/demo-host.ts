@@ -12,7 +12,8 @@ import { parseBrokerControlReply, type BrokerControlReply } from "../broker/brok
 import { formatBrokerProblem } from "../broker/broker-problem.js";
 import type { ResourceClass } from "../broker/resource-class.js";
 import { hostBrokerInStore } from "../broker/store-hosted-broker.js";
-import { Hypervisor } from "../hypervisor/index.js";
+import { connectInProcessConnectionStore, type ConnectionProblem, type ConnectionProblemListener, type ConnectionStore } from "../connection/index.js";
+import { InProcessExecution, type DomainContext } from "../execution/index.js";
 import type { MonitorSpec } from "../monitor/index.js";
 import { Policer, type PeerResetNotice, type PolicerVerdict } from "../policer/index.js";
 import { DomainStartGate } from "../policy/domain-start-gate.js";
@@ -24,7 +25,8 @@ import { StoreRequestError, StoreSocketClient } from "../store/socket-client.js"
 import { StoreSocketServer } from "../store/socket-server.js";
 import { StoreClient, type StoreResult } from "../store/store-client.js";
 import { XenStore } from "../store/store.js";
-import { SeededRandom, VirtualClock } from "../time/index.js";
+import { XsMessageType } from "../store/wire-types.js";
+import { SeededRandom, type VirtualClock } from "../time/index.js";
 import type { DemoDetailValue, DemoScenario, DemoStage, DemoSummary, DemoTimelineEvent, DemoVerdictSummary } from "./demo-timeline.js";
 
 /** The blkif protocol as generated from its spec: the monitor and what honest parties need. */
@@ -32,6 +34,8 @@ export interface DemoBlkifProtocol {
   readonly spec: MonitorSpec;
   /** The generated module's spec hash, `sha256:<hex>`; the broker's resource attribute must agree. */
   readonly specHash: string;
+  /** The honest block parties: real drivers, handed in so runtime/ holds no protocol code. */
+  readonly drivers: DemoBlockDrivers;
   readonly requestBytes: number;
   readonly responseBytes: number;
   readonly ringEntries: number;
@@ -39,6 +43,35 @@ export interface DemoBlkifProtocol {
   readonly publishedKeys: ReadonlyMap<string, readonly { readonly to: number; readonly keys: readonly string[] }[]>;
   /** Byte offsets the honest and hostile parties read and write, from the generated layouts. */
   readonly wire: DemoBlkifWireLayout;
+}
+
+export interface DemoBlockPartyOptions {
+  readonly store: ConnectionStore;
+  readonly frontendPath: string;
+  readonly backendPath: string;
+  readonly onProblem: ConnectionProblemListener;
+}
+
+/** An honest block backend (a driver) serving a fresh disk. */
+export interface DemoBlockBackendParty {
+  start(): Promise<unknown>;
+  /** Stops serving without a handshake: what is left of a backend the policer reset. */
+  abandon(): void;
+}
+
+/** An honest block frontend (a driver): re-issues its in-flight requests after a reset. */
+export interface DemoBlockFrontendParty {
+  connect(): Promise<void>;
+  read(sector: number, count: number): Promise<Uint8Array>;
+  write(sector: number, data: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  readonly connectionCount: number;
+  readonly outstandingRequestCount: number;
+}
+
+export interface DemoBlockDrivers {
+  createBackend(context: DomainContext, options: DemoBlockPartyOptions & { readonly frontendDomainId: number; readonly diskSectors: number }): DemoBlockBackendParty;
+  createFrontend(context: DomainContext, options: DemoBlockPartyOptions & { readonly backendDomainId: number }): DemoBlockFrontendParty;
 }
 
 /** Where a read/write request and a response keep their fields (offsets within a slot). */
@@ -126,6 +159,17 @@ interface LentPages {
   readonly frames: readonly number[];
 }
 
+/** One brokered, policed blkif connection whose two ends are the real drivers. */
+interface DriverSession {
+  readonly connection: BrokeredConnection;
+  readonly frontend: DemoBlockFrontendParty;
+  readonly backend: DemoBlockBackendParty;
+  readonly problems: readonly ConnectionProblem[];
+}
+
+/** The honest backend's disk: 1 MiB. */
+const demoDiskSectors = 2048;
+
 /** One brokered, policed blkif connection and both ends' private state. */
 interface BlkifSession {
   readonly connection: BrokeredConnection;
@@ -148,7 +192,9 @@ function requireOk<T>(result: StoreResult<T>, what: string): T {
 }
 
 export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary> {
-  const clock = new VirtualClock();
+  // One seeded execution: the hypervisor, the drivers' tasks and event deliveries, and the clock.
+  const execution = new InProcessExecution({ seed: options.seed });
+  const clock = execution.scheduler.clock;
   const random = new SeededRandom(options.seed);
   let seq = 0;
   let scenario: DemoScenario = "setup";
@@ -168,7 +214,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
   let honestBlames = 0;
 
   try {
-    const hypervisor = new Hypervisor();
+    const hypervisor = execution.hypervisor;
     hypervisor.setPolicyHooks(new PolicyEnforcingHypervisorHooks(engine, audit, { auditAllowed: "first-per-pair" }));
     // Domains start through the toolstack's gate, so the Chinese wall is checked and they carry the policy's labels.
     const startGate = new DomainStartGate(engine, audit, hypervisor);
@@ -264,7 +310,8 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       }
     };
 
-    const openSession = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<BlkifSession | undefined> => {
+    /** Connects a vbd through the daemon's socket; undefined when the policy denied it (reported). */
+    const connectVbd = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<BrokeredConnection | undefined> => {
       const reply = await sendBrokerCommand([brokerConnectCommandWord, "vbd", String(frontend.id), String(backend.id), `devid=${devid}`]);
       if (reply.outcome === "denied") {
         emit("denied", `Store daemon's broker denied ${brokerConnectCommandWord} vbd ${frontend.name} <- ${backend.name}: rule ${reply.rule} — ${reply.reason}.`, {
@@ -287,6 +334,13 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
         backendDirectory: connection.backendDirectory,
         checks: reply.rules,
       });
+      return connection;
+    };
+
+    /** Connects a vbd whose two ends are hand-written on the primitives (the hostile scenarios' parties). */
+    const openSession = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<BlkifSession | undefined> => {
+      const connection = await connectVbd(devid, frontend, backend);
+      if (connection === undefined) return undefined;
 
       const ringFrame = hypervisor.allocatePages(frontend.id, 1);
       const frontendRingMemory = ringFrame === undefined ? undefined : hypervisor.viewOwnPages(frontend.id, ringFrame, 1);
@@ -499,13 +553,136 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       return notice;
     };
 
-    // 1. An honest block device between bank-a-payroll and the storage domain.
+    /** Runs the scheduler (drivers' tasks, event deliveries) until `promise` settles. */
+    const settle = async <T>(promise: Promise<T>, what: string): Promise<T> => {
+      let settled = false;
+      const observed = promise.finally(() => {
+        settled = true;
+      });
+      observed.catch(() => undefined);
+      for (let round = 0; round < 10_000 && !settled; round += 1) {
+        await execution.scheduler.runUntilIdleAsync();
+        if (!settled) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!settled && !execution.scheduler.hasWork) break;
+      }
+      if (!settled) throw new DemoHostError(`${what} did not finish: the host went idle first`);
+      return observed;
+    };
+
+    /**
+     * Connects a vbd and runs the real drivers on it (BlockBackend on a fresh disk in the
+     * backend domain, BlockFrontend in the frontend domain). The policer attaches the moment
+     * the frontend publishes its ring reference, so the monitor sees the rest of the handshake.
+     */
+    const openDriverSession = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<DriverSession | undefined> => {
+      const connection = await connectVbd(devid, frontend, backend);
+      if (connection === undefined) return undefined;
+      const problems: ConnectionProblem[] = [];
+      const onProblem = (problem: ConnectionProblem): void => {
+        problems.push(problem);
+      };
+      const ringReferencePath = `${connection.frontendDirectory}/ring-ref`;
+      let ringReference: number | undefined;
+      let attachProblem: string | undefined;
+      const stopWatching = store.onRequestHandled((handled) => {
+        if (ringReference !== undefined || handled.domainId !== frontend.id || handled.request.type !== XsMessageType.write || handled.reply.type === XsMessageType.error) return;
+        const payload = handled.request.payload;
+        const nul = payload.indexOf(0);
+        if (nul < 0 || Buffer.from(payload.subarray(0, nul)).toString("latin1") !== ringReferencePath) return;
+        const reference = Number(Buffer.from(payload.subarray(nul + 1)).toString("latin1"));
+        ringReference = reference;
+        const attached = policer.attach({
+          name: connection.key,
+          spec: options.blkif.spec,
+          parties: [
+            { role: "frontend", domainId: frontend.id, directory: connection.frontendDirectory },
+            { role: "backend", domainId: backend.id, directory: connection.backendDirectory },
+          ],
+          ringPages: [{ granterRole: "frontend", references: [reference] }],
+        });
+        if (!attached.ok) attachProblem = attached.reason;
+      });
+      const storeFor = (domainId: number): ConnectionStore => connectInProcessConnectionStore(store, domainId, (callback) => execution.scheduler.schedule(callback, `watch-${domainId}`));
+      const partyOptions = { frontendPath: connection.frontendDirectory, backendPath: connection.backendDirectory, onProblem };
+      const backendParty = options.blkif.drivers.createBackend(execution.contextFor(backend.id), { ...partyOptions, store: storeFor(backend.id), frontendDomainId: frontend.id, diskSectors: demoDiskSectors });
+      const frontendParty = options.blkif.drivers.createFrontend(execution.contextFor(frontend.id), { ...partyOptions, store: storeFor(frontend.id), backendDomainId: backend.id });
+      try {
+        await settle(backendParty.start(), `the ${backend.name} block backend's start`);
+        await settle(frontendParty.connect(), `the ${frontend.name} block frontend's handshake`);
+      } finally {
+        stopWatching();
+      }
+      if (ringReference === undefined || attachProblem !== undefined) throw new DemoHostError(`the policer cannot police ${connection.key}: ${attachProblem ?? "the frontend never published ring-ref"}`);
+      if (problems.length > 0) throw new DemoHostError(`the drivers reported a problem connecting ${connection.key}: ${problems[0]?.message ?? ""}`);
+      emit("handshake", `Handshake of ${connection.key} by the real drivers (BlockBackend, BlockFrontend): backend InitWait, frontend Initialised (ring-ref ${ringReference}), backend Connected, frontend Connected; the policer attached at ring-ref.`, {
+        connection: connection.key,
+        ringReference,
+        drivers: true,
+      });
+      return { connection, frontend: frontendParty, backend: backendParty, problems };
+    };
+
+    /** Rounds of seeded reads and writes through the frontend driver; the last write is read back. */
+    const runDriverTraffic = async (session: DriverSession, rounds: number): Promise<number> => {
+      let answered = 0;
+      let reads = 0;
+      let writes = 0;
+      let lastWrite: { readonly sector: number; readonly data: Uint8Array } | undefined;
+      for (let round = 0; round < rounds; round += 1) {
+        const requests = 3 + random.nextBelow(6);
+        const pending: Promise<unknown>[] = [];
+        for (let request = 0; request < requests; request += 1) {
+          const sector = random.nextBelow(demoDiskSectors - 8);
+          const count = 1 + random.nextBelow(4);
+          if (random.nextBelow(2) === 0) {
+            reads += 1;
+            pending.push(session.frontend.read(sector, count));
+          } else {
+            writes += 1;
+            const data = new Uint8Array(count * sectorBytes);
+            for (let index = 0; index < data.length; index += 1) data[index] = (sector + index + round) & 0xff;
+            lastWrite = { sector, data };
+            pending.push(session.frontend.write(sector, data));
+          }
+        }
+        await settle(Promise.all(pending), `round ${round + 1} of traffic on ${session.connection.key}`);
+        execution.scheduler.runUntil(clock.now() + 2 + random.nextBelow(8));
+        policer.auditAll();
+        answered += requests;
+      }
+      const readBack = lastWrite === undefined ? undefined : await settle(session.frontend.read(lastWrite.sector, lastWrite.data.length / sectorBytes), "reading the last write back");
+      const verified = lastWrite === undefined || (readBack !== undefined && readBack.every((byte, index) => byte === lastWrite.data[index]));
+      if (!verified) throw new DemoHostError(`the disk behind ${session.connection.key} lost an acknowledged write`);
+      requestsAnswered += answered;
+      emit("traffic", `Traffic on ${session.connection.key} through the frontend driver: ${answered} requests (${reads} reads, ${writes} writes) answered exactly once; the last write read back intact; monitor quiet.`, {
+        connection: session.connection.key,
+        answered,
+        reads,
+        writes,
+        drivers: true,
+        outstanding: session.frontend.outstandingRequestCount,
+      });
+      return answered;
+    };
+
+    /** The frontend closes through the lifecycle, the policer detaches and the toolstack disconnects. */
+    const closeDriverSession = async (session: DriverSession): Promise<void> => {
+      await settle(session.frontend.close(), `closing ${session.connection.key}`);
+      session.backend.abandon();
+      policer.detach(session.connection.key);
+      const disconnected = await sendBrokerCommand([brokerDisconnectCommandWord, "vbd", String(session.connection.frontendDomainId), session.connection.id]);
+      if (disconnected.outcome !== "disconnected") throw new DemoHostError(`disconnect of ${session.connection.key} did not succeed (${disconnected.outcome})`);
+      await settle(Promise.resolve(), "the drivers' last tasks");
+      emit("connect", `The frontend driver closed ${session.connection.key} (Closing, Closed); the toolstack sent ${brokerDisconnectCommandWord} and the broker removed both directories.`, { connection: session.connection.key, disconnected: true });
+    };
+
+    // 1. An honest block device between bank-a-payroll and the storage domain, on the real drivers.
     scenario = "honest";
-    const first = await openSession("51712", domains.payroll, domains.storage);
-    if (first === undefined) throw new DemoHostError("the policy denied the demo's honest block device");
+    const honest = await openDriverSession("51712", domains.payroll, domains.storage);
+    if (honest === undefined) throw new DemoHostError("the policy denied the demo's honest block device");
     const socketClient = await StoreSocketClient.connect(options.socketPath);
     try {
-      const description = first.connection.descriptionDirectory;
+      const description = honest.connection.descriptionDirectory;
       const protocolName = await socketClient.read(`${description}/protocol`);
       const version = await socketClient.read(`${description}/version`);
       const specHash = await socketClient.read(`${description}/spec-hash`);
@@ -514,13 +691,19 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       socketClient.close();
     }
     let verdictMark = verdicts.length;
-    runTraffic(first, 4);
-    clock.advanceBy(100);
+    await runDriverTraffic(honest, 4);
+    execution.scheduler.runUntil(clock.now() + 100);
     policer.auditAll();
     reportVerdicts(verdictMark, true);
+    verdictMark = verdicts.length;
+    await closeDriverSession(honest);
+    reportVerdicts(verdictMark, true);
 
-    // 2. A malicious frontend pushes req_prod past a whole ring of outstanding requests.
+    // 2. A malicious frontend (hand-written, on the primitives) pushes req_prod past a whole ring of outstanding requests.
     scenario = "malicious-frontend";
+    const first = await openSession("51712", domains.payroll, domains.storage);
+    if (first === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
+    runTraffic(first, 1);
     verdictMark = verdicts.length;
     let noticeMark = notices.length;
     const header = new DataView(first.frontendRingMemory.buffer, first.frontendRingMemory.byteOffset, first.frontendRingMemory.byteLength);

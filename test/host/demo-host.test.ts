@@ -61,10 +61,21 @@ describe("the demo host", () => {
     expect(`sha256:${String(description?.detail["specHash"])}`).toBe(blkif.specHash);
   });
 
+  it("runs the honest phase on the real block drivers: handshake, traffic read back intact, close and disconnect, nobody blamed", async () => {
+    const { events, summary } = await runWithSeed(2);
+    const honest = events.filter((event) => event.scenario === "honest");
+    expect(honest.map((event) => event.stage)).toEqual(["connect", "handshake", "connect", "traffic", "connect"]);
+    expect(honest[1]?.detail["drivers"]).toBe(true);
+    expect(honest[3]?.detail).toMatchObject({ drivers: true, outstanding: 0 });
+    expect(Number(honest[3]?.detail["answered"])).toBeGreaterThanOrEqual(12);
+    expect(honest[4]?.detail).toMatchObject({ connection: "vbd/2/51712", disconnected: true });
+    expect(summary.honestBlames).toBe(0);
+  });
+
   it("connects every vbd through the store daemon's socket, where the hosted broker decides", async () => {
     const { events } = await runWithSeed(1);
-    const connects = events.filter((event) => event.stage === "connect" && event.detail["connection"] !== undefined);
-    expect(connects).toHaveLength(4);
+    const connects = events.filter((event) => event.stage === "connect" && event.detail["connection"] !== undefined && event.detail["disconnected"] === undefined);
+    expect(connects).toHaveLength(5);
     for (const connect of connects) {
       expect(connect.message).toContain("sent proto-desc-connect over the daemon's socket");
       expect(connect.detail["checks"]).toContain("rbac-permission:privileged/*/connect");
