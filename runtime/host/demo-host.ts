@@ -167,6 +167,17 @@ interface DriverSession {
   readonly problems: readonly ConnectionProblem[];
 }
 
+/** A hand-written hostile frontend on the primitives facing the real backend driver. */
+interface HostileFrontendSession {
+  readonly connection: BrokeredConnection;
+  readonly backend: DemoBlockBackendParty;
+  readonly ringMemory: Uint8Array;
+  readonly ringFrame: number;
+  readonly ringReference: number;
+  readonly frontendPort: number;
+  readonly problems: readonly ConnectionProblem[];
+}
+
 /** The honest backend's disk: 1 MiB. */
 const demoDiskSectors = 2048;
 
@@ -553,6 +564,31 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       return notice;
     };
 
+    /** As reportResetAndTearDown, for a hostile frontend facing the backend driver. */
+    const reportHostileFrontendResetAndTearDown = async (session: HostileFrontendSession, noticesFrom: number): Promise<void> => {
+      const status = policer.statusOf(session.connection.key);
+      const notice = notices.slice(noticesFrom).find((candidate) => candidate.connection === session.connection.key);
+      const frontendState = toolstack.readText(`${session.connection.frontendDirectory}/state`);
+      await settle(Promise.resolve(), "the backend driver's reaction to the reset");
+      const backendState = toolstack.readText(`${session.connection.backendDirectory}/state`);
+      emit("reset", `Reset: ${session.connection.key} is '${status ?? "unknown"}'; ${notice === undefined ? "no party notified" : `${notice.blamed.role} (domain ${notice.blamed.domainId}) lost its grants and channel and is Closed; the backend driver, notified, left the connection (state ${backendState.ok ? backendState.value : "gone"})`}.`, {
+        connection: session.connection.key,
+        status: status ?? null,
+        frontendState: frontendState.ok ? frontendState.value : null,
+        backendState: backendState.ok ? backendState.value : null,
+        inFlight: notice?.inFlightRequestIds ?? [],
+        backendDriverProblems: session.problems.map((problem) => problem.code),
+      });
+      policer.detach(session.connection.key);
+      session.backend.abandon();
+      hypervisor.closePort(session.connection.frontendDomainId, session.frontendPort);
+      hypervisor.endAccess(session.connection.frontendDomainId, session.ringReference);
+      hypervisor.freePages(session.connection.frontendDomainId, session.ringFrame, 1);
+      const disconnected = await sendBrokerCommand([brokerDisconnectCommandWord, "vbd", String(session.connection.frontendDomainId), session.connection.id]);
+      if (disconnected.outcome !== "disconnected") throw new DemoHostError(`disconnect of ${session.connection.key} did not succeed (${disconnected.outcome})`);
+      await settle(Promise.resolve(), "the backend driver's last tasks");
+    };
+
     /** Runs the scheduler (drivers' tasks, event deliveries) until `promise` settles. */
     const settle = async <T>(promise: Promise<T>, what: string): Promise<T> => {
       let settled = false;
@@ -676,6 +712,63 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       emit("connect", `The frontend driver closed ${session.connection.key} (Closing, Closed); the toolstack sent ${brokerDisconnectCommandWord} and the broker removed both directories.`, { connection: session.connection.key, disconnected: true });
     };
 
+    /**
+     * A hand-written (hostile) frontend on the primitives facing the real backend driver: the
+     * frontend grants its ring, the policer attaches, the frontend publishes its keys and the
+     * driver connects to it.
+     */
+    const openHostileFrontendSession = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<HostileFrontendSession | undefined> => {
+      const connection = await connectVbd(devid, frontend, backend);
+      if (connection === undefined) return undefined;
+      const problems: ConnectionProblem[] = [];
+      const storeFor = (domainId: number): ConnectionStore => connectInProcessConnectionStore(store, domainId, (callback) => execution.scheduler.schedule(callback, `watch-${domainId}`));
+      const backendParty = options.blkif.drivers.createBackend(execution.contextFor(backend.id), {
+        frontendPath: connection.frontendDirectory,
+        backendPath: connection.backendDirectory,
+        onProblem: (problem) => problems.push(problem),
+        store: storeFor(backend.id),
+        frontendDomainId: frontend.id,
+        diskSectors: demoDiskSectors,
+      });
+      await settle(backendParty.start(), `the ${backend.name} block backend's start`);
+      const ringFrame = hypervisor.allocatePages(frontend.id, 1);
+      const ringMemory = ringFrame === undefined ? undefined : hypervisor.viewOwnPages(frontend.id, ringFrame, 1);
+      if (ringFrame === undefined || ringMemory === undefined) throw new DemoHostError(`domain ${frontend.id} has no frame for its ring`);
+      SharedRingFrontend.initialize(ringMemory, options.blkif.spec.rings[0]?.slotBytes ?? options.blkif.requestBytes);
+      const grant = hypervisor.grantAccess(frontend.id, backend.id, ringFrame, false);
+      if (!grant.ok) throw new DemoHostError(`ring grant refused: ${grant.reason}`);
+      const attached = policer.attach({
+        name: connection.key,
+        spec: options.blkif.spec,
+        parties: [
+          { role: "frontend", domainId: frontend.id, directory: connection.frontendDirectory },
+          { role: "backend", domainId: backend.id, directory: connection.backendDirectory },
+        ],
+        ringPages: [{ granterRole: "frontend", references: [grant.reference] }],
+      });
+      if (!attached.ok) throw new DemoHostError(`the policer cannot police ${connection.key}: ${attached.reason}`);
+      const unbound = hypervisor.allocateUnboundPort(frontend.id, backend.id);
+      if (!unbound.ok) throw new DemoHostError(`no event channel: ${unbound.reason}`);
+      const frontendStore = StoreClient.connect(store, { domainId: frontend.id, privileged: false });
+      const directory = connection.frontendDirectory;
+      for (const [key, value] of Object.entries({ "ring-ref": String(grant.reference), "event-channel": String(unbound.port), protocol: honestKeyValues["protocol"] ?? "x86_64-abi" })) {
+        requireOk(frontendStore.write(`${directory}/${key}`, value), `frontend writes ${key}`);
+      }
+      requireOk(frontendStore.write(`${directory}/state`, String(xenbusState.initialised)), "frontend enters Initialised");
+      await settle(Promise.resolve(), "the backend driver's connection");
+      const backendState = toolstack.readText(`${connection.backendDirectory}/state`);
+      if (!backendState.ok || backendState.value !== String(xenbusState.connected)) throw new DemoHostError(`the backend driver did not connect to the frontend (state ${backendState.ok ? backendState.value : "unreadable"}): ${problems[0]?.message ?? "no problem reported"}`);
+      requireOk(frontendStore.write(`${directory}/state`, String(xenbusState.connected)), "frontend enters Connected");
+      frontendStore.close();
+      emit("handshake", `Handshake of ${connection.key}: the backend driver (BlockBackend) InitWait; the hand-written frontend Initialised (ring-ref ${grant.reference}, event-channel ${unbound.port}); backend driver Connected; frontend Connected.`, {
+        connection: connection.key,
+        ringReference: grant.reference,
+        frontendPort: unbound.port,
+        drivers: "backend",
+      });
+      return { connection, backend: backendParty, ringMemory, ringFrame, ringReference: grant.reference, frontendPort: unbound.port, problems };
+    };
+
     // 1. An honest block device between bank-a-payroll and the storage domain, on the real drivers.
     scenario = "honest";
     const honest = await openDriverSession("51712", domains.payroll, domains.storage);
@@ -699,23 +792,23 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     await closeDriverSession(honest);
     reportVerdicts(verdictMark, true);
 
-    // 2. A malicious frontend (hand-written, on the primitives) pushes req_prod past a whole ring of outstanding requests.
+    // 2. A malicious frontend (hand-written, on the primitives) facing the backend driver pushes
+    // req_prod past a whole ring of outstanding requests.
     scenario = "malicious-frontend";
-    const first = await openSession("51712", domains.payroll, domains.storage);
+    const first = await openHostileFrontendSession("51712", domains.payroll, domains.storage);
     if (first === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
-    runTraffic(first, 1);
     verdictMark = verdicts.length;
     let noticeMark = notices.length;
-    const header = new DataView(first.frontendRingMemory.buffer, first.frontendRingMemory.byteOffset, first.frontendRingMemory.byteLength);
+    const header = new DataView(first.ringMemory.buffer, first.ringMemory.byteOffset, first.ringMemory.byteLength);
     const producedSoFar = header.getUint32(requestProducerOffset, true);
     const forgedProducer = (producedSoFar + options.blkif.ringEntries + 7) >>> 0;
     emit("attack", `Frontend (domain ${domains.payroll.id}) writes req_prod = ${forgedProducer} (was ${producedSoFar}, ring holds ${options.blkif.ringEntries}) and notifies: a request-index overflow (XSA-39 style).`, { requestProducer: forgedProducer, previous: producedSoFar });
     header.setUint32(requestProducerOffset, forgedProducer, true);
     hypervisor.sendEvent(domains.payroll.id, first.frontendPort);
-    clock.advanceBy(1);
+    execution.scheduler.runUntil(clock.now() + 1);
     policer.auditAll();
     reportVerdicts(verdictMark, false);
-    await reportResetAndTearDown(first, noticeMark);
+    await reportHostileFrontendResetAndTearDown(first, noticeMark);
     const second = await openSession("51712", domains.payroll, domains.storage);
     if (second === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
     const afterFrontendReset = runTraffic(second, 2);

@@ -72,6 +72,15 @@ describe("the demo host", () => {
     expect(summary.honestBlames).toBe(0);
   });
 
+  it("faces the malicious frontend with the real backend driver, which notices the ring fault and leaves the connection", async () => {
+    const { events } = await runWithSeed(3);
+    const attacked = events.filter((event) => event.scenario === "malicious-frontend");
+    expect(attacked.map((event) => event.stage).slice(0, 6)).toEqual(["connect", "handshake", "attack", "violation", "verdict", "reset"]);
+    expect(attacked[1]?.detail["drivers"]).toBe("backend");
+    expect(attacked[4]?.detail).toMatchObject({ clause: "blkif.request_index_sane", blamedRole: "frontend", confirmed: true });
+    expect(attacked[5]?.detail).toMatchObject({ frontendState: "6", backendState: "5", backendDriverProblems: ["connection-ring-fault"] });
+  });
+
   it("connects every vbd through the store daemon's socket, where the hosted broker decides", async () => {
     const { events } = await runWithSeed(1);
     const connects = events.filter((event) => event.stage === "connect" && event.detail["connection"] !== undefined && event.detail["disconnected"] === undefined);
