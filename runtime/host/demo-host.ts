@@ -167,6 +167,20 @@ interface DriverSession {
   readonly problems: readonly ConnectionProblem[];
 }
 
+/** What a hand-written backend needs to serve: the connection, its ring view and its port. */
+interface BackendEnd {
+  readonly connection: BrokeredConnection;
+  readonly backendRing: SharedRingBackend;
+  readonly backendPort: number;
+}
+
+/** A hand-written hostile backend on the primitives facing the real frontend driver. */
+interface HostileBackendSession extends BackendEnd {
+  readonly frontend: DemoBlockFrontendParty;
+  readonly backendRingHandle: number;
+  readonly problems: readonly ConnectionProblem[];
+}
+
 /** A hand-written hostile frontend on the primitives facing the real backend driver. */
 interface HostileFrontendSession {
   readonly connection: BrokeredConnection;
@@ -231,7 +245,8 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     const startGate = new DomainStartGate(engine, audit, hypervisor);
     const runningDomains = [domains.dom0, domains.storage, domains.payroll, domains.network];
     for (const domain of runningDomains) {
-      const started = startGate.startDomain(domain.name, { id: domain.id, privileged: domain.privileged });
+      // Room for the drivers' data-page pools across the demo's reconnections.
+      const started = startGate.startDomain(domain.name, { id: domain.id, privileged: domain.privileged, memoryFrames: 256 });
       if (!started.started) throw new DemoHostError(`the policy refused to start ${domain.name}: ${started.decision.reason}`);
     }
     const store = XenStore.open({});
@@ -421,8 +436,8 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       });
     };
 
-    const frontendOf = (session: BlkifSession): number => session.connection.frontendDomainId;
-    const backendOf = (session: BlkifSession): number => session.connection.backendDomainId;
+    const frontendOf = (session: { readonly connection: BrokeredConnection }): number => session.connection.frontendDomainId;
+    const backendOf = (session: { readonly connection: BrokeredConnection }): number => session.connection.backendDomainId;
 
     /** An honest frontend request: lends fresh data pages, publishes, notifies. */
     const issueRequest = (session: BlkifSession, id: bigint, operation: number, segments: number): void => {
@@ -455,11 +470,11 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     };
 
     /** An honest backend pass: map each segment, do the I/O, unmap, respond; `corrupt` makes it leak. */
-    const serveRequests = (session: BlkifSession, leakPadding = false): number => {
+    const serveRequests = (session: BackendEnd, leakPadding = false, maximum = Number.POSITIVE_INFINITY): number => {
       const batch = session.backendRing.beginRequestBatch();
       if (batch < 0) return 0;
       let served = 0;
-      for (let count = 0; count < batch; count += 1) {
+      for (let count = 0; count < Math.min(batch, maximum); count += 1) {
         const request = session.backendRing.consumeRequest();
         if (request === null) break;
         const view = new DataView(request.buffer, request.byteOffset, request.byteLength);
@@ -554,14 +569,20 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
         backendState: backendState.ok ? backendState.value : null,
         inFlight: notice?.inFlightRequestIds ?? [],
       });
+      await tearDownRawSession(session);
+      return notice;
+    };
+
+    /** Detaches the policer, releases both hand-written ends' ring and channel, and disconnects through the daemon. */
+    const tearDownRawSession = async (session: BlkifSession): Promise<void> => {
       policer.detach(session.connection.key);
       hypervisor.unmapGrant(backendOf(session), session.backendRingHandle);
       hypervisor.closePort(backendOf(session), session.backendPort);
       hypervisor.closePort(frontendOf(session), session.frontendPort);
       hypervisor.endAccess(frontendOf(session), session.ringReference);
+      for (const id of [...session.lent.keys()]) releaseLentPages(session, id);
       const disconnected = await sendBrokerCommand([brokerDisconnectCommandWord, "vbd", String(frontendOf(session)), session.connection.id]);
       if (disconnected.outcome !== "disconnected") throw new DemoHostError(`disconnect of ${session.connection.key} did not succeed (${disconnected.outcome})`);
-      return notice;
     };
 
     /** As reportResetAndTearDown, for a hostile frontend facing the backend driver. */
@@ -606,6 +627,115 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     };
 
     /**
+     * Attaches the policer to `connection` the moment its frontend publishes `ring-ref`
+     * (before it announces Initialised), so the monitor sees the rest of the handshake.
+     */
+    const attachPolicerAtRingReference = (connection: BrokeredConnection): { stop(): void; attachedReference(): number } => {
+      const ringReferencePath = `${connection.frontendDirectory}/ring-ref`;
+      let ringReference: number | undefined;
+      let attachProblem: string | undefined;
+      const stop = store.onRequestHandled((handled) => {
+        if (ringReference !== undefined || handled.domainId !== connection.frontendDomainId || handled.request.type !== XsMessageType.write || handled.reply.type === XsMessageType.error) return;
+        const payload = handled.request.payload;
+        const nul = payload.indexOf(0);
+        if (nul < 0 || Buffer.from(payload.subarray(0, nul)).toString("latin1") !== ringReferencePath) return;
+        const reference = Number(Buffer.from(payload.subarray(nul + 1)).toString("latin1"));
+        ringReference = reference;
+        const attached = policer.attach({
+          name: connection.key,
+          spec: options.blkif.spec,
+          parties: [
+            { role: "frontend", domainId: connection.frontendDomainId, directory: connection.frontendDirectory },
+            { role: "backend", domainId: connection.backendDomainId, directory: connection.backendDirectory },
+          ],
+          ringPages: [{ granterRole: "frontend", references: [reference] }],
+        });
+        if (!attached.ok) attachProblem = attached.reason;
+      });
+      return {
+        stop: () => {
+          stop();
+        },
+        attachedReference: () => {
+          if (ringReference === undefined || attachProblem !== undefined) throw new DemoHostError(`the policer cannot police ${connection.key}: ${attachProblem ?? "the frontend never published ring-ref"}`);
+          return ringReference;
+        },
+      };
+    };
+
+    /** Runs the scheduler until `condition` holds; when the host goes idle first, fails with `describe()`. */
+    const settleUntil = async (condition: () => boolean, describe: () => string): Promise<void> => {
+      for (let round = 0; round < 10_000 && !condition(); round += 1) {
+        await execution.scheduler.runUntilIdleAsync();
+        if (condition()) return;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!execution.scheduler.hasWork && !condition()) break;
+      }
+      if (!condition()) throw new DemoHostError(`${describe()} did not happen: the host went idle first`);
+    };
+
+    const readState = (directory: string): string | undefined => {
+      const state = toolstack.readText(`${directory}/state`);
+      return state.ok ? state.value : undefined;
+    };
+
+    /**
+     * A hand-written (hostile) backend on the primitives facing the real frontend driver: the
+     * backend publishes its InitWait keys, the frontend driver grants its ring (the policer
+     * attaches at ring-ref), and the backend maps the ring, binds the channel and connects.
+     */
+    const openHostileBackendSession = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<HostileBackendSession | undefined> => {
+      const connection = await connectVbd(devid, frontend, backend);
+      if (connection === undefined) return undefined;
+      const problems: ConnectionProblem[] = [];
+      const backendStore = StoreClient.connect(store, { domainId: backend.id, privileged: false });
+      const publish = (state: number): void => {
+        const published = options.blkif.publishedKeys.get("backend")?.find((entry) => entry.to === state)?.keys ?? [];
+        for (const key of published) requireOk(backendStore.write(`${connection.backendDirectory}/${key}`, honestKeyValues[key] ?? "0"), `backend writes ${key}`);
+        requireOk(backendStore.write(`${connection.backendDirectory}/state`, String(state)), `backend enters state ${state}`);
+      };
+      const watcher = attachPolicerAtRingReference(connection);
+      publish(xenbusState.initWait);
+      const frontendParty = options.blkif.drivers.createFrontend(execution.contextFor(frontend.id), {
+        frontendPath: connection.frontendDirectory,
+        backendPath: connection.backendDirectory,
+        onProblem: (problem) => problems.push(problem),
+        store: connectInProcessConnectionStore(store, frontend.id, (callback) => execution.scheduler.schedule(callback, `watch-${frontend.id}`)),
+        backendDomainId: backend.id,
+      });
+      const connecting = frontendParty.connect();
+      let connectFailure: string | undefined;
+      connecting.catch((error: unknown) => {
+        connectFailure = error instanceof Error ? error.message : String(error);
+      });
+      try {
+        await settleUntil(
+          () => readState(connection.frontendDirectory) === String(xenbusState.initialised),
+          () => `the ${frontend.name} frontend driver's Initialised (frontend state ${readState(connection.frontendDirectory) ?? "none"}${connectFailure === undefined ? "" : `; ${connectFailure}`}${problems.length > 0 ? `; ${problems.map((problem) => problem.message).join("; ")}` : ""})`,
+        );
+      } finally {
+        watcher.stop();
+      }
+      const ringReference = watcher.attachedReference();
+      const port = Number(requireOk(toolstack.readText(`${connection.frontendDirectory}/event-channel`), "the frontend's event-channel"));
+      const mapped = hypervisor.mapGrant(backend.id, frontend.id, ringReference, false);
+      if (!mapped.ok) throw new DemoHostError(`the backend cannot map the ring: ${mapped.reason}`);
+      const backendRing = SharedRingBackend.attach(mapped.view, options.blkif.spec.rings[0]?.slotBytes ?? options.blkif.requestBytes);
+      const bound = hypervisor.bindInterdomain(backend.id, frontend.id, port);
+      if (!bound.ok) throw new DemoHostError(`event channel bind refused: ${bound.reason}`);
+      publish(xenbusState.connected);
+      backendStore.close();
+      await settle(connecting, `the ${frontend.name} frontend driver's handshake`);
+      emit("handshake", `Handshake of ${connection.key}: the hand-written backend InitWait; the frontend driver (BlockFrontend) Initialised (ring-ref ${ringReference}, event-channel ${port}); backend Connected; frontend driver Connected.`, {
+        connection: connection.key,
+        ringReference,
+        frontendPort: port,
+        drivers: "frontend",
+      });
+      return { connection, frontend: frontendParty, backendRing, backendRingHandle: mapped.handle, backendPort: bound.port, problems };
+    };
+
+    /**
      * Connects a vbd and runs the real drivers on it (BlockBackend on a fresh disk in the
      * backend domain, BlockFrontend in the frontend domain). The policer attaches the moment
      * the frontend publishes its ring reference, so the monitor sees the rest of the handshake.
@@ -617,27 +747,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       const onProblem = (problem: ConnectionProblem): void => {
         problems.push(problem);
       };
-      const ringReferencePath = `${connection.frontendDirectory}/ring-ref`;
-      let ringReference: number | undefined;
-      let attachProblem: string | undefined;
-      const stopWatching = store.onRequestHandled((handled) => {
-        if (ringReference !== undefined || handled.domainId !== frontend.id || handled.request.type !== XsMessageType.write || handled.reply.type === XsMessageType.error) return;
-        const payload = handled.request.payload;
-        const nul = payload.indexOf(0);
-        if (nul < 0 || Buffer.from(payload.subarray(0, nul)).toString("latin1") !== ringReferencePath) return;
-        const reference = Number(Buffer.from(payload.subarray(nul + 1)).toString("latin1"));
-        ringReference = reference;
-        const attached = policer.attach({
-          name: connection.key,
-          spec: options.blkif.spec,
-          parties: [
-            { role: "frontend", domainId: frontend.id, directory: connection.frontendDirectory },
-            { role: "backend", domainId: backend.id, directory: connection.backendDirectory },
-          ],
-          ringPages: [{ granterRole: "frontend", references: [reference] }],
-        });
-        if (!attached.ok) attachProblem = attached.reason;
-      });
+      const watcher = attachPolicerAtRingReference(connection);
       const storeFor = (domainId: number): ConnectionStore => connectInProcessConnectionStore(store, domainId, (callback) => execution.scheduler.schedule(callback, `watch-${domainId}`));
       const partyOptions = { frontendPath: connection.frontendDirectory, backendPath: connection.backendDirectory, onProblem };
       const backendParty = options.blkif.drivers.createBackend(execution.contextFor(backend.id), { ...partyOptions, store: storeFor(backend.id), frontendDomainId: frontend.id, diskSectors: demoDiskSectors });
@@ -646,9 +756,9 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
         await settle(backendParty.start(), `the ${backend.name} block backend's start`);
         await settle(frontendParty.connect(), `the ${frontend.name} block frontend's handshake`);
       } finally {
-        stopWatching();
+        watcher.stop();
       }
-      if (ringReference === undefined || attachProblem !== undefined) throw new DemoHostError(`the policer cannot police ${connection.key}: ${attachProblem ?? "the frontend never published ring-ref"}`);
+      const ringReference = watcher.attachedReference();
       if (problems.length > 0) throw new DemoHostError(`the drivers reported a problem connecting ${connection.key}: ${problems[0]?.message ?? ""}`);
       emit("handshake", `Handshake of ${connection.key} by the real drivers (BlockBackend, BlockFrontend): backend InitWait, frontend Initialised (ring-ref ${ringReference}), backend Connected, frontend Connected; the policer attached at ring-ref.`, {
         connection: connection.key,
@@ -814,43 +924,72 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     const afterFrontendReset = runTraffic(second, 2);
     emit("recovery", `Recovery: the honest backend serves the reconnected frontend; ${afterFrontendReset} requests answered.`, { connection: second.connection.key, answered: afterFrontendReset });
 
-    // 3. A malicious backend leaks stale bytes through response padding (XSA-216).
+    // 3. A malicious backend (hand-written) leaks stale bytes through response padding (XSA-216)
+    // to the frontend driver, which re-issues its in-flight reads after reconnecting.
     scenario = "malicious-backend";
+    await tearDownRawSession(second);
+    const leaky = await openHostileBackendSession("51712", domains.payroll, domains.storage);
+    if (leaky === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
     verdictMark = verdicts.length;
     noticeMark = notices.length;
-    const inFlightIds: bigint[] = [];
-    for (let request = 0; request < 3; request += 1) {
-      const id = nextRequestId++;
-      issueRequest(second, id, blockOperation.read, 1 + random.nextBelow(3));
-      inFlightIds.push(id);
-    }
-    clock.advanceBy(3);
+    const pendingReads = [0, 1, 2].map(() => leaky.frontend.read(random.nextBelow(demoDiskSectors - 8), 1 + random.nextBelow(3)));
+    for (const pending of pendingReads) pending.catch(() => undefined);
+    await settleUntil(() => leaky.frontend.outstandingRequestCount === pendingReads.length, () => "publishing the frontend driver's reads");
     const leaked = options.blkif.wire.responseTrailingPadding;
-    emit("attack", `Backend (domain ${domains.storage.id}) answers ${inFlightIds.length} reads with padding bytes ${leaked.offset}..${leaked.offset + leaked.bytes - 1} set to 0xc3 (stale data leak).`, { requests: inFlightIds.map(String) });
-    serveRequests(second, true);
-    clock.advanceBy(1);
+    emit("attack", `Backend (domain ${domains.storage.id}) answers the first of the frontend driver's ${pendingReads.length} reads with padding bytes ${leaked.offset}..${leaked.offset + leaked.bytes - 1} set to 0xc3 (stale data leak); the others stay in flight.`, { requests: pendingReads.length, answered: 1 });
+    serveRequests(leaky, true, 1);
     policer.auditAll();
     reportVerdicts(verdictMark, false);
-    const backendNotice = await reportResetAndTearDown(second, noticeMark);
-    const third = await openSession("51712", domains.payroll, domains.storage);
-    if (third === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
-    // The honest frontend re-issues what the notice says was in flight and it never saw answered.
-    const reissue = (backendNotice?.inFlightRequestIds ?? []).map((text) => BigInt(text)).filter((id) => second.lent.has(id));
-    for (const id of reissue) {
-      releaseLentPages(second, id);
-      issueRequest(third, id, blockOperation.read, 1);
+    const backendNotice = notices.slice(noticeMark).find((candidate) => candidate.connection === leaky.connection.key);
+    await settle(Promise.resolve(), "the frontend driver's reaction to the reset");
+    const inFlightAfterReset = leaky.frontend.outstandingRequestCount;
+    emit("reset", `Reset: ${leaky.connection.key} is '${policer.statusOf(leaky.connection.key) ?? "unknown"}'; ${backendNotice === undefined ? "no party notified" : `backend (domain ${backendNotice.blamed.domainId}) lost its grants and channel and is Closed; the frontend driver, notified with ${backendNotice.inFlightRequestIds.length} in-flight request(s), holds ${inFlightAfterReset} to re-issue`}.`, {
+      connection: leaky.connection.key,
+      status: policer.statusOf(leaky.connection.key) ?? null,
+      frontendState: readState(leaky.connection.frontendDirectory) ?? null,
+      backendState: readState(leaky.connection.backendDirectory) ?? null,
+      inFlight: backendNotice?.inFlightRequestIds ?? [],
+      frontendDriverOutstanding: inFlightAfterReset,
+    });
+    policer.detach(leaky.connection.key);
+    hypervisor.unmapGrant(domains.storage.id, leaky.backendRingHandle);
+    const leakyDisconnected = await sendBrokerCommand([brokerDisconnectCommandWord, "vbd", String(domains.payroll.id), leaky.connection.id]);
+    if (leakyDisconnected.outcome !== "disconnected") throw new DemoHostError(`disconnect of ${leaky.connection.key} did not succeed (${leakyDisconnected.outcome})`);
+    // A fresh, honest backend driver; the frontend driver handshakes again and re-issues what was in flight.
+    const rebuilt = await connectVbd("51712", domains.payroll, domains.storage);
+    if (rebuilt === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
+    const rebuiltWatcher = attachPolicerAtRingReference(rebuilt);
+    const rebuiltProblems: ConnectionProblem[] = [];
+    const freshBackend = options.blkif.drivers.createBackend(execution.contextFor(domains.storage.id), {
+      frontendPath: rebuilt.frontendDirectory,
+      backendPath: rebuilt.backendDirectory,
+      onProblem: (problem) => rebuiltProblems.push(problem),
+      store: connectInProcessConnectionStore(store, domains.storage.id, (callback) => execution.scheduler.schedule(callback, `watch-${domains.storage.id}`)),
+      frontendDomainId: domains.payroll.id,
+      diskSectors: demoDiskSectors,
+    });
+    try {
+      await settle(freshBackend.start(), "the fresh backend driver's start");
+      await settle(Promise.all(pendingReads), "the frontend driver's re-issued reads");
+    } finally {
+      rebuiltWatcher.stop();
     }
-    clock.advanceBy(2);
-    serveRequests(third);
-    const reissuedAnswered = collectResponses(third);
-    requestsReissued += reissue.length;
-    requestsAnswered += reissuedAnswered;
-    // Requests answered before the reset (even by a leaky response) were taken by the frontend's ring; release their pages too.
-    for (const id of [...second.lent.keys()]) releaseLentPages(second, id);
-    emit("recovery", `Recovery: the frontend reconnected and re-issued ${reissue.length} in-flight request(s); ${reissuedAnswered} answered, none dropped.`, { connection: third.connection.key, reissued: reissue.map(String), answered: reissuedAnswered });
+    const rebuiltReference = rebuiltWatcher.attachedReference();
+    requestsReissued += inFlightAfterReset;
+    requestsAnswered += pendingReads.length;
+    emit("recovery", `Recovery: the frontend driver reconnected (its connection #${leaky.frontend.connectionCount}, ring-ref ${rebuiltReference}) to a fresh backend driver and re-issued its ${inFlightAfterReset} in-flight read(s); all ${pendingReads.length} reads answered, none dropped.`, {
+      connection: rebuilt.key,
+      reissued: inFlightAfterReset,
+      answered: pendingReads.length,
+      frontendConnections: leaky.frontend.connectionCount,
+      drivers: true,
+    });
+    await closeDriverSession({ connection: rebuilt, frontend: leaky.frontend, backend: freshBackend, problems: rebuiltProblems });
 
     // 4. A lying complainer: the backend accuses the honest frontend of rewriting a request.
     scenario = "false-complaint";
+    const third = await openSession("51712", domains.payroll, domains.storage);
+    if (third === undefined) throw new DemoHostError("the policy denied reconnecting the block device");
     verdictMark = verdicts.length;
     noticeMark = notices.length;
     runTraffic(third, 1);

@@ -44,7 +44,8 @@ describe("proto-desc demo", () => {
     );
     const summary = parseTimeline(first.stdout).find((event) => event.stage === "summary");
     expect(summary?.detail["honestBlames"]).toBe(0);
-    expect(summary?.detail["requestsReissued"]).toBe(3);
+    // The real frontend driver re-issues the two reads the leaky backend left in flight.
+    expect(summary?.detail["requestsReissued"]).toBe(2);
   });
 
   it("reports the policy's denials with the rule that decided", () => {
