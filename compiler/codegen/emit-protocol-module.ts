@@ -15,12 +15,14 @@ export interface ModuleEmitOptions {
   /** How generated code imports the runtime's entry point, e.g. "../../../runtime/gen/v1.js". */
   readonly runtimeImportSpecifier: string;
   readonly header: string;
+  /** The module's `specHash` constant, as formatSpecHashConstant writes it. */
+  readonly specHashConstant: string;
 }
 
-export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImportSpecifier: string): SourceFileStructure {
+export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImportSpecifier: string, specHashConstant: string): SourceFileStructure {
   const context = createEmitContext(protocol);
   const body = [
-    ...emitProtocolIdentity(context),
+    ...emitProtocolIdentity(context, specHashConstant),
     ...emitConstants(context),
     ...emitEnums(context),
     ...emitRecordTypes(context),
@@ -37,7 +39,7 @@ export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImport
 }
 
 export async function emitProtocolModule(protocol: IrProtocol, options: ModuleEmitOptions): Promise<string> {
-  const structure = buildProtocolModuleStructure(protocol, options.runtimeImportSpecifier);
+  const structure = buildProtocolModuleStructure(protocol, options.runtimeImportSpecifier, options.specHashConstant);
   // Printing the structure directly writes the same text as creating a ts-morph SourceFile from
   // it and reading that back, without having TypeScript parse the whole module in between
   // (several times faster); prettier then decides every layout detail anyway.

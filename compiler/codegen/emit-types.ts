@@ -23,10 +23,12 @@ import {
   unionHolderNameOf,
 } from "./names.js";
 
-export function emitProtocolIdentity(context: EmitContext): StatementStructures[] {
+/** The protocol's name and version, and the hash of the spec it was generated from (`sha256:<hex>`). */
+export function emitProtocolIdentity(context: EmitContext, specHashConstant: string): StatementStructures[] {
   const identity: VariableStatementStructure[] = [
     exportedConstant("protocolName", JSON.stringify(context.protocol.name)),
     exportedConstant("protocolVersion", String(context.protocol.version)),
+    exportedConstant("specHash", JSON.stringify(specHashConstant)),
   ];
   return identity;
 }

@@ -6,7 +6,7 @@ import { createDiagnostic } from "../diagnostics/definition.js";
 import { codegenDiagnostics } from "../diagnostics/codes/codegen.js";
 import type { IrCompilationUnit } from "../ir/protocol.js";
 import { emitProtocolModule } from "./emit-protocol-module.js";
-import { writeGeneratedHeader, writeSignatureLines } from "./header.js";
+import { formatSpecHashConstant, writeGeneratedHeader, writeSignatureLines } from "./header.js";
 import { checkGeneratedNames, moduleFileNameOf } from "./names.js";
 
 export interface GeneratedFile {
@@ -50,7 +50,11 @@ export async function emitGeneratedFiles(unit: IrCompilationUnit, options: EmitO
   const files: GeneratedFile[] = [];
   const sortedProtocols = [...unit.protocols].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
   for (const [index, protocol] of sortedProtocols.entries()) {
-    const moduleText = await emitProtocolModule(protocol, { runtimeImportSpecifier: options.runtimeImportSpecifier, header });
+    const moduleText = await emitProtocolModule(protocol, {
+      runtimeImportSpecifier: options.runtimeImportSpecifier,
+      header,
+      specHashConstant: formatSpecHashConstant(unit.specHash),
+    });
     const body = moduleText.slice(header.length);
     const signature = writeSignatureLines(
       {

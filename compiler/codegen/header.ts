@@ -11,19 +11,33 @@ export interface SpecInput {
   readonly text: string;
 }
 
+/** A spec file's name without its directory: the hash must not depend on where the user stood. */
+function specFileNameOf(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
 /**
- * sha256 over the spec inputs sorted by path, with line endings normalized to LF and a
- * leading byte-order mark dropped, so the hash ignores input order and checkout settings.
+ * sha256 over the spec inputs sorted by file name, each keyed by its file name (not the
+ * directory it was named through), with line endings normalized to LF and a leading
+ * byte-order mark dropped, so the hash ignores input order, the working directory and
+ * checkout settings. A host recomputes it for a copy of a spec and compares it with the
+ * `specHash` a generated module exports.
  */
 export function computeSpecHash(inputs: readonly SpecInput[]): string {
   const hash = createHash("sha256");
-  const sorted = [...inputs].sort((left, right) => (left.path < right.path ? -1 : left.path > right.path ? 1 : 0));
+  const keyOf = (input: SpecInput): string => `${specFileNameOf(input.path)}\0${input.path}`;
+  const sorted = [...inputs].sort((left, right) => (keyOf(left) < keyOf(right) ? -1 : keyOf(left) > keyOf(right) ? 1 : 0));
   for (const input of sorted) {
     const normalized = input.text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-    hash.update(`${input.path}\0${Buffer.byteLength(normalized)}\0`);
+    hash.update(`${specFileNameOf(input.path)}\0${Buffer.byteLength(normalized)}\0`);
     hash.update(normalized);
   }
   return hash.digest("hex");
+}
+
+/** The `specHash` constant of a generated module: the algorithm, then the hex digest. */
+export function formatSpecHashConstant(specHash: string): string {
+  return `sha256:${specHash}`;
 }
 
 export interface HeaderFacts {

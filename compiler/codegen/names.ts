@@ -124,6 +124,7 @@ export const unionArmTagProperty = "arm";
 const namesUsedByGeneratedModules = [
   "protocolName",
   "protocolVersion",
+  "specHash",
   "AbiName",
   "selectAbi",
   "layoutTables",

@@ -1,10 +1,57 @@
 // The blkif protocol as the demo host drives it, taken entirely from the generated module:
 // the x86_64 MonitorSpec the code generator built from protocols/blkif.proto-desc, message
 // sizes and field offsets from its layout tables, and the keys each role publishes from the
-// spec's lifecycle.
-import type { DemoBlkifProtocol, DemoBlkifWireLayout } from "../../runtime/host/demo-host.js";
+// spec's lifecycle — plus the honest parties, which are this folder's real drivers
+// (BlockFrontend, BlockBackend over a MemoryDisk), used only through their public API.
+import type { DemoBlkifProtocol, DemoBlkifWireLayout, DemoBlockDrivers } from "../../runtime/host/demo-host.js";
 import type { MonitorSpec } from "../../runtime/monitor/index.js";
-import { layoutTables, monitorSpecX86_64 } from "./generated/blkif.js";
+import { BlockBackend } from "./block-backend.js";
+import { BlockFrontend } from "./block-frontend.js";
+import { layoutTables, monitorSpecX86_64, specHash } from "./generated/blkif.js";
+import { MemoryDisk } from "./memory-disk.js";
+
+/** The demo's honest block parties: the drivers of drivers/blk on the native x86_64 ABI. */
+export const demoBlockDrivers: DemoBlockDrivers = {
+  createBackend(context, options) {
+    const backend = new BlockBackend(context, {
+      store: options.store,
+      frontendPath: options.frontendPath,
+      backendPath: options.backendPath,
+      frontendDomainId: options.frontendDomainId,
+      disk: new MemoryDisk(options.diskSectors),
+      maximumRingPageOrder: 0,
+      onProblem: options.onProblem,
+    });
+    return { start: () => backend.start(), abandon: () => backend.connection.abandon() };
+  },
+  createFrontend(context, options) {
+    const frontend = new BlockFrontend(context, {
+      store: options.store,
+      frontendPath: options.frontendPath,
+      backendPath: options.backendPath,
+      backendDomainId: options.backendDomainId,
+      abi: "x86_64-abi",
+      ringPageOrder: 0,
+      dataPageCount: 32,
+      inFlightAfterReset: "reissue",
+      onProblem: options.onProblem,
+    });
+    return {
+      connect: async () => {
+        await frontend.connect();
+      },
+      read: (sector, count) => frontend.read(sector, count),
+      write: (sector, data) => frontend.write(sector, data),
+      close: () => frontend.close(),
+      get connectionCount() {
+        return frontend.connection.connectionCount;
+      },
+      get outstandingRequestCount() {
+        return frontend.connection.outstandingRequestCount;
+      },
+    };
+  },
+};
 
 /** Per role, the keys its lifecycle transitions publish on entering each state (first transition into a state wins). */
 export function listPublishedKeysByRole(spec: MonitorSpec): ReadonlyMap<string, readonly { readonly to: number; readonly keys: readonly string[] }[]> {
@@ -48,6 +95,8 @@ export function describeDemoBlkifProtocolX86_64(): DemoBlkifProtocol {
   if (ring === undefined) throw new Error("the generated blkif monitor spec has no ring");
   return {
     spec: monitorSpecX86_64,
+    specHash,
+    drivers: demoBlockDrivers,
     requestBytes: layoutTables.x86_64.Request.size,
     responseBytes: layoutTables.x86_64.Response.size,
     ringEntries: ring.entries,

@@ -10,6 +10,8 @@ export const brokerProblemCodes = {
   alreadyConnected: { code: "PDB112", slug: "broker-already-connected" },
   notConnected: { code: "PDB113", slug: "broker-not-connected" },
   invalidDomain: { code: "PDB114", slug: "broker-invalid-domain" },
+  controlArgumentsInvalid: { code: "PDB115", slug: "broker-control-arguments-invalid" },
+  callerUnnamed: { code: "PDB116", slug: "broker-caller-unnamed" },
   storeFailure: { code: "PDB120", slug: "broker-store-failure" },
 } as const;
 export type BrokerProblemKind = keyof typeof brokerProblemCodes;

@@ -40,7 +40,7 @@ export interface SplitConnectionBackendOptions<TResponse> {
   readonly onProblem?: ConnectionProblemListener;
 }
 
-type BackendPhase = "stopped" | "init-wait" | "connected" | "closed";
+type BackendPhase = "stopped" | "init-wait" | "connected" | "closing" | "closed";
 
 interface BackendTransport {
   readonly ring: SharedRingBackend;
@@ -144,8 +144,23 @@ export class SplitConnectionBackend<TResponse> {
         if (frontendState === XenbusState.initialised || frontendState === XenbusState.connected) return this.connectToFrontend();
         return false;
       case "connected":
+        // An orderly close is mirrored as Xen's backends do: Closing while the frontend is
+        // Closing, Closed once it is Closed (blkif's lifecycle forbids Connected -> Closed then).
+        if (frontendState === XenbusState.closing) {
+          await this.disconnect();
+          this.phase = "closing";
+          await this.writeOwnState(XenbusState.closing);
+          return true;
+        }
         if (isXenbusClosingOrClosed(frontendState) || frontendState === XenbusState.initialising || frontendState === XenbusState.unknown) {
           await this.disconnect();
+          this.phase = "closed";
+          await this.writeOwnState(XenbusState.closed);
+          return true;
+        }
+        return false;
+      case "closing":
+        if (frontendState === XenbusState.closed || frontendState === XenbusState.initialising || frontendState === XenbusState.unknown) {
           this.phase = "closed";
           await this.writeOwnState(XenbusState.closed);
           return true;

@@ -315,12 +315,20 @@ export class ConnectionMonitor {
       case "grant-unmap": {
         const mapping = operation as { readonly mapper: number; readonly granter: number; readonly reference: number };
         if (!this.isRequesterToResponderGrant(mapping.granter, mapping.mapper) || mapping.reference >= this.responderMappingCounts.length) return;
+        // A requester that suppresses notifications while the responder is busy (Xen's
+        // RING_PUSH_REQUESTS_AND_CHECK_NOTIFY) publishes requests with no event; the responder
+        // maps a request's data before answering it, so scan here, before the response
+        // overwrites the request's slot.
+        if (operation.kind === "grant-map") this.scanRings();
         const current = this.responderMappingCounts[mapping.reference] ?? 0;
         this.responderMappingCounts[mapping.reference] = operation.kind === "grant-map" ? current + 1 : Math.max(0, current - 1);
         return;
       }
       case "grant-end-access": {
         const ended = operation as { readonly granter: number; readonly reference: number };
+        // A responder that suppresses notifications publishes responses with no event; the
+        // requester ends a grant only after taking its response, so take the responses first.
+        this.scanRings();
         this.checkGrantEndedWhileOutstanding(ended.granter, ended.reference);
         return;
       }

@@ -59,6 +59,7 @@ export class StoreConnectionState implements StoreConnection, OperationCaller {
     readonly domainId: number,
     readonly privileged: boolean,
     private readonly sink: StoreConnectionSink,
+    private readonly principal: string | undefined = undefined,
   ) {}
 
   handle(request: StoreMessage): StoreMessage {
@@ -124,14 +125,33 @@ export class StoreConnectionState implements StoreConnection, OperationCaller {
         return this.executeGetQuota(request.payload);
       case XsMessageType.setQuota:
         return this.executeSetQuota(request.payload);
+      case XsMessageType.control:
+        return this.executeControl(request);
       case XsMessageType.resetWatches:
         this.store.removeAllWatchesOf(this);
         this.transactions.clear();
         return { ok: true, payload: okReplyPayload };
       default:
-        // CONTROL, RESUME, SET_TARGET, features, quotas and anything unknown: not supported.
+        // RESUME, SET_TARGET, features and anything unknown: not supported.
         return { ok: false, error: "ENOSYS" };
     }
+  }
+
+  /**
+   * XS_CONTROL: the first argument is the command word, served by a handler a hosted component
+   * registered; like xenstored, an unknown word is EINVAL. Never transactional.
+   */
+  private executeControl(request: StoreMessage): RequestOutcome {
+    if (request.transactionId !== 0) return { ok: false, error: "EINVAL" };
+    const controlArguments = decodeArgumentList(request.payload);
+    const word = controlArguments?.[0];
+    if (controlArguments === undefined || word === undefined || word === "") return { ok: false, error: "EINVAL" };
+    const handler = this.store.controlCommands.lookUp(word);
+    if (handler === undefined) return { ok: false, error: "EINVAL" };
+    const outcome = handler.execute({ domainId: this.domainId, privileged: this.privileged, principal: this.principal }, controlArguments.slice(1));
+    if (!outcome.ok) return outcome;
+    const payload = encodeWireText(`${outcome.reply}\0`);
+    return payload.length > xsPayloadMaxBytes ? { ok: false, error: "E2BIG" } : { ok: true, payload };
   }
 
   private executeNodeOperation(request: StoreMessage): RequestOutcome {

@@ -36,4 +36,6 @@ export interface StoreConnectionOptions {
   readonly domainId: number;
   readonly privileged: boolean;
   readonly sink: StoreConnectionSink;
+  /** The policy principal this connection acts as (a socket's tool), passed to control commands. */
+  readonly principal?: string;
 }

@@ -112,6 +112,11 @@ export class StoreSocketClient {
     return reply;
   }
 
+  /** XS_CONTROL: a command word and its arguments; resolves with the reply text. */
+  async control(commandArguments: readonly string[]): Promise<string> {
+    return decodeText((await this.request(XsMessageType.control, encodeStringArguments(...commandArguments))).payload);
+  }
+
   async read(path: string, transactionId = 0): Promise<string> {
     return decodeText((await this.request(XsMessageType.read, encodeStringArguments(path), transactionId)).payload);
   }

@@ -13,6 +13,8 @@ export interface StoreSocketServerOptions {
   readonly store: StoreConnectionOpener;
   readonly socketPath: string;
   readonly limits?: Partial<StoreTransportLimits>;
+  /** The policy principal socket clients act as in control commands (the toolstack's name). */
+  readonly clientPrincipal?: string;
   /** Receives one line per notable event (client dropped, internal error); no trailing newline. */
   readonly log?: (line: string) => void;
 }
@@ -85,7 +87,7 @@ export class StoreSocketServer {
   }
 
   private accept(socket: Socket): void {
-    const client = new SocketClient(socket, `client ${this.nextClientNumber++}`, this.options.store, this.limits, this.log, this.peakBacklog, () =>
+    const client = new SocketClient(socket, `client ${this.nextClientNumber++}`, this.options.store, this.options.clientPrincipal, this.limits, this.log, this.peakBacklog, () =>
       this.clients.delete(client),
     );
     this.clients.add(client);
@@ -111,6 +113,7 @@ class SocketClient {
     private readonly socket: Socket,
     private readonly label: string,
     store: StoreConnectionOpener,
+    principal: string | undefined,
     private readonly limits: StoreTransportLimits,
     private readonly log: (line: string) => void,
     private readonly peakBacklog: { bytes: number },
@@ -120,6 +123,7 @@ class SocketClient {
       domainId: socketClientDomainId,
       privileged: true,
       sink: { deliver: (event) => this.deliverWatchEvent(event) },
+      ...(principal === undefined ? {} : { principal }),
     });
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => this.onDrain());

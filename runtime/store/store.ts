@@ -3,6 +3,7 @@
 // that makes every acknowledged change survive a crash. Transports and the in-process client
 // both drive it through StoreConnection.handle.
 
+import { StoreControlRegistry } from "./control-commands.js";
 import type { StoreConnection, StoreConnectionOptions, StoreMessage } from "./connection.js";
 import { StoreConnectionState } from "./connection-state.js";
 import { planDomainRelease } from "./domain-release.js";
@@ -65,6 +66,8 @@ export class XenStore {
   private readonly requestObservers = new Set<(handled: HandledStoreRequest) => void>();
   private nextTransactionId = 1;
   private closed = false;
+  /** XS_CONTROL commands served by components hosted in the daemon (the broker). */
+  readonly controlCommands = new StoreControlRegistry();
   // After a failed snapshot, the journal keeps growing until this many records before retrying.
   private snapshotRetryThreshold: number;
 
@@ -117,7 +120,7 @@ export class XenStore {
 
   openConnection(options: StoreConnectionOptions): StoreConnection {
     if (this.closed) throw new Error("the store is closed");
-    const connection = new StoreConnectionState(this, options.domainId, options.privileged, options.sink);
+    const connection = new StoreConnectionState(this, options.domainId, options.privileged, options.sink, options.principal);
     this.connections.add(connection);
     return connection;
   }

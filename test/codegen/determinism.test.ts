@@ -14,6 +14,7 @@ describe("deterministic output", () => {
     expect(backward.value).toEqual(forward.value);
     for (const file of forward.value) {
       expect(file.text.startsWith(`${generatedFileMarker} from a.proto-desc. DO NOT EDIT.\n// Regenerate with: ${options.regenerateCommand}\n// Spec sha256: abc\n`)).toBe(true);
+      expect(file.text).toContain('export const specHash = "sha256:abc";');
       expect(file.text).not.toContain("\r");
       expect(file.text.endsWith("\n")).toBe(true);
     }
@@ -26,5 +27,12 @@ describe("deterministic output", () => {
     expect(computeSpecHash([{ ...a, text: "protocol a {}\r\n" }, b])).toBe(computeSpecHash([a, b]));
     expect(computeSpecHash([{ ...a, text: "protocol a { }\n" }, b])).not.toBe(computeSpecHash([a, b]));
     expect(computeSpecHash([a, b])).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("hashes a spec the same whichever directory it was named through, but not under another file name", () => {
+    const named = { path: "protocols/blkif.proto-desc", text: "protocol blkif {}\n" };
+    expect(computeSpecHash([{ ...named, path: "/tmp/copy/blkif.proto-desc" }])).toBe(computeSpecHash([named]));
+    expect(computeSpecHash([{ ...named, path: "blkif.proto-desc" }])).toBe(computeSpecHash([named]));
+    expect(computeSpecHash([{ ...named, path: "protocols/netif.proto-desc" }])).not.toBe(computeSpecHash([named]));
   });
 });

@@ -82,6 +82,32 @@ describe("ConnectionMonitor on a 128-entry ring with 32-bit ids", () => {
     expect(ring.monitor.listOutstandingRequestIds()).toEqual([]);
   });
 
+  it("takes requests and responses published with suppressed notifications at the grant operations that follow them", () => {
+    const ring = createEchoRing(0);
+    const message = new Uint8Array(slotBytes);
+    const view = new DataView(message.buffer);
+    const copy = new Uint8Array(slotBytes);
+    // The client publishes three requests and sends no event (the server is still busy).
+    for (const id of [7, 8, 9]) {
+      view.setUint32(0, id, true);
+      ring.client.produceRequest(message);
+    }
+    ring.client.pushRequests();
+    // The server maps the first request's data before answering: the monitor reads the requests now, before any response overwrites a slot.
+    ring.monitor.observeHypervisorOperation({ kind: "grant-map", mapper: 2, granter: 1, reference: 3 });
+    expect(ring.monitor.listOutstandingRequestIds()).toEqual(["7", "8", "9"]);
+    ring.server.beginRequestBatch();
+    while (ring.server.consumeRequestInto(copy)) ring.server.produceResponse(copy.subarray(0, 8));
+    ring.server.pushResponses();
+    ring.monitor.observeHypervisorOperation({ kind: "grant-unmap", mapper: 2, granter: 1, reference: 3 });
+    // The server sends no event either; the client ends its grant only after taking the responses.
+    ring.client.beginResponseBatch();
+    while (ring.client.consumeResponseInto(copy));
+    ring.monitor.observeHypervisorOperation({ kind: "grant-end-access", granter: 1, reference: 3 });
+    expect(ring.monitor.listOutstandingRequestIds()).toEqual([]);
+    expect(ring.violations).toEqual([]);
+  });
+
   it("blames the client when req_prod jumps more than the ring ahead across the wrap", () => {
     const ring = createEchoRing(0xfffffff0);
     new DataView(ring.memory.buffer).setUint32(0, 0x00000100 + 1, true);

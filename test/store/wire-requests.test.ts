@@ -56,9 +56,15 @@ describe("store requests in wire form", () => {
 
   it("answers ENOSYS for unknown and unsupported types", () => {
     const client = openPrivileged();
-    for (const type of [20, 99, XsMessageType.watchEvent, XsMessageType.error, XsMessageType.control, XsMessageType.getFeature, XsMessageType.setFeature]) {
+    for (const type of [20, 99, XsMessageType.watchEvent, XsMessageType.error, XsMessageType.getFeature, XsMessageType.setFeature]) {
       expect(text(client.handle(type, "x\0")), String(type)).toBe("ENOSYS\0");
     }
+  });
+
+  it("answers EINVAL to a CONTROL command word nobody registered, as xenstored does", () => {
+    const client = openPrivileged();
+    expect(text(client.handle(XsMessageType.control, "x\0"))).toBe("EINVAL\0");
+    expect(text(client.handle(XsMessageType.control, ""))).toBe("EINVAL\0");
   });
 
   it("answers EACCES to unprivileged callers of privileged-only types, even unsupported ones", () => {

@@ -55,7 +55,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const auditLogOption = parsed.strings.get("audit-log");
   const roots = loadSpecArguments("demo", [protocolsOption ?? "protocols"], specCwd);
 
-  const [{ checkSources }, { renderHuman }, { lowerHost }, { checkDemoResourceClass }, { describeDemoBlkifProtocolX86_64 }, { runDemoHost, DemoHostError, DemoAuditLogError }, { formatDemoEvent }, { StoreSocketServerError }] = await Promise.all([
+  const [{ checkSources }, { renderHuman }, { lowerHost }, { checkDemoResourceClass, checkDemoProtocolSpecHash }, { describeDemoBlkifProtocolX86_64 }, { runDemoHost, DemoHostError, DemoAuditLogError }, { formatDemoEvent }, { StoreSocketServerError }] = await Promise.all([
     import("../../pipeline/check.js"),
     import("../../diagnostics/render-human.js"),
     import("../../host/lower-host.js"),
@@ -72,7 +72,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   // The monitor is the one generated from protocols/blkif.proto-desc; the host must offer a class that speaks it.
   const blkif = describeDemoBlkifProtocolX86_64();
   const classProblems = model === undefined || host?.value === undefined ? [] : checkDemoResourceClass(model, { resourceClass: "vbd", protocol: blkif.spec.protocol, version: blkif.spec.version });
-  const diagnostics = [...checked.diagnostics, ...(host?.diagnostics ?? []), ...classProblems];
+  // Name and version are not enough: the spec loaded must be the one the monitor was generated from.
+  const hashProblems =
+    model === undefined || host?.value === undefined || classProblems.length > 0
+      ? []
+      : checkDemoProtocolSpecHash(model, host.value.specHashes, { protocol: blkif.spec.protocol, generatedSpecHash: blkif.specHash, regenerateCommand: "npx proto-desc compile protocols/blkif.proto-desc --out drivers/blk/generated" });
+  const diagnostics = [...checked.diagnostics, ...(host?.diagnostics ?? []), ...classProblems, ...hashProblems];
   if (host?.value === undefined || hasErrors(diagnostics)) {
     const rendered = renderHuman(diagnostics, sources, { colour: false });
     io.stderr(`${rendered === "" ? "demo: the specs did not check" : rendered}\n`);

@@ -19,4 +19,9 @@ export const hostDiagnostics = defineDiagnostics({
     severity: "error",
     summary: "The demo host needs a resource class, speaking its generated monitor's protocol and version, that the specs do not declare.",
   },
+  PD7004: {
+    slug: "host-spec-hash-mismatch",
+    severity: "error",
+    summary: "A protocol spec the host loads is not the spec its generated module was compiled from (the spec hashes differ).",
+  },
 });

@@ -235,10 +235,19 @@ describe("split connection teardown and reconnect", () => {
     const frontend = createEchoFrontend(harness, problems);
     await harness.settle(backend.start());
     await harness.settle(frontend.connect());
+    // Every state the backend writes during the close, as the toolstack's store sees them.
+    const backendStates: string[] = [];
+    const stopObserving = harness.store.onRequestHandled((handled) => {
+      const [path, value] = Buffer.from(handled.request.payload).toString("latin1").split("\0");
+      if (handled.domainId === harness.backendDomainId && path === `${harness.backendPath}/state` && value !== undefined) backendStates.push(value);
+    });
     await harness.settle(frontend.close());
     await harness.runUntilIdle();
+    stopObserving();
     expect(readState(harness, harness.frontendPath)).toBe(String(XenbusState.closed));
     expect(readState(harness, harness.backendPath)).toBe(String(XenbusState.closed));
+    // As Xen's backends do: Closing while the frontend is Closing, Closed once it is Closed.
+    expect(backendStates).toEqual([String(XenbusState.closing), String(XenbusState.closed)]);
     await expect(sendEcho(frontend, 1)).rejects.toBeInstanceOf(ConnectionRequestFailed);
     // The frontend reconnects after its own close: the backend goes Closed -> InitWait -> Connected.
     await harness.settle(frontend.connect());
