@@ -12,11 +12,32 @@ export interface CliIo {
 
 export function processIo(): CliIo {
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: writerThatStopsAtClosedPipe(process.stdout),
+    stderr: writerThatStopsAtClosedPipe(process.stderr),
     stdoutIsTty: process.stdout.isTTY === true,
     cwd: process.cwd(),
     env: process.env,
+  };
+}
+
+/**
+ * Writes to a process stream until its reader goes away. When the reader closes the pipe early
+ * (`proto-desc demo | head`), the stream reports EPIPE asynchronously; without a listener Node
+ * turns that into an uncaught exception with a stack trace. Output after that point has nowhere
+ * to go, so it is dropped and the command finishes normally (cleaning up its daemon and files);
+ * any other stream error is reported once on stderr.
+ */
+function writerThatStopsAtClosedPipe(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (closed) return;
+    closed = true;
+    if (error.code !== "EPIPE" && stream !== process.stderr) {
+      process.stderr.write(`proto-desc: cannot write output: ${error.message}\n`);
+    }
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
   };
 }
 
