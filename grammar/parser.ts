@@ -525,6 +525,7 @@ export class ProtoDescParser extends CstParser {
         MAX_LOOKAHEAD: 1,
         DEF: [
           { GATE: () => this.keywordStartsConstruct(t.Data, t.When), ALT: () => this.SUBRULE(this.dataPhaseDeclaration), IGNORE_AMBIGUITIES: true },
+          { GATE: () => this.startsLifecycleDeadline(), ALT: () => this.SUBRULE(this.lifecycleDeadlineDeclaration), IGNORE_AMBIGUITIES: true },
           { ALT: () => this.SUBRULE(this.roleStateMachine), IGNORE_AMBIGUITIES: true },
           { ALT: () => this.SUBRULE(this.strayToken), IGNORE_AMBIGUITIES: true },
         ],
@@ -532,6 +533,24 @@ export class ProtoDescParser extends CstParser {
       },
     });
     this.CONSUME(t.RightBrace);
+  });
+
+  /** `[label:] STATE within` starts a lifecycle deadline; a role's machine is `ROLE {`. */
+  private startsLifecycleDeadline(): boolean {
+    if (!tokenMatcher(this.LA(1), t.Identifier)) return false;
+    if (tokenMatcher(this.LA(2), t.Within)) return true;
+    return tokenMatcher(this.LA(2), t.Colon) && tokenMatcher(this.LA(3), t.Identifier) && tokenMatcher(this.LA(4), t.Within);
+  }
+
+  private readonly lifecycleDeadlineDeclaration = this.RULE("lifecycleDeadlineDeclaration", () => {
+    this.OPTION(() => {
+      this.CONSUME(t.Identifier, { LABEL: "label" });
+      this.CONSUME(t.Colon);
+    });
+    this.CONSUME2(t.Identifier, { LABEL: "state" });
+    this.CONSUME(t.Within);
+    this.SUBRULE(this.expression, { LABEL: "duration" });
+    this.CONSUME(t.Semicolon);
   });
 
   private readonly dataPhaseDeclaration = this.RULE("dataPhaseDeclaration", () => {
@@ -642,6 +661,13 @@ export class ProtoDescParser extends CstParser {
           this.CONSUME(t.At);
           this.CONSUME(t.Most);
           this.SUBRULE3(this.expression, { LABEL: "limit" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(t.Progress);
+          this.CONSUME(t.Within);
+          this.SUBRULE4(this.expression, { LABEL: "progress" });
         },
       },
     ]);

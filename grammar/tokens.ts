@@ -101,6 +101,7 @@ export const By = softKeyword("by");
 export const On = softKeyword("on");
 export const Until = softKeyword("until");
 export const Within = softKeyword("within");
+export const Progress = softKeyword("progress");
 export const Per = softKeyword("per");
 export const Resource = softKeyword("resource");
 export const Provider = softKeyword("provider");
@@ -171,7 +172,7 @@ const softKeywords: readonly TokenType[] = [
   Protocol, Version, Roles, Import, Const, Enum, Flags, Struct, Message, From, Where, Switch, Case, Default, Count,
   Ring, Request, Response, Order, Stream, Direction, Data, Producer, Consumer, Packet, Repeated, If, While, Store,
   Optional, For, Enables, Lifecycle, When, Publishes, Reads, Exchange, Correlate, Exactly, Once, Ordered, Unordered,
-  Deadline, Outstanding, At, Most, Guarantee, By, On, Until, Within, Per, Resource, Provider, Path, Labels, Limit,
+  Deadline, Outstanding, Progress, At, Most, Guarantee, By, On, Until, Within, Per, Resource, Provider, Path, Labels, Limit,
   Policy, Role, Principal, Matches, Types, Privileged, Label, Enforce, Conflict, Colour, Abi, Selected, In,
 ];
 

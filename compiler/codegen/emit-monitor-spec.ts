@@ -2,7 +2,19 @@
 // from: clauses with owners and "file:line:col" locations, each ring with its geometry, id
 // fields and clause ids, validators wired to the generated decoders, and the lifecycle.
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
-import type { IrCorrelationObligation, IrDeadlineObligation, IrGrantObligation, IrPaddingZeroObligation, IrLifecycleObligation, IrMonitorObligation, IrRingIndexObligation } from "../ir/monitor.js";
+import type {
+  IrCorrelationObligation,
+  IrDeadlineObligation,
+  IrEventBudgetObligation,
+  IrGrantObligation,
+  IrHandshakeDeadlineObligation,
+  IrPaddingZeroObligation,
+  IrLifecycleObligation,
+  IrMonitorObligation,
+  IrProgressObligation,
+  IrRingIndexObligation,
+  IrStoreQuotaObligation,
+} from "../ir/monitor.js";
 import type { IrLayoutAbi, IrRecord } from "../ir/protocol.js";
 import type { EmitContext } from "./emit-context.js";
 import { abiSuffixOf, createFunctionNameOf, decodeValidatedFunctionNameOf } from "./names.js";
@@ -15,7 +27,7 @@ interface EmittedClause {
 }
 
 /** Where an id field lives in one layout: directly in the record, or at the same place in every union arm. */
-function resolveIdField(context: EmitContext, record: IrRecord, path: readonly string[], abi: IrLayoutAbi): { offset: number; widthBytes: 4 | 8 } | undefined {
+function resolveIdField(context: EmitContext, record: IrRecord, path: readonly string[], abi: IrLayoutAbi): { offset: number; widthBytes: 1 | 2 | 4 | 8 } | undefined {
   const [name, ...rest] = path;
   if (name === undefined) return undefined;
   const layout = record.layouts[abi];
@@ -25,7 +37,7 @@ function resolveIdField(context: EmitContext, record: IrRecord, path: readonly s
     const type = field.type;
     if (field.name === name) {
       if (rest.length === 0) {
-        if (type.kind !== "integer" || (type.width !== 4 && type.width !== 8)) return undefined;
+        if (type.kind !== "integer" || (type.width !== 1 && type.width !== 2 && type.width !== 4 && type.width !== 8)) return undefined;
         return { offset: fieldLayout.offset, widthBytes: type.width };
       }
       if (type.kind !== "record") return undefined;
@@ -189,7 +201,7 @@ function ofKind<K extends IrMonitorObligation["kind"]>(obligations: readonly IrM
   return obligations.filter((obligation): obligation is IrMonitorObligation & { kind: K } => obligation.kind === kind);
 }
 
-function writeLifecycle(lifecycle: IrLifecycleObligation | undefined, clauses: Map<string, EmittedClause>, protocolName: string, firstRole: string): string {
+function writeLifecycle(lifecycle: IrLifecycleObligation | undefined, handshake: IrHandshakeDeadlineObligation | undefined, clauses: Map<string, EmittedClause>, protocolName: string, firstRole: string): string {
   const illegal = lifecycle?.clauseId ?? `${protocolName}.lifecycle`;
   const missingKeys = `${illegal}_keys_published`;
   const location = lifecycle?.location ?? "";
@@ -200,13 +212,25 @@ function writeLifecycle(lifecycle: IrLifecycleObligation | undefined, clauses: M
     (transition) =>
       `{ role: ${JSON.stringify(transition.role)}, from: ${transition.from}, to: ${transition.to}, peerStates: ${JSON.stringify(transition.peerStates)}, requiredKeys: ${JSON.stringify(transition.requiredKeys)} }`,
   );
+  let handshakeText = "";
+  if (handshake !== undefined) {
+    // Blame is decided when the deadline fires (the role that could move and did not); the owner only orders the table.
+    clauses.set(handshake.clauseId, {
+      id: handshake.clauseId,
+      ownerRole: firstRole,
+      location: handshake.location,
+      summary: `both roles reach state ${handshake.state} within ${handshake.milliseconds} ms; blamed on a role short of it that could move and did not (both, when neither could)`,
+    });
+    handshakeText = `handshakeDeadline: { clauseId: ${JSON.stringify(handshake.clauseId)}, milliseconds: ${handshake.milliseconds} },\n`;
+  }
   return `{
     illegalTransitionClauseId: ${JSON.stringify(illegal)},
     missingKeysClauseId: ${JSON.stringify(missingKeys)},
     initialState: ${lifecycle?.initialState ?? 1},
-    connectedState: 4,
+    connectedState: ${handshake?.state ?? 4},
+    closingState: 5,
     closedState: ${lifecycle?.closedState ?? 6},
-    transitions: [${transitions.join(",\n")}],
+    ${handshakeText}transitions: [${transitions.join(",\n")}],
   }`;
 }
 
@@ -216,6 +240,7 @@ function writeRing(
   correlation: IrCorrelationObligation,
   indices: readonly IrRingIndexObligation[],
   deadline: IrDeadlineObligation | undefined,
+  progress: IrProgressObligation | undefined,
   grant: IrGrantObligation | undefined,
   abi: IrLayoutAbi,
   clauses: Map<string, EmittedClause>,
@@ -284,6 +309,10 @@ function writeRing(
     const clauseId = add(deadline.clauseId, deadline.blamedRole, deadline.location, `a request is answered within ${deadline.milliseconds} ms`);
     lines.push(`deadline: { clauseId: ${JSON.stringify(clauseId)}, milliseconds: ${deadline.milliseconds} }`);
   }
+  if (progress !== undefined) {
+    const clauseId = add(progress.clauseId, progress.blamedRole, progress.location, `while requests are outstanding the ${progress.blamedRole} publishes a response within ${progress.milliseconds} ms`);
+    lines.push(`progress: { clauseId: ${JSON.stringify(clauseId)}, milliseconds: ${progress.milliseconds} }`);
+  }
   const grantFunctions = grant === undefined ? undefined : writeGrantFunctions(context, grant, abi);
   if (grant !== undefined && grantFunctions !== undefined) {
     // The guarantee names the whole obligation; its parts get sub-ids so a report says which part broke.
@@ -316,26 +345,118 @@ function writeRing(
   return `{\n${lines.join(",\n")},\n}`;
 }
 
+/** `base + offset` as code, folded when the base is a constant. */
+function addOffset(base: string, offset: number): string {
+  return /^[0-9]+$/.test(base) ? String(Number(base) + offset) : offset === 0 ? base : `${base} + ${offset}`;
+}
+
+/** A read of an unsigned little-endian integer at a computed offset (1, 2 or 4 bytes). */
+function writeUnsignedReadAt(width: number, offset: string): string | undefined {
+  if (width === 1) return `view.getUint8(${offset})`;
+  if (width === 2) return `view.getUint16(${offset}, true)`;
+  if (width === 4) return `view.getUint32(${offset}, true)`;
+  return undefined;
+}
+
+/**
+ * Statements returning `clauseId` when a padding byte of `record` (placed at `base` in the
+ * slot) is not zero: its own padding ranges, those of nested records, of each live element of
+ * an array of records (every element when the array has no count field) and of the active arm
+ * of a message variant (chosen by its discriminant), including the union's bytes past the end
+ * of that arm. Offsets follow the ABI's layout.
+ */
+function writePaddingChecks(context: EmitContext, record: IrRecord, abi: IrLayoutAbi, base: string, clauseId: string, depth: number): string[] {
+  const layout = record.layouts[abi];
+  const failed = `return ${JSON.stringify(clauseId)};`;
+  const lines = layout.padding.map((range) => {
+    const start = addOffset(base, range.offset);
+    if (range.length === 1) return `if (slot[${start}] !== 0) ${failed}`;
+    return `for (let index = ${start}; index < ${addOffset(base, range.offset + range.length)}; index++) if (slot[index] !== 0) ${failed}`;
+  });
+  for (const [index, field] of record.fields.entries()) {
+    const fieldLayout = layout.fields[index];
+    if (fieldLayout === undefined) continue;
+    const type = field.type;
+    const fieldBase = addOffset(base, fieldLayout.offset);
+    if (type.kind === "record") {
+      lines.push(...writePaddingChecks(context, context.record(type.recordName), abi, fieldBase, clauseId, depth + 1));
+    } else if (type.kind === "array" && type.element.kind === "record") {
+      const element = context.record(type.element.recordName);
+      const stride = fieldLayout.stride ?? element.layouts[abi].size;
+      const variable = `element${depth}`;
+      const inner = writePaddingChecks(context, element, abi, `${variable}Base`, clauseId, depth + 1);
+      if (inner.length === 0) continue;
+      const countIndex = type.countField === undefined ? -1 : record.fields.findIndex((candidate) => candidate.name === type.countField);
+      const countField = record.fields[countIndex];
+      const countLayout = layout.fields[countIndex];
+      const countWidth = countField === undefined ? 0 : countField.type.kind === "integer" ? countField.type.width : 0;
+      const countRead = countLayout === undefined ? undefined : writeUnsignedReadAt(countWidth, addOffset(base, countLayout.offset));
+      const live = countRead === undefined ? String(type.capacity) : `Math.min(${countRead}, ${type.capacity})`;
+      lines.push(`for (let ${variable} = 0; ${variable} < ${live}; ${variable}++) {\nconst ${variable}Base = ${addOffset(base, fieldLayout.offset)} + ${variable} * ${stride};\n${inner.join("\n")}\n}`);
+    } else if (type.kind === "union") {
+      const discriminantIndex = record.fields.findIndex((candidate) => candidate.name === type.discriminantField);
+      const discriminant = record.fields[discriminantIndex];
+      const discriminantLayout = layout.fields[discriminantIndex];
+      if (discriminant === undefined || discriminantLayout === undefined) continue;
+      const width = discriminant.type.kind === "integer" ? discriminant.type.width : discriminant.type.kind === "enum" ? context.enumeration(discriminant.type.enumName).width : 0;
+      const read = writeUnsignedReadAt(width, addOffset(base, discriminantLayout.offset));
+      if (read === undefined) continue;
+      const cases = type.arms.flatMap((arm) => {
+        const armRecord = context.record(arm.recordName);
+        const inner = writePaddingChecks(context, armRecord, abi, fieldBase, clauseId, depth + 1);
+        // The bytes from the end of the active variant to the end of the union are padding too (encoders zero them).
+        const armEnd = armRecord.layouts[abi].size;
+        if (armEnd < fieldLayout.size) {
+          inner.push(`for (let index = ${addOffset(fieldBase, armEnd)}; index < ${addOffset(fieldBase, fieldLayout.size)}; index++) if (slot[index] !== 0) ${failed}`);
+        }
+        if (inner.length === 0) return [];
+        const labels = arm.isDefault ? ["default:"] : arm.discriminantValues.map((value) => `case ${value}:`);
+        return [`${labels.join("\n")} {\n${inner.join("\n")}\nbreak;\n}`];
+      });
+      if (cases.length > 0) lines.push(`switch (${read}) {\n${cases.join("\n")}\n}`);
+    }
+  }
+  return lines;
+}
+
 /**
  * The slot validators: decode into a module-level scratch value and name the clause that
- * failed; with a `padding_is_zero` guarantee, the record's top-level padding bytes must be zero.
+ * failed; with a `padding_is_zero` guarantee, every padding byte of the record's layout is zero,
+ * nested records and the active variant included.
  */
 function writeSlotValidator(context: EmitContext, record: IrRecord, abi: IrLayoutAbi, padding: IrPaddingZeroObligation | undefined): string {
   context.imports.useValue("dataViewOfSlot");
   context.imports.useValue("ValidationError");
   const malformed = JSON.stringify(malformedClauseIdOf(context.protocol.name, record.name));
-  const paddingChecks = (padding === undefined ? [] : record.layouts[abi].padding).map((range) => {
-    const clauseId = JSON.stringify(padding?.clauseId ?? "");
-    if (range.length === 1) return `if (slot[${range.offset}] !== 0) return ${clauseId};`;
-    return `for (let index = ${range.offset}; index < ${range.offset + range.length}; index++) if (slot[index] !== 0) return ${clauseId};`;
-  });
+  const paddingChecks = padding === undefined ? [] : writePaddingChecks(context, record, abi, "0", padding.clauseId, 0);
   return `/** Checks a ${record.name} slot (${abi} layout) for the monitor: the failed clause id, or null. */
 function ${slotValidatorNameOf(record.name, abi)}(slot: Uint8Array): string | null {
-  const error = ${decodeValidatedFunctionNameOf(record.name, abi)}(dataViewOfSlot(slot), 0, ${scratchNameOf(record.name)});
+  const view = dataViewOfSlot(slot);
+  const error = ${decodeValidatedFunctionNameOf(record.name, abi)}(view, 0, ${scratchNameOf(record.name)});
   if (error !== undefined) return error instanceof ValidationError ? error.clauseId : ${malformed};
   ${paddingChecks.join("\n")}
   return null;
 }`;
+}
+
+/** The per-role event budgets and store quota clauses of a spec, as object members (empty when there are none). */
+function writeConnectionClauses(budgets: readonly IrEventBudgetObligation[], quotas: readonly IrStoreQuotaObligation[], clauses: Map<string, EmittedClause>): string {
+  let text = "";
+  if (budgets.length > 0) {
+    const entries = budgets.map((budget) => {
+      if (!clauses.has(budget.clauseId)) clauses.set(budget.clauseId, { id: budget.clauseId, ownerRole: budget.role, location: budget.location, summary: `the ${budget.role} sends at most ${budget.maximumEvents} notifications per ${budget.windowMilliseconds} ms` });
+      return `{ role: ${JSON.stringify(budget.role)}, clauseId: ${JSON.stringify(budget.clauseId)}, maximumEvents: ${budget.maximumEvents}, windowMilliseconds: ${budget.windowMilliseconds} }`;
+    });
+    text += `\n  eventBudgets: [${entries.join(",\n")}],`;
+  }
+  if (quotas.length > 0) {
+    const entries = quotas.map((quota) => {
+      if (!clauses.has(quota.clauseId)) clauses.set(quota.clauseId, { id: quota.clauseId, ownerRole: quota.role, location: quota.location, summary: `no store request of the ${quota.role} fails for lack of quota` });
+      return `{ role: ${JSON.stringify(quota.role)}, clauseId: ${JSON.stringify(quota.clauseId)} }`;
+    });
+    text += `\n  storeQuotaClauses: [${entries.join(",\n")}],`;
+  }
+  return text;
 }
 
 /** The monitor section of a protocol module; empty when the protocol has no ring exchange to monitor. */
@@ -365,7 +486,7 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
   for (const abi of context.layoutAbis) {
     const clauses = new Map<string, EmittedClause>();
     const helperStatements: string[] = [];
-    const lifecycleText = writeLifecycle(lifecycle, clauses, context.protocol.name, firstRole);
+    const lifecycleText = writeLifecycle(lifecycle, ofKind(obligations, "handshake-deadline")[0], clauses, context.protocol.name, firstRole);
     const unmonitoredRings: string[] = [];
     const rings = correlations
       .map((correlation) => {
@@ -375,6 +496,7 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
           correlation,
           ofKind(obligations, "ring-index").filter((index) => index.channel === correlation.channel),
           ofKind(obligations, "deadline").find((deadline) => deadline.channel === correlation.channel),
+          ofKind(obligations, "progress").find((progress) => progress.channel === correlation.channel),
           ofKind(obligations, "grant").find((grant) => grant.channel === correlation.channel && grant.requestRecord === correlation.requestRecord),
           abi,
           clauses,
@@ -388,7 +510,8 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
     const omission =
       unmonitoredRings.length === 0
         ? ""
-        : ` Not monitored: ring(s) ${unmonitoredRings.join(", ")}, whose request or response id is not a 4- or 8-byte integer at one offset in every variant (the engine correlates only those).`;
+        : ` Not monitored: ring(s) ${unmonitoredRings.join(", ")}, whose request or response id is not a 1-, 2-, 4- or 8-byte integer at one offset in every variant (the engine correlates only those).`;
+    const connectionClauses = writeConnectionClauses(ofKind(obligations, "event-budget"), ofKind(obligations, "store-quota"), clauses);
     statements.push(...helperStatements);
     const clauseTexts = [...clauses.values()].map(
       (clause) => `{ id: ${JSON.stringify(clause.id)}, ownerRole: ${JSON.stringify(clause.ownerRole)}, specSpan: ${JSON.stringify(clause.location)}, summary: ${JSON.stringify(clause.summary)} }`,
@@ -408,7 +531,7 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
   roles: [${JSON.stringify(firstRole)}, ${JSON.stringify(secondRole)}],
   clauses: [${clauseTexts.join(",\n")}],
   rings: [${rings.join(",\n")}],
-  lifecycle: ${lifecycleText},
+  lifecycle: ${lifecycleText},${connectionClauses}
 }`,
         },
       ],

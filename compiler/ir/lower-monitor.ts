@@ -203,6 +203,17 @@ function geometryByLayout(ring: RingModel): { slotBytes: Record<IrLayoutAbi, num
 export function lowerMonitorObligations(protocol: ProtocolModel, records: readonly IrRecord[], sources: SpecSources): IrMonitorObligations {
   const obligations: IrMonitorObligation[] = [];
   if (protocol.lifecycle !== undefined) obligations.push(lowerLifecycle(protocol, protocol.lifecycle, sources));
+  const handshake = protocol.lifecycle?.deadline;
+  if (handshake !== undefined) {
+    obligations.push({
+      kind: "handshake-deadline",
+      clauseId: handshake.qualifiedId,
+      location: describeSpanLocation(handshake.span, sources),
+      state: xenbusStateValue(handshake.state) ?? 4,
+      milliseconds: Number(handshake.nanoseconds / 1_000_000n),
+      span: handshake.span,
+    });
+  }
   for (const ring of protocol.rings) {
     const ringGuarantees = protocol.guarantees.filter((guarantee) => guarantee.subjects.some((subject) => subject.kind === "ring" && subject.ring === ring.name));
     const requestGuarantees = protocol.guarantees.filter((guarantee) => guarantee.subjects.some((subject) => subject.kind === "message" && subject.message === ring.requestMessage));
@@ -288,6 +299,17 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
       }
     }
 
+    if (exchange.progress !== undefined) {
+      obligations.push({
+        kind: "progress",
+        clauseId: `${protocol.name}.${ring.name}.progress`,
+        location: describeSpanLocation(exchange.progress.span, sources),
+        channel: ring.name,
+        milliseconds: Number(exchange.progress.nanoseconds / 1_000_000n),
+        blamedRole: ring.responseProducer,
+        span: exchange.progress.span,
+      });
+    }
     if (exchange.deadlineNanoseconds !== undefined) {
       // A `within` guarantee over the request message names the clause; the exchange's own deadline otherwise.
       const stated = requestGuarantees.find((guarantee) => guarantee.owner === ring.responseProducer && guarantee.statements.some((statement) => statement.kind === "within"));
@@ -318,6 +340,29 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
       );
       if (!checksPadding) continue;
       obligations.push({ kind: "padding-zero", clauseId: guarantee.qualifiedId, location: describeSpanLocation(guarantee.span, sources), recordName: subject.message, blamedRole: guarantee.owner, span: guarantee.span });
+    }
+  }
+  for (const guarantee of protocol.guarantees) {
+    const location = describeSpanLocation(guarantee.span, sources);
+    for (const statement of guarantee.statements) {
+      // `at most N notify per T`: the owner's own notifications; a window under a millisecond rounds up to one.
+      if (statement.kind === "rate" && statement.event.kind === "NameExpression" && statement.event.name.text === "notify") {
+        obligations.push({
+          kind: "event-budget",
+          clauseId: guarantee.qualifiedId,
+          location,
+          role: guarantee.owner,
+          maximumEvents: Number(statement.limit),
+          windowMilliseconds: Math.max(1, Number(statement.windowNanoseconds / 1_000_000n)),
+          span: guarantee.span,
+        });
+      }
+      if (statement.kind !== "invariant") continue;
+      for (const call of findCalls(statement.condition as Expression, "within_store_quota", [])) {
+        const argument = call.arguments[0];
+        if (argument?.kind !== "NameExpression" || argument.name.text !== guarantee.owner) continue;
+        obligations.push({ kind: "store-quota", clauseId: guarantee.qualifiedId, location, role: guarantee.owner, span: guarantee.span });
+      }
     }
   }
   const clauseLocations: Record<string, string> = {};

@@ -132,7 +132,57 @@ export interface IrPaddingZeroObligation {
   readonly span: IrSpan;
 }
 
+/**
+ * `[label:] STATE within T;` in the lifecycle: both roles reach `state` within `milliseconds`
+ * of the connection's start. Blame is decided when it fires (runtime/monitor): each role short
+ * of the state that could move towards it and did not; when neither could, both.
+ */
+export interface IrHandshakeDeadlineObligation {
+  readonly kind: "handshake-deadline";
+  readonly clauseId: string;
+  readonly location: string;
+  /** XenBus number of the state both roles must reach (Connected = 4). */
+  readonly state: number;
+  readonly milliseconds: number;
+  readonly span: IrSpan;
+}
+
+/** `progress within T;` on an exchange: while requests are outstanding the responder answers one within T. */
+export interface IrProgressObligation {
+  readonly kind: "progress";
+  readonly clauseId: string;
+  readonly location: string;
+  readonly channel: string;
+  readonly milliseconds: number;
+  readonly blamedRole: string;
+  readonly span: IrSpan;
+}
+
+/** A rate guarantee over `notify` (`at most N notify per T`): the owner's own event-channel budget. */
+export interface IrEventBudgetObligation {
+  readonly kind: "event-budget";
+  readonly clauseId: string;
+  readonly location: string;
+  readonly role: string;
+  readonly maximumEvents: number;
+  readonly windowMilliseconds: number;
+  readonly span: IrSpan;
+}
+
+/** `within_store_quota(role)`: a store request of `role` failing for lack of quota breaks the clause. */
+export interface IrStoreQuotaObligation {
+  readonly kind: "store-quota";
+  readonly clauseId: string;
+  readonly location: string;
+  readonly role: string;
+  readonly span: IrSpan;
+}
+
 export type IrMonitorObligation =
+  | IrHandshakeDeadlineObligation
+  | IrProgressObligation
+  | IrEventBudgetObligation
+  | IrStoreQuotaObligation
   | IrPaddingZeroObligation
   | IrLifecycleObligation
   | IrCorrelationObligation

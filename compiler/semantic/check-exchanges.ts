@@ -106,6 +106,7 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
   let deadlineNanoseconds: bigint | undefined;
   let outstandingLimit: bigint | undefined;
   let outstandingIsRingCapacity = false;
+  let progress: { nanoseconds: bigint; span: import("../diagnostics/diagnostic.js").Span } | undefined;
   for (const member of exchange.members) {
     switch (member.kind) {
       case "CorrelateMember": {
@@ -133,6 +134,17 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
         deadlineNanoseconds = folded.value;
         break;
       }
+      case "ProgressMember": {
+        if (!once("progress window", member.span)) break;
+        const folded = constantFolderFor(context).fold(member.window);
+        if (folded === undefined) break;
+        if (folded.kind !== "duration" || folded.value <= 0n) {
+          context.sink.report("PD4024", member.window.span, folded.kind !== "duration" ? "a progress window is a duration such as `10s`" : "a progress window must be positive");
+          break;
+        }
+        progress = { nanoseconds: folded.value, span: member.span };
+        break;
+      }
       case "OutstandingMember": {
         if (!once("outstanding bound", member.span)) break;
         const limit = unwrap(member.limit);
@@ -158,7 +170,12 @@ function checkExchange(context: ProtocolContext, exchange: ExchangeDeclaration, 
       }
     }
   }
-  return { ring: ring.name, span: exchange.span, requestMessage: request.name, responseMessage: response.name, correlation, exactlyOnce, ordered, deadlineNanoseconds, outstandingLimit, outstandingIsRingCapacity };
+  if (progress !== undefined && deadlineNanoseconds !== undefined && progress.nanoseconds >= deadlineNanoseconds) {
+    context.sink.report("PD4028", progress.span, "this progress window is not shorter than the exchange's deadline, so the deadline always fires first", {
+      notes: ["make the progress window shorter than the deadline, or drop it"],
+    });
+  }
+  return { ring: ring.name, span: exchange.span, requestMessage: request.name, responseMessage: response.name, correlation, exactlyOnce, ordered, deadlineNanoseconds, outstandingLimit, outstandingIsRingCapacity, progress };
 }
 
 function collectCorrelation(context: ProtocolContext, condition: Expression, request: RecordModel, response: RecordModel, into: { responseField: string; requestField: string }[]): void {

@@ -78,6 +78,7 @@ export const builtinFunctions: ReadonlyMap<string, BuiltinSignature> = new Map<s
   ["mapped", { parameters: ["grant"], result: booleanType, summary: "the grant is currently mapped by the peer" }],
   ["padding_is_zero", { parameters: ["record"], result: booleanType, summary: "every padding byte of the message is zero" }],
   ["present", { parameters: ["any"], result: booleanType, summary: "the store key exists" }],
+  ["within_store_quota", { parameters: ["role"], result: booleanType, summary: "no store request of the role fails for lack of quota (EQUOTA, ENOSPC)" }],
   ["answered", { parameters: ["record"], result: eventType, summary: "the response to this request was produced" }],
   ["unmapped", { parameters: ["grant"], result: eventType, summary: "the peer unmapped the grant" }],
   ["unmapped_all", { parameters: ["record"], result: eventType, summary: "the peer unmapped every grant the request names" }],

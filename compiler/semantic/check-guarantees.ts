@@ -1,7 +1,7 @@
 // Guarantees: each clause names an existing owner role and a protocol-unique stable id, binds
 // subjects to messages, rings or streams, types its statements, and has a bounded cost per
 // event (every quantifier bounded, so a monitor's work per message has a known maximum).
-import type { GuaranteeDeclaration } from "../syntax/ast.js";
+import type { Expression, GuaranteeDeclaration } from "../syntax/ast.js";
 import { constantFolderFor } from "./analyze-declarations.js";
 import { createScope, ExpressionChecker, type ScopeEntry } from "./check-expressions.js";
 import type { GuaranteeModel, GuaranteeStatementModel, GuaranteeSubjectModel } from "./model.js";
@@ -85,6 +85,7 @@ function checkGuarantee(context: ProtocolContext, guarantee: GuaranteeDeclaratio
     switch (statement.kind) {
       case "InvariantStatement":
         work += checker.checkCondition(statement.condition, scope, "a guarantee statement");
+        reportForeignStoreQuota(context, statement.condition, owner);
         statements.push({ kind: "invariant", span: statement.span, condition: statement.condition });
         break;
       case "UntilStatement":
@@ -125,4 +126,26 @@ function checkGuarantee(context: ProtocolContext, guarantee: GuaranteeDeclaratio
     maximumWorkPerEvent: work,
     doc: guarantee.doc?.text,
   };
+}
+
+/** `within_store_quota(R)` blames R, so only R may own it (PD4035). */
+function reportForeignStoreQuota(context: ProtocolContext, condition: Expression, owner: string | undefined): void {
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const element of node) visit(element);
+      return;
+    }
+    const expression = node as Expression;
+    if (expression.kind === "CallExpression" && expression.callee.text === "within_store_quota") {
+      const argument = expression.arguments[0];
+      if (owner !== undefined && argument?.kind === "NameExpression" && context.roles.has(argument.name.text) && argument.name.text !== owner) {
+        context.sink.report("PD4035", argument.span, `${owner} cannot guarantee ${argument.name.text}'s store quota: a quota error blames the role that made the request`, {
+          notes: [`write this guarantee \`by ${argument.name.text}\``],
+        });
+      }
+    }
+    for (const [key, value] of Object.entries(node)) if (key !== "span") visit(value);
+  };
+  visit(condition);
 }

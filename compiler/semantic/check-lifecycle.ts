@@ -2,12 +2,13 @@
 // states, nondeterminism, guards that test only the peer), the keys transitions publish and
 // read, and the product of both machines searched for deadlocks and for keys read before the
 // peer published them — each with the path that leads there in the diagnostic's notes.
-import type { Expression, LifecycleDeclaration, RoleStateMachine, TransitionDeclaration } from "../syntax/ast.js";
+import type { Expression, LifecycleDeadlineDeclaration, LifecycleDeclaration, RoleStateMachine, TransitionDeclaration } from "../syntax/ast.js";
+import { constantFolderFor } from "./analyze-declarations.js";
 import { createScope, ExpressionChecker } from "./check-expressions.js";
 import { findNondeterministicTransitions, findStatesThatCannotClose, findUnreachableStates } from "./lifecycle-graph.js";
 import { describeProductPath, exploreLifecycleProduct } from "./lifecycle-product.js";
 import type { LifecycleMachineShape, LifecycleTransitionShape, PeerGuard } from "./lifecycle-shapes.js";
-import type { LifecycleModel, LifecycleRoleModel, LifecycleTransitionModel } from "./model.js";
+import type { LifecycleDeadlineModel, LifecycleModel, LifecycleRoleModel, LifecycleTransitionModel } from "./model.js";
 import type { ProtocolContext } from "./protocol-context.js";
 import { didYouMean } from "./suggest-names.js";
 import { closedXenbusState, initialXenbusState, xenbusStates, xenbusStateValue } from "./xenbus-states.js";
@@ -201,13 +202,14 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
     built.push(buildMachine(context, machine, role, peer));
   }
   const dataPhase = lifecycle.members.find((member) => member.kind === "DataPhaseDeclaration");
+  const deadline = checkLifecycleDeadline(context, lifecycle, built);
   if (dataPhase !== undefined) new ExpressionChecker(context, { allowStates: true }).checkCondition(dataPhase.condition, undefined, "the data-phase condition");
 
   let explored = 0;
   // A machine with a broken transition would produce follow-on reachability findings; its own
   // diagnostics say what to fix first.
   if (context.sink.errorCount > errorsBeforeMachines) {
-    return { span: lifecycle.span, states: xenbusStates, roles: built.map((machine) => machine.model), dataCondition: dataPhase?.kind === "DataPhaseDeclaration" ? dataPhase.condition : undefined, exploredJointStates: 0 };
+    return { span: lifecycle.span, states: xenbusStates, roles: built.map((machine) => machine.model), dataCondition: dataPhase?.kind === "DataPhaseDeclaration" ? dataPhase.condition : undefined, deadline, exploredJointStates: 0 };
   }
   let someStateCannotClose = false;
   for (const machine of built) {
@@ -267,6 +269,28 @@ export function checkLifecycle(context: ProtocolContext): LifecycleModel | undef
     states: xenbusStates,
     roles: built.map((machine) => machine.model),
     dataCondition: dataPhase?.kind === "DataPhaseDeclaration" ? dataPhase.condition : undefined,
+    deadline,
     exploredJointStates: explored,
   };
+}
+
+/** The lifecycle's `[label:] STATE within DURATION;`: one at most, a positive duration, a state every machine enters. */
+function checkLifecycleDeadline(context: ProtocolContext, lifecycle: LifecycleDeclaration, built: readonly BuiltMachine[]): LifecycleDeadlineModel | undefined {
+  const declarations = lifecycle.members.filter((member): member is LifecycleDeadlineDeclaration => member.kind === "LifecycleDeadlineDeclaration");
+  for (const extra of declarations.slice(1)) context.sink.report("PD4013", extra.span, "this lifecycle already states a deadline", { related: declarations[0] === undefined ? [] : [{ span: declarations[0].span, message: "the first deadline" }] });
+  const declaration = declarations[0];
+  if (declaration === undefined) return undefined;
+  const state = declaration.state.text;
+  const missing = built.filter((machine) => !machine.shapes.some((shape) => shape.to === state)).map((machine) => machine.model.role);
+  if (xenbusStateValue(state) === undefined || missing.length > 0) {
+    context.sink.report("PD4012", declaration.state.span, xenbusStateValue(state) === undefined ? `'${state}' is not a XenBus state${didYouMean(state, stateNames)}` : `no transition of ${missing.join(" or ")} enters ${state}`);
+    return undefined;
+  }
+  const folded = constantFolderFor(context).fold(declaration.duration);
+  if (folded === undefined) return undefined;
+  if (folded.kind !== "duration" || folded.value <= 0n) {
+    context.sink.report("PD4024", declaration.duration.span, folded.kind !== "duration" ? "a lifecycle deadline is a duration such as `30s`" : "a lifecycle deadline must be positive");
+    return undefined;
+  }
+  return { qualifiedId: `${context.name}.${declaration.label?.text ?? "handshake_deadline"}`, state, nanoseconds: folded.value, span: declaration.span };
 }

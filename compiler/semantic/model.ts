@@ -250,8 +250,18 @@ export interface LifecycleModel {
   readonly states: readonly { readonly name: string; readonly value: number }[];
   readonly roles: readonly LifecycleRoleModel[];
   readonly dataCondition: Expression | undefined;
+  /** `[label:] STATE within DURATION;`: both roles reach STATE within this time of the connection's start. */
+  readonly deadline: LifecycleDeadlineModel | undefined;
   /** How many joint states the deadlock search explored. */
   readonly exploredJointStates: number;
+}
+
+export interface LifecycleDeadlineModel {
+  /** `protocol.label`, or `protocol.handshake_deadline` without a label. */
+  readonly qualifiedId: string;
+  readonly state: string;
+  readonly nanoseconds: bigint;
+  readonly span: Span;
 }
 
 export interface ExchangeModel {
@@ -268,6 +278,8 @@ export interface ExchangeModel {
   readonly outstandingLimit: bigint | undefined;
   /** `outstanding at most entries(ring)`: bounded by the ring's entries at the negotiated order. */
   readonly outstandingIsRingCapacity: boolean;
+  /** `progress within T;`: while requests are outstanding the responder answers one within T. */
+  readonly progress: { readonly nanoseconds: bigint; readonly span: Span } | undefined;
 }
 
 export type GuaranteeSubjectModel =

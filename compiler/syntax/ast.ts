@@ -563,7 +563,20 @@ export interface LifecycleDeclaration {
   readonly members: readonly LifecycleMember[];
 }
 
-export type LifecycleMember = RoleStateMachine | DataPhaseDeclaration;
+export type LifecycleMember = RoleStateMachine | DataPhaseDeclaration | LifecycleDeadlineDeclaration;
+
+/**
+ * `[label:] STATE within DURATION;` — both roles reach STATE within DURATION of the
+ * connection's start (the handshake deadline); the label names the clause.
+ */
+export interface LifecycleDeadlineDeclaration {
+  readonly kind: "LifecycleDeadlineDeclaration";
+  readonly span: Span;
+  readonly doc: DocComment | undefined;
+  readonly label: Identifier | undefined;
+  readonly state: Identifier;
+  readonly duration: Expression;
+}
 
 export interface RoleStateMachine {
   readonly kind: "RoleStateMachine";
@@ -615,7 +628,15 @@ export type ExchangeMember =
   | ExactlyOnceMember
   | OrderingMember
   | DeadlineMember
-  | OutstandingMember;
+  | OutstandingMember
+  | ProgressMember;
+
+/** `progress within 10s;` — while requests are outstanding, the responder answers one within this time. */
+export interface ProgressMember {
+  readonly kind: "ProgressMember";
+  readonly span: Span;
+  readonly window: Expression;
+}
 
 /** `correlate response.id == request.id;` (`request` and `response` are bound). */
 export interface CorrelateMember {

@@ -700,8 +700,8 @@ export class CstLowerer {
   private lifecycleDeclaration(node: CstNode): ast.LifecycleDeclaration {
     const span = this.span(node);
     const doc = this.doc(span);
-    this.reportStrays(this.childItems(node.children, ["roleStateMachine", "dataPhaseDeclaration", "strayToken"]), "lifecycleDeclaration");
-    const memberNodes = [...this.nodes(node.children, "roleStateMachine"), ...this.nodes(node.children, "dataPhaseDeclaration")].sort(
+    this.reportStrays(this.childItems(node.children, ["roleStateMachine", "dataPhaseDeclaration", "lifecycleDeadlineDeclaration", "strayToken"]), "lifecycleDeclaration");
+    const memberNodes = [...this.nodes(node.children, "roleStateMachine"), ...this.nodes(node.children, "dataPhaseDeclaration"), ...this.nodes(node.children, "lifecycleDeadlineDeclaration")].sort(
       (left, right) => this.span(left).start - this.span(right).start,
     );
     const members = memberNodes.map((memberNode): ast.LifecycleMember => {
@@ -709,6 +709,17 @@ export class CstLowerer {
       const memberDoc = this.doc(memberSpan);
       if (memberNode.name === "dataPhaseDeclaration") {
         return { kind: "DataPhaseDeclaration", span: memberSpan, doc: memberDoc, condition: this.requiredExpression(this.node(memberNode.children, "expression"), memberSpan) };
+      }
+      if (memberNode.name === "lifecycleDeadlineDeclaration") {
+        const label = this.token(memberNode.children, "label");
+        return {
+          kind: "LifecycleDeadlineDeclaration",
+          span: memberSpan,
+          doc: memberDoc,
+          label: label === undefined ? undefined : this.identifier(label, memberSpan),
+          state: this.identifierAt(memberNode.children, "state", memberSpan),
+          duration: this.requiredExpression(this.node(memberNode.children, "duration"), memberSpan),
+        };
       }
       this.reportStrays(this.childItems(memberNode.children, ["transitionDeclaration", "strayToken"]), "transitionDeclaration");
       return {
@@ -762,6 +773,9 @@ export class CstLowerer {
       if (this.has(children, "Keyword_unordered")) return { kind: "OrderingMember", span: memberSpan, ordered: false };
       if (this.has(children, "Keyword_deadline")) {
         return { kind: "DeadlineMember", span: memberSpan, duration: this.requiredExpression(this.node(children, "deadline"), memberSpan) };
+      }
+      if (this.has(children, "Keyword_progress")) {
+        return { kind: "ProgressMember", span: memberSpan, window: this.requiredExpression(this.node(children, "progress"), memberSpan) };
       }
       return { kind: "OutstandingMember", span: memberSpan, limit: this.requiredExpression(this.node(children, "limit"), memberSpan) };
     });

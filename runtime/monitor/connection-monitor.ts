@@ -4,7 +4,7 @@
 // Per-message work is O(1) and allocates nothing until a violation is found.
 
 import type { Clock } from "../time/index.js";
-import type { MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
+import type { MonitorIdField, MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
 import { absentEntry, OutstandingRequestTable } from "./outstanding-request-table.js";
 import { formatBytesAsHex, type Violation, type ViolationEvidence } from "./violation.js";
 
@@ -87,6 +87,8 @@ class RingWatch {
   seenResponseProducer = 0;
   /** Set once an index violation is reported: nothing on this ring can be trusted after it. */
   faulted = false;
+  /** Clock time of the responder's last response, or of the request that ended an idle spell. */
+  progressSince = 0;
   readonly requesterIndex: number;
   readonly responderIndex: number;
   /** One preallocated view per slot, so copying a message creates no view per message. */
@@ -124,6 +126,17 @@ class RingWatch {
 
   slotOffset(index: number): number {
     return ringSlotsOffset + (index & (this.channel.entries - 1)) * this.channel.slotBytes;
+  }
+
+  /** The low 32 bits of an id field of 1, 2, 4 or 8 bytes (little-endian). */
+  static readIdLow(view: DataView, field: MonitorIdField): number {
+    if (field.widthBytes === 1) return view.getUint8(field.offset);
+    if (field.widthBytes === 2) return view.getUint16(field.offset, true);
+    return view.getUint32(field.offset, true);
+  }
+
+  static readIdHigh(view: DataView, field: MonitorIdField): number {
+    return field.widthBytes === 8 ? view.getUint32(field.offset + 4, true) : 0;
   }
 
   wasAnswered(idLow: number, idHigh: number): boolean {
@@ -169,6 +182,15 @@ export class ConnectionMonitor {
   private readonly eventsInWindow = new Uint32Array(2);
   private readonly windowStart = new Float64Array(2);
   private readonly progressAtWindowStart = new Float64Array(2);
+  /** Each party's event budget, resolved once from the spec (clause undefined: not budgeted). */
+  private readonly eventBudgetClauseIds: [string | undefined, string | undefined] = [undefined, undefined];
+  private readonly eventBudgetMaximum = new Float64Array(2);
+  private readonly eventBudgetWindow = new Float64Array(2);
+  /** 1 when the party's budget is waived while the rings progress (the shared `eventFlood` budget). */
+  private readonly eventBudgetWaivedByProgress = new Uint8Array(2);
+  private readonly storeQuotaClauseIds: [string | undefined, string | undefined] = [undefined, undefined];
+  /** Set once both parties were Connected: the handshake deadline no longer applies. */
+  private handshakeCompleted = false;
   /** Bumped on every ring index movement the monitor sees. */
   private ringProgress = 0;
   /** Per grant reference of each requester: outstanding requests naming it, mappings by the responder. */
@@ -201,6 +223,22 @@ export class ConnectionMonitor {
     this.startedAt = this.clock.now();
     this.lastActivityAt = this.startedAt;
     this.windowStart.fill(this.startedAt);
+    for (const ring of this.rings) ring.progressSince = this.startedAt;
+    for (let party = 0; party < 2; party += 1) {
+      const role = options.spec.roles[party];
+      const own = options.spec.eventBudgets?.find((budget) => budget.role === role);
+      const shared = options.spec.eventFlood;
+      const budget = own ?? shared;
+      if (budget !== undefined) {
+        this.eventBudgetClauseIds[party] = budget.clauseId;
+        this.eventBudgetMaximum[party] = budget.maximumEvents;
+        this.eventBudgetWindow[party] = budget.windowMilliseconds;
+        this.eventBudgetWaivedByProgress[party] = own === undefined ? 1 : 0;
+      }
+      this.storeQuotaClauseIds[party] = options.spec.storeQuotaClauses?.find((clause) => clause.role === role)?.clauseId ?? options.spec.storeQuotaClauseId;
+    }
+    for (const budget of options.spec.eventBudgets ?? []) this.requireRoleIndex(budget.role);
+    for (const clause of options.spec.storeQuotaClauses ?? []) this.requireRoleIndex(clause.role);
   }
 
   /** Stops checking (after a verdict the connection is being torn down). */
@@ -309,17 +347,28 @@ export class ConnectionMonitor {
    * answers an exhausted node quota with ENOSPC and the watch and transaction quotas with EQUOTA.
    */
   observeStoreError(domainId: number, error: string, path: string): void {
-    if (this.frozen || (error !== "EQUOTA" && error !== "ENOSPC") || this.spec.storeQuotaClauseId === undefined) return;
+    if (this.frozen || (error !== "EQUOTA" && error !== "ENOSPC")) return;
     const party = this.partyOfDomain(domainId);
-    if (party < 0) return;
-    this.report(this.spec.storeQuotaClauseId, party, { path, detail: `domain ${domainId} exhausted its xenstore quota (${error} on ${path})` });
+    const clauseId = party < 0 ? undefined : this.storeQuotaClauseIds[party];
+    if (clauseId === undefined) return;
+    this.report(clauseId, party, { path, detail: `domain ${domainId} exhausted its xenstore quota (${error} on ${path})` });
   }
 
-  /** Time-driven checks: request deadlines, the handshake deadline, a silent pair. */
+  /** Time-driven checks: request deadlines, responder progress, the handshake deadline, a silent pair. */
   tick(): void {
     if (this.frozen) return;
     const now = this.clock.now();
     for (const ring of this.rings) {
+      const progress = ring.channel.progress;
+      if (progress !== undefined && !ring.faulted && ring.table.size > 0 && now - ring.progressSince > progress.milliseconds) {
+        this.report(progress.clauseId, ring.responderIndex, {
+          ring: ring.channel.name,
+          requestProducer: ring.seenRequestProducer,
+          responseProducer: ring.seenResponseProducer,
+          detail: `${ring.table.size} request(s) outstanding and no response for ${now - ring.progressSince} ms (the ${this.spec.roles[ring.responderIndex]} must progress within ${progress.milliseconds} ms)`,
+        });
+        if (this.frozen) return;
+      }
       const deadline = ring.channel.deadline;
       if (deadline === undefined || ring.faulted) continue;
       for (let entry = 0; entry < ring.table.capacity; entry += 1) {
@@ -335,7 +384,8 @@ export class ConnectionMonitor {
     }
     const lifecycle = this.spec.lifecycle;
     const connected = this.states[0] === lifecycle.connectedState && this.states[1] === lifecycle.connectedState;
-    if (connected) return;
+    if (connected) this.handshakeCompleted = true;
+    if (connected || this.frozen) return;
     const silence = this.spec.silence;
     if (silence !== undefined && now - this.lastActivityAt > silence.milliseconds) {
       const detail = `neither party wrote to the store, moved a ring index or sent an event for ${now - this.lastActivityAt} ms (states ${this.states[0]}/${this.states[1]})`;
@@ -343,9 +393,15 @@ export class ConnectionMonitor {
       return;
     }
     const handshake = lifecycle.handshakeDeadline;
-    if (handshake !== undefined && now - this.startedAt > handshake.milliseconds) {
-      const stalling = this.findStallingParty();
-      this.report(handshake.clauseId, stalling, { state: this.states[stalling] ?? 0, detail: `handshake not finished after ${now - this.startedAt} ms: ${this.spec.roles[0]} in state ${this.states[0]}, ${this.spec.roles[1]} in state ${this.states[1]}; ${this.spec.roles[stalling]} has a transition enabled and did not take it` });
+    if (handshake !== undefined && !this.handshakeCompleted && now - this.startedAt > handshake.milliseconds) {
+      const stalled = this.findStalledParties();
+      const detail = `handshake not finished after ${now - this.startedAt} ms: ${this.spec.roles[0]} in state ${this.states[0]}, ${this.spec.roles[1]} in state ${this.states[1]}`;
+      if (stalled === 3) {
+        this.reportBoth(handshake.clauseId, { detail: `${detail}; neither moved towards Connected` });
+        return;
+      }
+      const party = stalled === 1 ? 0 : 1;
+      this.report(handshake.clauseId, party, { state: this.states[party] ?? 0, detail: `${detail}; ${this.spec.roles[party]} could move towards Connected and did not` });
     }
   }
 
@@ -422,8 +478,8 @@ export class ConnectionMonitor {
       this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause, requester), ring, index, ring.requestCopy, "the request fails its message guarantee");
       return;
     }
-    const idLow = ring.requestView.getUint32(channel.requestId.offset, true);
-    const idHigh = channel.requestId.widthBytes === 8 ? ring.requestView.getUint32(channel.requestId.offset + 4, true) : 0;
+    const idLow = RingWatch.readIdLow(ring.requestView, channel.requestId);
+    const idHigh = RingWatch.readIdHigh(ring.requestView, channel.requestId);
     if (ring.table.find(idLow, idHigh) !== absentEntry) {
       this.reportMessage(channel.duplicateRequestIdClauseId, requester, ring, index, ring.requestCopy, `request id ${this.formatId(idLow, idHigh)} is already outstanding`);
       return;
@@ -433,6 +489,8 @@ export class ConnectionMonitor {
       return;
     }
     ring.forgetAnswered(idLow, idHigh);
+    // The responder owes progress from the moment an idle ring gets work.
+    if (ring.table.size === 0) ring.progressSince = this.clock.now();
     const entry = ring.table.insert(idLow, idHigh);
     ring.table.ringIndex[entry] = index;
     ring.table.publishedAt[entry] = this.clock.now();
@@ -469,8 +527,8 @@ export class ConnectionMonitor {
       this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause, responder), ring, index, ring.responseCopy.subarray(0, channel.responseBytes), "the response fails its message guarantee");
       return;
     }
-    const idLow = ring.responseView.getUint32(channel.responseId.offset, true);
-    const idHigh = channel.responseId.widthBytes === 8 ? ring.responseView.getUint32(channel.responseId.offset + 4, true) : 0;
+    const idLow = RingWatch.readIdLow(ring.responseView, channel.responseId);
+    const idHigh = RingWatch.readIdHigh(ring.responseView, channel.responseId);
     const entry = ring.table.find(idLow, idHigh);
     if (entry === absentEntry) {
       const duplicate = ring.wasAnswered(idLow, idHigh);
@@ -502,6 +560,7 @@ export class ConnectionMonitor {
     }
     ring.table.remove(entry);
     ring.rememberAnswered(idLow, idHigh);
+    ring.progressSince = this.clock.now();
   }
 
   private checkSlotsUnchanged(ring: RingWatch): void {
@@ -545,6 +604,7 @@ export class ConnectionMonitor {
     if (writerDomainId === 0) {
       // The toolstack (or the policer's reset) sets states directly; that is not the party's move.
       this.states[party] = next;
+      this.noteHandshakeCompletion();
       return;
     }
     const transition = lifecycle.transitions.find((candidate) => candidate.role === role && candidate.from === current && candidate.to === next);
@@ -559,33 +619,59 @@ export class ConnectionMonitor {
       return;
     }
     this.states[party] = next;
+    this.noteHandshakeCompletion();
   }
 
-  private findStallingParty(): number {
+  private noteHandshakeCompletion(): void {
+    const connectedState = this.spec.lifecycle.connectedState;
+    if (this.states[0] === connectedState && this.states[1] === connectedState) this.handshakeCompleted = true;
+  }
+
+  /**
+   * Who the handshake deadline blames, as a bit set (bit 0: first role, bit 1: second): each
+   * party short of Connected that has a transition enabled which is not teardown (it could
+   * move and did not); when no such party exists, every party short of Connected.
+   */
+  private findStalledParties(): number {
+    const lifecycle = this.spec.lifecycle;
+    const closingState = lifecycle.closingState ?? 5;
+    let notConnected = 0;
+    let stalled = 0;
     for (let party = 0; party < 2; party += 1) {
+      if (this.states[party] === lifecycle.connectedState) continue;
+      notConnected |= 1 << party;
       const role = this.spec.roles[party];
-      const enabled = this.spec.lifecycle.transitions.some(
-        (transition) => transition.role === role && transition.from === this.states[party] && transition.to !== this.spec.lifecycle.closedState && (transition.peerStates.length === 0 || transition.peerStates.includes(this.states[1 - party] ?? 0)),
+      const enabled = lifecycle.transitions.some(
+        (transition) =>
+          transition.role === role &&
+          transition.from === this.states[party] &&
+          transition.to !== lifecycle.closedState &&
+          transition.to !== closingState &&
+          (transition.peerStates.length === 0 || transition.peerStates.includes(this.states[1 - party] ?? 0)),
       );
-      if (enabled) return party;
+      if (enabled) stalled |= 1 << party;
     }
-    return 1;
+    return stalled !== 0 ? stalled : notConnected;
   }
 
+  /** O(1) per event and allocation-free until a violation: a tumbling window per party. */
   private countEvent(party: number): void {
-    const budget = this.spec.eventFlood;
-    if (budget === undefined) return;
+    const clauseId = this.eventBudgetClauseIds[party];
+    if (clauseId === undefined) return;
+    const window = this.eventBudgetWindow[party] ?? 0;
+    const maximum = this.eventBudgetMaximum[party] ?? 0;
     const now = this.clock.now();
-    if (now - (this.windowStart[party] ?? 0) > budget.windowMilliseconds) {
+    if (now - (this.windowStart[party] ?? 0) >= window) {
       this.windowStart[party] = now;
       this.eventsInWindow[party] = 0;
       this.progressAtWindowStart[party] = this.ringProgress;
     }
     const count = (this.eventsInWindow[party] ?? 0) + 1;
     this.eventsInWindow[party] = count;
-    if (count > budget.maximumEvents && this.progressAtWindowStart[party] === this.ringProgress) {
-      this.report(budget.clauseId, party, { detail: `${count} notifications within ${budget.windowMilliseconds} ms without any ring progress (budget ${budget.maximumEvents})` });
-    }
+    if (count <= maximum) return;
+    const waived = this.eventBudgetWaivedByProgress[party] === 1;
+    if (waived && this.progressAtWindowStart[party] !== this.ringProgress) return;
+    this.report(clauseId, party, { detail: `${count} notifications by the ${this.spec.roles[party]} within ${window} ms${waived ? " without any ring progress" : ""} (budget ${maximum})` });
   }
 
   // Reporting ----------------------------------------------------------------------------

@@ -11,10 +11,10 @@ export interface MonitorClause {
   readonly summary: string;
 }
 
-/** Where an id lives inside a slot: byte offset and width (little-endian, 4 or 8 bytes). */
+/** Where an id lives inside a slot: byte offset and width (little-endian, 1, 2, 4 or 8 bytes). */
 export interface MonitorIdField {
   readonly offset: number;
-  readonly widthBytes: 4 | 8;
+  readonly widthBytes: 1 | 2 | 4 | 8;
 }
 
 /** A per-message check supplied by generated validators: returns the broken clause id or null. */
@@ -44,6 +44,12 @@ export interface MonitorRingChannel {
   /** Slot bytes changed after publication while the request was outstanding (double fetch bait). */
   readonly slotRewrittenClauseId: string;
   readonly deadline?: { readonly clauseId: string; readonly milliseconds: number };
+  /**
+   * While requests are outstanding the responder publishes some response within this time of
+   * the later of its last response and the moment the ring stopped being idle (blamed on the
+   * responder, who owes the progress). Checked on clock ticks.
+   */
+  readonly progress?: { readonly clauseId: string; readonly milliseconds: number };
   readonly grants?: MonitorGrantObligation;
   readonly requestValidator?: MonitorMessageValidator;
   readonly responseValidator?: MonitorMessageValidator;
@@ -90,7 +96,13 @@ export interface MonitorLifecycle {
   readonly initialState: number;
   readonly connectedState: number;
   readonly closedState: number;
-  /** Both parties must reach `connectedState` within this time of the connection's start. */
+  /** XenbusStateClosing (5): transitions into it or `closedState` are teardown, not handshake progress. */
+  readonly closingState?: number;
+  /**
+   * Both parties must reach `connectedState` within this time of the monitor's start. Blamed on
+   * each party that is not Connected and has a non-teardown transition enabled (it could move
+   * and did not); when no such party exists, on every party that is not Connected.
+   */
   readonly handshakeDeadline?: { readonly clauseId: string; readonly milliseconds: number };
 }
 
@@ -101,6 +113,24 @@ export interface MonitorEventFloodBudget {
   readonly windowMilliseconds: number;
 }
 
+/**
+ * One role's own notification budget (a language rate guarantee, `at most N notify per T`):
+ * more than `maximumEvents` sends by that role within one window of `windowMilliseconds`
+ * breaks `clauseId`, whatever the ring does meanwhile.
+ */
+export interface MonitorRoleEventBudget {
+  readonly role: string;
+  readonly clauseId: string;
+  readonly maximumEvents: number;
+  readonly windowMilliseconds: number;
+}
+
+/** A role whose store requests fail with a quota error (EQUOTA, ENOSPC) broke `clauseId`. */
+export interface MonitorStoreQuotaClause {
+  readonly role: string;
+  readonly clauseId: string;
+}
+
 export interface MonitorSpec {
   readonly protocol: string;
   readonly version: number;
@@ -108,9 +138,14 @@ export interface MonitorSpec {
   readonly clauses: readonly MonitorClause[];
   readonly rings: readonly MonitorRingChannel[];
   readonly lifecycle: MonitorLifecycle;
+  /** One budget shared by both roles' counters (each role counted separately), exempt while the rings progress. */
   readonly eventFlood?: MonitorEventFloodBudget;
+  /** Per-role budgets; a role listed here is checked against its own budget instead of `eventFlood`. */
+  readonly eventBudgets?: readonly MonitorRoleEventBudget[];
   /** A party whose store requests fail with EQUOTA broke this clause. */
   readonly storeQuotaClauseId?: string;
+  /** Per-role store quota clauses; a role listed here is blamed under its own clause instead of `storeQuotaClauseId`. */
+  readonly storeQuotaClauses?: readonly MonitorStoreQuotaClause[];
   /** Both parties idle (no store write, no ring progress, no event) for this long before Connected. */
   readonly silence?: { readonly clauseId: string; readonly milliseconds: number };
 }

@@ -1,6 +1,6 @@
-// The monitor emitter on specs other than blkif: a protocol whose ids the engine cannot
-// correlate (netif's u16 ids) gets a spec without those rings and a doc comment saying so,
-// and a protocol without exchanges (block-mini) gets no monitor section at all.
+// The monitor emitter on specs other than blkif: netif's rings are correlated on their u16 ids
+// and its notify rate guarantees become per-role budgets, and a protocol without exchanges
+// (block-mini) gets no monitor section at all.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSources, importsFromMemory } from "../../compiler/pipeline/compile.js";
@@ -16,11 +16,12 @@ async function compileToText(path: string): Promise<string> {
 }
 
 describe("monitor spec emission", () => {
-  it("leaves netif's u16-id rings out of its spec and says why in the generated file", { timeout: 180_000 }, async () => {
+  it("monitors netif's rings with their u16 ids and lowers its per-role notify budgets", { timeout: 180_000 }, async () => {
     const text = await compileToText("protocols/netif.proto-desc");
     expect(text).toContain("export const monitorSpecX86_64: MonitorSpec = {");
-    expect(text).toContain("Not monitored: ring(s) tx, rx, whose request or response id is not a 4- or 8-byte integer");
-    expect(text).toMatch(/rings: \[\],/);
+    expect(text).not.toContain("Not monitored");
+    expect(text).toContain("requestId: { offset: 8, widthBytes: 2 }");
+    expect(text).toContain('clauseId: "netif.frontend_event_rate"');
     expect(text).toContain('illegalTransitionClauseId: "netif.lifecycle"');
   });
 

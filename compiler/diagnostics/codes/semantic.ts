@@ -62,6 +62,8 @@ export const semanticDiagnostics = defineDiagnostics({
   PD4009: { slug: "key-read-before-published", severity: "error", summary: "A role can read a required peer key before the peer has published it." },
   PD4010: { slug: "lifecycle-machine-missing", severity: "error", summary: "A lifecycle must give exactly one state machine to each of the protocol's roles." },
   PD4011: { slug: "lifecycle-search-truncated", severity: "warning", summary: "The joint state space was too large to search completely for deadlocks." },
+  PD4012: { slug: "lifecycle-deadline-state", severity: "error", summary: "A lifecycle deadline must name a state that every role's machine enters." },
+  PD4013: { slug: "duplicate-lifecycle-deadline", severity: "error", summary: "A lifecycle states at most one deadline." },
   // Exchanges.
   PD4020: { slug: "exchange-unknown-ring", severity: "error", summary: "An exchange must name a request/response ring of the protocol." },
   PD4021: { slug: "exchange-type-mismatch", severity: "error", summary: "An exchange's request and response types must be the ring's." },
@@ -71,12 +73,14 @@ export const semanticDiagnostics = defineDiagnostics({
   PD4025: { slug: "invalid-outstanding-bound", severity: "error", summary: "An outstanding bound must be a positive constant no larger than the ring can hold." },
   PD4026: { slug: "duplicate-exchange-member", severity: "error", summary: "An exchange states the same property twice, or a ring has two exchanges." },
   PD4027: { slug: "invalid-correlation", severity: "error", summary: "A correlation must be a conjunction of `response.field == request.field` equalities." },
+  PD4028: { slug: "progress-window-not-shorter", severity: "warning", summary: "A progress window no shorter than the exchange's deadline can never fire before the deadline does." },
   // Guarantees.
   PD4030: { slug: "duplicate-guarantee-id", severity: "error", summary: "Guarantee ids are stable blame identifiers and must be unique across the protocol." },
   PD4031: { slug: "unbounded-quantifier", severity: "error", summary: "A quantifier's range is not bounded by a constant or by a length field with a declared maximum." },
   PD4032: { slug: "invalid-guarantee-subject", severity: "error", summary: "A guarantee subject must be a message, packet, ring or stream of the protocol." },
   PD4033: { slug: "invalid-rate", severity: "error", summary: "A rate bound needs a positive constant count and a positive constant window." },
   PD4034: { slug: "not-an-event", severity: "error", summary: "The `until`, `within` and rate statements need an event (answered, unmapped, notify, ...)." },
+  PD4035: { slug: "store-quota-owner", severity: "error", summary: "`within_store_quota(role)` can only be guaranteed by that role itself." },
   // Resource classes and policies.
   PD5001: { slug: "resource-unknown-protocol", severity: "error", summary: "A resource class names a protocol that is not visible (declare or import it)." },
   PD5002: { slug: "resource-unknown-role", severity: "error", summary: "A resource class names a role its protocol does not declare." },
