@@ -9,6 +9,7 @@ import { expect } from "vitest";
 import type { PolicerVerdict } from "../../runtime/policer/index.js";
 import {
   backendDirectory,
+  backendFeatureKeys,
   backendId,
   collectResponses,
   connectionName,
@@ -53,6 +54,7 @@ const nativeAbi: readonly BlkifAbi[] = ["x86_64"];
 
 const operationRead = 0;
 const operationWrite = 1;
+const operationFlush = 3;
 const operationDiscard = 5;
 const operationIndirect = 6;
 
@@ -404,18 +406,30 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
   ],
   "blkif.answers_in_time": [
     {
-      name: "a request left unanswered past the deadline",
+      name: "a request left unanswered past the deadline while the backend keeps answering others",
       maliciousRole: "backend",
       expectedVerdict: "observed",
       blamedRole: "backend",
       abis: bothAbis,
       play: (host) => {
         const deadline = host.wire.ring.deadline?.milliseconds ?? 0;
+        const progressWindow = host.wire.ring.progress?.milliseconds ?? deadline;
+        const step = Math.max(1, progressWindow - 1);
         issueRequest(host, operationWrite, 1);
-        host.clock.advanceBy(deadline - 1);
-        host.policer.auditAll();
-        expect(host.verdicts).toEqual([]);
-        host.clock.advanceBy(2);
+        // The backend takes the request off the ring and never answers it; it answers every later one, so the ring progresses.
+        host.backendRing.beginRequestBatch();
+        host.backendRing.consumeRequest();
+        let elapsed = 0;
+        while (elapsed + step < deadline) {
+          host.clock.advanceBy(step);
+          elapsed += step;
+          issueRequest(host, operationFlush, 0);
+          serveRequests(host);
+          collectResponses(host);
+          host.policer.auditAll();
+          expect(host.verdicts).toEqual([]);
+        }
+        host.clock.advanceBy(deadline - elapsed + 1);
         host.policer.auditAll();
       },
     },
@@ -426,6 +440,88 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
       blamedRole: "backend",
       abis: nativeAbi,
       play: (host) => complain(host, "backend", "blkif.answers_in_time", null),
+    },
+  ],
+  "blkif.handshake_in_time": [
+    {
+      name: "a frontend that never initialises while the backend waits in InitWait",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
+        host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.clock.advanceBy((host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0) + 1);
+        host.policer.auditAll();
+      },
+    },
+  ],
+  "blkif.io.progress": [
+    {
+      name: "a backend that answers nothing within the progress window",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: bothAbis,
+      play: (host) => {
+        issueRequest(host, operationFlush, 0);
+        host.clock.advanceBy((host.wire.ring.progress?.milliseconds ?? 0) + 1);
+        host.policer.auditAll();
+      },
+    },
+  ],
+  "blkif.frontend_event_rate": [
+    {
+      name: "a frontend notifying past its budget",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      play: (host) => {
+        const limit = host.spec.eventBudgets?.find((budget) => budget.role === "frontend")?.maximumEvents ?? 0;
+        for (let event = 0; event <= limit; event += 1) notifyFromFrontend(host);
+      },
+    },
+  ],
+  "blkif.backend_event_rate": [
+    {
+      name: "a backend notifying past its budget",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      play: (host) => {
+        const limit = host.spec.eventBudgets?.find((budget) => budget.role === "backend")?.maximumEvents ?? 0;
+        for (let event = 0; event <= limit; event += 1) notifyFromBackend(host);
+      },
+    },
+  ],
+  "blkif.frontend_store_quota": [
+    {
+      name: "a frontend exhausting its xenstore node quota",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      hostOptions: { storeOptions: { quotas: { nodesPerDomain: 40 } } },
+      play: (host) => {
+        for (let key = 0; key < 60; key += 1) host.frontendStore.write(`${frontendDirectory}/junk-${key}`, "x");
+      },
+    },
+  ],
+  "blkif.backend_store_quota": [
+    {
+      name: "a backend exhausting its xenstore node quota",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      hostOptions: { storeOptions: { quotas: { nodesPerDomain: 40 } } },
+      play: (host) => {
+        for (let key = 0; key < 60; key += 1) host.backendStore.write(`${backendDirectory}/junk-${key}`, "x");
+      },
     },
   ],
   "blkif.segments_granted_until_unmapped": [
@@ -532,7 +628,5 @@ export const shadowedBlkifClauses: Readonly<Record<string, ShadowedClause>> = {
  * work emits one, the test fails until the entry moves into the catalogue with an attack.
  */
 export const blkifGuaranteesAwaitingClauses: Readonly<Record<string, string>> = {
-  "blkif.frontend_event_rate": "rate guarantees are not lowered into the monitor spec yet (per-role event budget); the engine's single eventFlood budget is exercised in engine-audits.test.ts",
-  "blkif.backend_event_rate": "rate guarantees are not lowered into the monitor spec yet (per-role event budget); the engine's single eventFlood budget is exercised in engine-audits.test.ts",
   "blkif.segments_within_frame": "the generated validator checks Segment's `where sectors_within_frame` first, so a segment past its frame is reported as blkif.Segment.sectors_within_frame (covered above) and the guarantee's own id never appears",
 };

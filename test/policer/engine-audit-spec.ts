@@ -34,6 +34,9 @@ export function addEngineAudits(spec: MonitorSpec): MonitorSpec {
     lifecycle: { ...spec.lifecycle, handshakeDeadline: { clauseId: engineAuditClauseIds.handshakeDeadline, milliseconds: engineAuditSettings.handshakeDeadlineMilliseconds } },
     eventFlood: { clauseId: engineAuditClauseIds.eventFlood, ...engineAuditSettings.eventFlood },
     storeQuotaClauseId: engineAuditClauseIds.storeQuota,
+    // The generated spec's per-role budgets and quota clauses take precedence over the shared ones, so they are dropped here.
+    eventBudgets: [],
+    storeQuotaClauses: [],
     silence: { clauseId: engineAuditClauseIds.silence, milliseconds: engineAuditSettings.silenceMilliseconds },
   };
 }
