@@ -98,6 +98,24 @@ describe("monitor obligations lowered from blkif", () => {
     expect(indices[0]?.location).toBe(`${blkifPath}:${lineOf("guarantee request_index_sane")}:${"guarantee ".length + 3}`);
   });
 
+  it("lowers the handshake deadline, the progress window, both notify budgets and both store quotas with their locations", () => {
+    const pick = (kind: string) => obligations.filter((obligation) => obligation.kind === kind).map((obligation) => ({ ...obligation, span: undefined }));
+    expect(pick("handshake-deadline")).toEqual([
+      { kind: "handshake-deadline", clauseId: "blkif.handshake_in_time", location: `protocols/blkif.proto-desc:${lineOf("handshake_in_time:")}:5`, state: 4, milliseconds: 30_000, span: undefined },
+    ]);
+    expect(pick("progress")).toEqual([
+      { kind: "progress", clauseId: "blkif.io.progress", location: `protocols/blkif.proto-desc:${lineOf("progress within")}:5`, channel: "io", milliseconds: 10_000, blamedRole: "backend", span: undefined },
+    ]);
+    expect(pick("event-budget").map((budget) => budget.kind === "event-budget" && [budget.clauseId, budget.role, budget.maximumEvents, budget.windowMilliseconds])).toEqual([
+      ["blkif.frontend_event_rate", "frontend", 100_000, 1000],
+      ["blkif.backend_event_rate", "backend", 100_000, 1000],
+    ]);
+    expect(pick("store-quota").map((quota) => quota.kind === "store-quota" && [quota.clauseId, quota.role, quota.location])).toEqual([
+      ["blkif.frontend_store_quota", "frontend", `protocols/blkif.proto-desc:${lineOf("guarantee frontend_store_quota")}:13`],
+      ["blkif.backend_store_quota", "backend", `protocols/blkif.proto-desc:${lineOf("guarantee backend_store_quota")}:13`],
+    ]);
+  });
+
   it("turns the exchange deadline into a deadline blamed on the backend, named by its guarantee", () => {
     const deadline = obligations.find((obligation) => obligation.kind === "deadline");
     expect(deadline).toMatchObject({ kind: "deadline", clauseId: "blkif.answers_in_time", channel: "io", milliseconds: 30_000, blamedRole: "backend" });

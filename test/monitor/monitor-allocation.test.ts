@@ -2,19 +2,19 @@
 // ring checked with the generated blkif MonitorSpec, each batch scanned by the monitor
 // (correlation, generated validators, grant checks), trigger no young-generation collection,
 // while the same loop with one small allocation per message does (which shows the detector works).
-// A second run uses the generated blkif spec with a notification per message (the per-role event
-// budgets), a clock tick per batch (responder progress, deadlines, handshake) and the generated
-// padding clause over nested records and variants (test/monitor/generated/padded.ts).
+// A second suite adds a notification per message (the per-role event budgets), a clock tick per
+// batch (responder progress, deadlines, handshake) and the generated padding clause over nested
+// records and variants (test/monitor/generated/padded.ts).
 
 import { describe, expect, it } from "vitest";
 import { fewestMinorCollectionsDuring, totalMinorCollectionsDuring } from "../support/allocation.js";
 import { ConnectionMonitor } from "../../runtime/monitor/index.js";
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../../runtime/ring/index.js";
 import { VirtualClock } from "../../runtime/time/index.js";
-import { describeBlkifWire } from "../policer/blkif-wire.js";
 import { Operation, createRequest as createBlkifRequest, encodeRequestX86_64 as encodeBlkifRequest, layoutTables as blkifLayouts, monitorSpecX86_64 as generatedBlkifSpec } from "../../drivers/blk/generated/blkif.js";
 import { Kind, createRequest as createPaddedRequest, encodeRequestX86_64 as encodePaddedRequest, layoutTables as paddedLayouts, monitorSpecX86_64 as paddedSpec } from "./generated/padded.js";
 import type { MonitorSpec } from "../../runtime/monitor/index.js";
+import { describeBlkifWire } from "../policer/blkif-wire.js";
 
 const blkif = describeBlkifWire("x86_64");
 const { requestBytes } = blkif;

@@ -54,7 +54,6 @@ const nativeAbi: readonly BlkifAbi[] = ["x86_64"];
 
 const operationRead = 0;
 const operationWrite = 1;
-const operationFlush = 3;
 const operationDiscard = 5;
 const operationIndirect = 6;
 
@@ -343,8 +342,7 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         view.setUint8(host.wire.offsets.operation, operationRead);
         if (!host.frontendRing.produceRequest(bytes)) throw new Error("ring full");
         host.frontendRing.pushRequests();
-        const batch = host.backendRing.beginRequestBatch();
-        expect(batch).toBe(1);
+        expect(host.backendRing.beginRequestBatch()).toBe(1);
         const index = host.backendRing.inspectPrivateIndices().requestConsumer;
         host.backendRing.consumeRequest();
         expect(host.verdicts).toEqual([]);
@@ -428,30 +426,41 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
   ],
   "blkif.answers_in_time": [
     {
-      name: "a request left unanswered past the deadline while the backend keeps answering others",
+      name: "a request left unanswered past the deadline",
       maliciousRole: "backend",
       expectedVerdict: "observed",
       blamedRole: "backend",
       abis: bothAbis,
       play: (host) => {
+        // The backend keeps answering newer requests (so blkif.io.progress holds) but starves the first.
         const deadline = host.wire.ring.deadline?.milliseconds ?? 0;
-        const progressWindow = host.wire.ring.progress?.milliseconds ?? deadline;
-        const step = Math.max(1, progressWindow - 1);
+        const step = Math.floor((host.wire.ring.progress?.milliseconds ?? deadline) / 2);
         issueRequest(host, operationWrite, 1);
-        // The backend takes the request off the ring and never answers it; it answers every later one, so the ring progresses.
         host.backendRing.beginRequestBatch();
         host.backendRing.consumeRequest();
+        // Each answer is written the way Xen's backends do, only the response's own bytes into the
+        // next response slot, so the starved request's slot keeps its request bytes.
+        const answerNewest = (): void => {
+          const id = issueRequest(host, operationWrite, 1);
+          host.backendRing.beginRequestBatch();
+          host.backendRing.consumeRequest();
+          host.backendRing.claimResponseSlot()?.set(host.wire.encodeResponse(id, operationWrite, 0));
+          host.backendRing.pushResponses();
+          notifyFromBackend(host);
+          collectResponses(host);
+        };
         let elapsed = 0;
         while (elapsed + step < deadline) {
+          answerNewest();
           host.clock.advanceBy(step);
           elapsed += step;
-          issueRequest(host, operationFlush, 0);
-          serveRequests(host);
-          collectResponses(host);
           host.policer.auditAll();
-          expect(host.verdicts).toEqual([]);
         }
-        host.clock.advanceBy(deadline - elapsed + 1);
+        host.clock.advanceBy(deadline - 1 - elapsed);
+        answerNewest();
+        host.policer.auditAll();
+        expect(host.verdicts).toEqual([]);
+        host.clock.advanceBy(2);
         host.policer.auditAll();
       },
     },
@@ -464,6 +473,24 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
       play: (host) => complain(host, "backend", "blkif.answers_in_time", null),
     },
   ],
+  "blkif.io.progress": [
+    {
+      name: "a backend that answers nothing while a request is outstanding",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: bothAbis,
+      play: (host) => {
+        const window = host.wire.ring.progress?.milliseconds ?? 0;
+        issueRequest(host, operationWrite, 1);
+        host.clock.advanceBy(window);
+        host.policer.auditAll();
+        expect(host.verdicts).toEqual([]);
+        host.clock.advanceBy(1);
+        host.policer.auditAll();
+      },
+    },
+  ],
   "blkif.handshake_in_time": [
     {
       name: "a frontend that never initialises while the backend waits in InitWait",
@@ -473,56 +500,60 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
       abis: nativeAbi,
       hostOptions: { skipHandshake: true },
       play: (host) => {
+        const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
         for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
         host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
-        host.clock.advanceBy((host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0) + 1);
+        host.clock.advanceBy(deadline + 1);
         host.policer.auditAll();
       },
     },
-  ],
-  "blkif.io.progress": [
     {
-      name: "a backend that answers nothing within the progress window",
+      name: "a backend that never connects once the frontend is Initialised",
       maliciousRole: "backend",
       expectedVerdict: "observed",
       blamedRole: "backend",
-      abis: bothAbis,
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
       play: (host) => {
-        issueRequest(host, operationFlush, 0);
-        host.clock.advanceBy((host.wire.ring.progress?.milliseconds ?? 0) + 1);
+        const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
+        for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
+        host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
+        host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
+        host.clock.advanceBy(deadline + 1);
         host.policer.auditAll();
       },
     },
   ],
   "blkif.frontend_event_rate": [
     {
-      name: "a frontend notifying past its budget",
+      name: "a frontend notifying once more than its budget within one window",
       maliciousRole: "frontend",
       expectedVerdict: "observed",
       blamedRole: "frontend",
       abis: nativeAbi,
       play: (host) => {
-        const limit = host.spec.eventBudgets?.find((budget) => budget.role === "frontend")?.maximumEvents ?? 0;
-        for (let event = 0; event <= limit; event += 1) notifyFromFrontend(host);
+        const budget = host.spec.eventBudgets?.find((candidate) => candidate.role === "frontend")?.maximumEvents ?? 0;
+        for (let event = 0; event <= budget; event += 1) notifyFromFrontend(host);
       },
     },
   ],
   "blkif.backend_event_rate": [
     {
-      name: "a backend notifying past its budget",
+      name: "a backend notifying once more than its budget within one window",
       maliciousRole: "backend",
       expectedVerdict: "observed",
       blamedRole: "backend",
       abis: nativeAbi,
       play: (host) => {
-        const limit = host.spec.eventBudgets?.find((budget) => budget.role === "backend")?.maximumEvents ?? 0;
-        for (let event = 0; event <= limit; event += 1) notifyFromBackend(host);
+        const budget = host.spec.eventBudgets?.find((candidate) => candidate.role === "backend")?.maximumEvents ?? 0;
+        for (let event = 0; event <= budget; event += 1) notifyFromBackend(host);
       },
     },
   ],
   "blkif.frontend_store_quota": [
     {
-      name: "a frontend exhausting its xenstore node quota",
+      name: "a frontend filling the store past its node quota",
       maliciousRole: "frontend",
       expectedVerdict: "observed",
       blamedRole: "frontend",
@@ -531,11 +562,12 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
       play: (host) => {
         for (let key = 0; key < 60; key += 1) host.frontendStore.write(`${frontendDirectory}/junk-${key}`, "x");
       },
+      checkEvidence: (verdict) => expect(verdict.violation?.evidence.path).toMatch(/junk-/),
     },
   ],
   "blkif.backend_store_quota": [
     {
-      name: "a backend exhausting its xenstore node quota",
+      name: "a backend filling the store past its node quota",
       maliciousRole: "backend",
       expectedVerdict: "observed",
       blamedRole: "backend",

@@ -33,9 +33,9 @@ export function addEngineAudits(spec: MonitorSpec): MonitorSpec {
     ],
     lifecycle: { ...spec.lifecycle, handshakeDeadline: { clauseId: engineAuditClauseIds.handshakeDeadline, milliseconds: engineAuditSettings.handshakeDeadlineMilliseconds } },
     eventFlood: { clauseId: engineAuditClauseIds.eventFlood, ...engineAuditSettings.eventFlood },
-    storeQuotaClauseId: engineAuditClauseIds.storeQuota,
-    // The generated spec's per-role budgets and quota clauses take precedence over the shared ones, so they are dropped here.
+    // The generated per-role budgets and quota clauses would take precedence over the shared ones tested here.
     eventBudgets: [],
+    storeQuotaClauseId: engineAuditClauseIds.storeQuota,
     storeQuotaClauses: [],
     silence: { clauseId: engineAuditClauseIds.silence, milliseconds: engineAuditSettings.silenceMilliseconds },
   };

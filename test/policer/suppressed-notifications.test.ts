@@ -111,4 +111,21 @@ describe.each(abis)("honest parties with suppressed notifications are never blam
     expect(counted.observedRequests + counted.unobservedRequests).toBe(published);
     expect(counted.unobservedRequests).toBeGreaterThan(0);
   });
+
+  it("answering a later request first (the response fills the whole slot) does not blame the frontend for a rewritten slot", () => {
+    const host = createBlkifHost({ abi });
+    publishWithSuppression(host, 2, 1, 1);
+    host.hypervisor.sendEvent(frontendId, host.frontendPort);
+    host.backendRing.beginRequestBatch();
+    const first = host.wire.decodeRequest(host.backendRing.consumeRequest() ?? new Uint8Array(host.wire.requestBytes)).operationVariant.read.id;
+    const second = host.wire.decodeRequest(host.backendRing.consumeRequest() ?? new Uint8Array(host.wire.requestBytes)).operationVariant.read.id;
+    host.backendRing.produceResponse(host.wire.encodeResponse(second, 1, 0));
+    host.backendRing.pushResponses();
+    host.policer.auditAll();
+    host.backendRing.produceResponse(host.wire.encodeResponse(first, 1, 0));
+    host.backendRing.pushResponses();
+    collectUntilIdle(host);
+    host.policer.auditAll();
+    expect(summarize(host)).toEqual([]);
+  });
 });

@@ -80,7 +80,7 @@ export const semanticDiagnostics = defineDiagnostics({
   PD4032: { slug: "invalid-guarantee-subject", severity: "error", summary: "A guarantee subject must be a message, packet, ring or stream of the protocol." },
   PD4033: { slug: "invalid-rate", severity: "error", summary: "A rate bound needs a positive constant count and a positive constant window." },
   PD4034: { slug: "not-an-event", severity: "error", summary: "The `until`, `within` and rate statements need an event (answered, unmapped, notify, ...)." },
-  PD4035: { slug: "store-quota-owner", severity: "error", summary: "`within_store_quota(role)` can only be guaranteed by that role itself." },
+  PD4035: { slug: "store-quota-owner", severity: "error", summary: "A store quota guarantee `within_store_quota(role)` can only be owned by that role itself." },
   // Resource classes and policies.
   PD5001: { slug: "resource-unknown-protocol", severity: "error", summary: "A resource class names a protocol that is not visible (declare or import it)." },
   PD5002: { slug: "resource-unknown-role", severity: "error", summary: "A resource class names a role its protocol does not declare." },
