@@ -108,6 +108,8 @@ class RingWatch {
   readonly responderIndex: number;
   /** One preallocated view per slot, so copying a message creates no view per message. */
   slotViews: Uint8Array[];
+  /** Per response position of the current look: 1 while its id is left to match after the look's requests. */
+  readonly responseDeferred: Uint8Array;
 
   constructor(readonly channel: MonitorRingChannel, memory: Uint8Array, requesterIndex: number, responderIndex: number) {
     this.memory = memory;
@@ -120,6 +122,7 @@ class RingWatch {
     this.responseView = new DataView(this.responseCopy.buffer);
     this.answeredLow = new Uint32Array(channel.entries);
     this.answeredHigh = new Uint32Array(channel.entries);
+    this.responseDeferred = new Uint8Array(channel.entries);
     this.requesterIndex = requesterIndex;
     this.responderIndex = responderIndex;
     this.seenRequestProducer = Atomics.load(this.indexWords, 0) >>> 0;
@@ -496,6 +499,19 @@ export class ConnectionMonitor {
     const wasIdle = ring.seenRequestProducer === ring.seenResponseProducer;
     const newRequests = (requestProducer - ring.seenRequestProducer) >>> 0;
     const newResponses = (responseProducerFirst - ring.seenResponseProducer) >>> 0;
+    // Responses first, matched against requests of earlier looks (a requester reuses an id only
+    // after consuming its answer); ids not known yet are matched after this look's requests.
+    for (let position = ring.seenResponseProducer; position !== responseProducerFirst; position = (position + 1) >>> 0) {
+      ring.responseDeferred[position & (entries - 1)] = 0;
+      if (!this.copyResponseIfObservable(ring, position)) continue;
+      ring.observedResponses += 1;
+      if (this.validateResponse(ring, position)) {
+        const entry = ring.table.find(RingWatch.readIdLow(ring.responseView, channel.responseId), RingWatch.readIdHigh(ring.responseView, channel.responseId));
+        if (entry === absentEntry) ring.responseDeferred[position & (entries - 1)] = 1;
+        else this.matchResponse(ring, position, entry);
+      }
+      if (this.frozen) return;
+    }
     // Requests below rsp_prod may already hold responses: unobserved, never read.
     let index = ring.seenRequestProducer;
     const skipped = (responseProducer - index) | 0;
@@ -519,17 +535,14 @@ export class ConnectionMonitor {
     }
     ring.seenRequestProducer = requestProducer;
     for (let position = ring.seenResponseProducer; position !== responseProducerFirst; position = (position + 1) >>> 0) {
-      if (((Atomics.load(ring.indexWords, 0) - position) >>> 0) >= entries) {
-        this.noteUnobservedResponse(ring);
+      if (ring.responseDeferred[position & (entries - 1)] === 0) continue;
+      ring.responseDeferred[position & (entries - 1)] = 0;
+      // The slot is read again; if it may have been reused meanwhile, its id is no longer evidence.
+      if (!this.copyResponseIfObservable(ring, position)) {
+        ring.observedResponses -= 1;
         continue;
       }
-      ring.copySlot(position, ring.responseCopy);
-      if (((Atomics.load(ring.indexWords, 0) - position) >>> 0) >= entries) {
-        this.noteUnobservedResponse(ring);
-        continue;
-      }
-      ring.observedResponses += 1;
-      this.checkResponse(ring, position);
+      this.correlateResponse(ring, position);
       if (this.frozen) return;
     }
     ring.seenResponseProducer = responseProducerFirst;
@@ -545,6 +558,25 @@ export class ConnectionMonitor {
   private noteUnobservedResponse(ring: RingWatch): void {
     ring.unobservedResponses += 1;
     ring.pendingUnobservedResponses += 1;
+  }
+
+  /**
+   * Copies response position `position` into the private buffer when the requester cannot have
+   * reused its slot (position + entries > req_prod, read before and after the copy); otherwise
+   * counts the response as unobserved and returns false.
+   */
+  private copyResponseIfObservable(ring: RingWatch, position: number): boolean {
+    const entries = ring.channel.entries;
+    if (((Atomics.load(ring.indexWords, 0) - position) >>> 0) >= entries) {
+      this.noteUnobservedResponse(ring);
+      return false;
+    }
+    ring.copySlot(position, ring.responseCopy);
+    if (((Atomics.load(ring.indexWords, 0) - position) >>> 0) >= entries) {
+      this.noteUnobservedResponse(ring);
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -632,35 +664,48 @@ export class ConnectionMonitor {
     }
   }
 
-  private checkResponse(ring: RingWatch, index: number): void {
+  /** The response's own guarantees (from the private copy); false when one is broken. */
+  private validateResponse(ring: RingWatch, index: number): boolean {
     const channel = ring.channel;
-    ring.copySlot(index, ring.responseCopy);
-    const responder = ring.responderIndex;
     const validatorClause = channel.responseValidator?.(ring.responseCopy) ?? null;
-    if (validatorClause !== null) {
-      this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause, responder), ring, index, ring.responseCopy.subarray(0, channel.responseBytes), "the response fails its message guarantee");
-      return;
-    }
+    if (validatorClause === null) return true;
+    this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause, ring.responderIndex), ring, index, ring.responseCopy.subarray(0, channel.responseBytes), "the response fails its message guarantee");
+    return false;
+  }
+
+  /** Matches a response whose id no request of an earlier look carried, after this look's requests. */
+  private correlateResponse(ring: RingWatch, index: number): void {
+    const channel = ring.channel;
+    const responder = ring.responderIndex;
     const idLow = RingWatch.readIdLow(ring.responseView, channel.responseId);
     const idHigh = RingWatch.readIdHigh(ring.responseView, channel.responseId);
     const entry = ring.table.find(idLow, idHigh);
-    if (entry === absentEntry && ring.pendingUnobservedRequests !== 0) {
+    if (entry !== absentEntry) {
+      this.matchResponse(ring, index, entry);
+      return;
+    }
+    if (ring.pendingUnobservedRequests !== 0) {
       // The response may answer a request the monitor did not observe: accounted for, not judged.
       ring.pendingUnobservedRequests -= 1;
       return;
     }
-    if (entry === absentEntry) {
-      const duplicate = ring.wasAnswered(idLow, idHigh);
-      this.reportMessage(
-        duplicate ? channel.duplicateResponseIdClauseId : channel.unknownResponseIdClauseId,
-        responder,
-        ring,
-        index,
-        ring.responseCopy.subarray(0, channel.responseBytes),
-        duplicate ? `response id ${this.formatId(idLow, idHigh)} was already answered` : `response id ${this.formatId(idLow, idHigh)} answers no request that was sent`,
-      );
-      return;
-    }
+    const duplicate = ring.wasAnswered(idLow, idHigh);
+    this.reportMessage(
+      duplicate ? channel.duplicateResponseIdClauseId : channel.unknownResponseIdClauseId,
+      responder,
+      ring,
+      index,
+      ring.responseCopy.subarray(0, channel.responseBytes),
+      duplicate ? `response id ${this.formatId(idLow, idHigh)} was already answered` : `response id ${this.formatId(idLow, idHigh)} answers no request that was sent`,
+    );
+  }
+
+  /** The response in the private copy answers table entry `entry`: grant checks, then the request is done. */
+  private matchResponse(ring: RingWatch, index: number, entry: number): void {
+    const channel = ring.channel;
+    const responder = ring.responderIndex;
+    const idLow = ring.table.idLowAt(entry);
+    const idHigh = ring.table.idHighAt(entry);
     const grants = channel.grants;
     const width = ring.table.maximumGrantsPerRequest;
     const count = ring.table.grantCount[entry] ?? 0;

@@ -3,7 +3,8 @@
 // backend asked for it; the backend serves at most a budget of requests per pass, publishes its
 // responses before its next hypercall (as Linux blkback's make_response does) and re-arms with
 // RING_FINAL_CHECK_FOR_REQUESTS only when it runs dry; the frontend collects responses until
-// RING_FINAL_CHECK_FOR_RESPONSES finds none. The policer sees only the events these rules send.
+// RING_FINAL_CHECK_FOR_RESPONSES finds none. Like blkfront's shadow table, the frontend reuses
+// the lowest id whose answer it has consumed. The policer sees only the events these rules send.
 
 import { backendId, frontendId, lendDataPages, type BlkifHost } from "./blkif-host.js";
 
@@ -13,6 +14,13 @@ export interface HonestRequestShape {
   readonly segments: number;
 }
 
+/** The lowest request id with no request in flight (the frontend's outstanding ids are the keys of `lentPages`). */
+function allocateRequestId(host: BlkifHost): number {
+  let id = 1;
+  while (host.lentPages.has(id)) id += 1;
+  return id;
+}
+
 /** Produces every request of `batch` privately, then pushes once and notifies only if the ring says so. */
 export function publishRequestBatch(host: BlkifHost, batch: readonly HonestRequestShape[]): number {
   let published = 0;
@@ -20,7 +28,7 @@ export function publishRequestBatch(host: BlkifHost, batch: readonly HonestReque
     if (host.frontendRing.freeRequestCount() === 0) break;
     const segments = shape.operation === 3 ? 0 : shape.segments;
     const lent = lendDataPages(host, segments);
-    const id = host.nextRequestId++;
+    const id = allocateRequestId(host);
     if (!host.frontendRing.produceRequest(host.wire.encodeRequest(shape.operation, id, lent.references))) throw new Error("ring full");
     host.lentPages.set(id, lent);
     published += 1;
