@@ -499,9 +499,17 @@ export class ConnectionMonitor {
     const wasIdle = ring.seenRequestProducer === ring.seenResponseProducer;
     const newRequests = (requestProducer - ring.seenRequestProducer) >>> 0;
     const newResponses = (responseProducerFirst - ring.seenResponseProducer) >>> 0;
+    // Responses a whole ring behind req_prod may have been overwritten by requests: unobserved, never read.
+    let firstResponse = ring.seenResponseProducer;
+    const overwritten = Math.min(newResponses, Math.max(0, (requestProducer - entries + 1 - firstResponse) | 0));
+    if (overwritten > 0) {
+      ring.unobservedResponses += overwritten;
+      ring.pendingUnobservedResponses += overwritten;
+      firstResponse = (firstResponse + overwritten) >>> 0;
+    }
     // Responses first, matched against requests of earlier looks (a requester reuses an id only
     // after consuming its answer); ids not known yet are matched after this look's requests.
-    for (let position = ring.seenResponseProducer; position !== responseProducerFirst; position = (position + 1) >>> 0) {
+    for (let position = firstResponse; position !== responseProducerFirst; position = (position + 1) >>> 0) {
       ring.responseDeferred[position & (entries - 1)] = 0;
       if (!this.copyResponseIfObservable(ring, position)) continue;
       ring.observedResponses += 1;
@@ -534,7 +542,7 @@ export class ConnectionMonitor {
       if (this.frozen) return;
     }
     ring.seenRequestProducer = requestProducer;
-    for (let position = ring.seenResponseProducer; position !== responseProducerFirst; position = (position + 1) >>> 0) {
+    for (let position = firstResponse; position !== responseProducerFirst; position = (position + 1) >>> 0) {
       if (ring.responseDeferred[position & (entries - 1)] === 0) continue;
       ring.responseDeferred[position & (entries - 1)] = 0;
       // The slot is read again; if it may have been reused meanwhile, its id is no longer evidence.
