@@ -128,4 +128,22 @@ describe.each(abis)("honest parties with suppressed notifications are never blam
     host.policer.auditAll();
     expect(summarize(host)).toEqual([]);
   });
+
+  it("a complaint about a request whose slot was already answered cannot be confirmed: complain before answering", () => {
+    const host = createBlkifHost({ abi });
+    const bytes = new Uint8Array(host.wire.requestBytes);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(host.wire.offsets.id, 1n, true);
+    // A read that moves no segment (blkif.Request.data_needs_segments), pushed without a notification.
+    view.setUint8(host.wire.offsets.operation, 0);
+    host.frontendRing.produceRequest(bytes);
+    host.frontendRing.pushRequests();
+    host.backendRing.beginRequestBatch();
+    host.backendRing.consumeRequest();
+    host.backendRing.produceResponse(host.wire.encodeResponse(1, 0, -1));
+    host.backendRing.pushResponses();
+    const verdict = host.policer.complain({ connection: connectionName, complainerRole: "backend", clauseId: "blkif.Request.data_needs_segments", evidence: { index: 0 } });
+    expect("confirmed" in verdict && verdict.confirmed).toBe(false);
+    expect(summarize(host)).toEqual(["blkif.Request.data_needs_segments -> backend"]);
+  });
 });
