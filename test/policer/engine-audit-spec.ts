@@ -1,8 +1,8 @@
-// The policer's own audits that the generated blkif MonitorSpec does not configure yet (an event
-// budget, the xenstore quota, a silent pair, a handshake deadline): the generated spec plus
-// those settings under test-only clause ids, so the engine's audits keep a test on the
-// generated ring, lifecycle and keys until protocols/blkif.proto-desc's rate and time clauses
-// are lowered into the generated spec itself.
+// The engine's shared fallbacks that the generated blkif MonitorSpec does not use (one event
+// budget for both roles waived while the rings progress, one xenstore quota clause, a silent
+// pair, a short handshake deadline): the generated spec plus those settings under test-only
+// clause ids, with the generated per-role budgets and quota clauses removed so the fallbacks
+// apply. The generated clauses themselves are tested in generated-clauses.test.ts.
 
 import type { MonitorSpec } from "../../runtime/monitor/index.js";
 

@@ -1,4 +1,4 @@
-// The policer's own audits that the generated blkif spec does not configure yet (see
+// The engine's shared fallback audits the generated blkif spec does not use (see
 // engine-audit-spec.ts): an event flood by either role, xenstore quota exhaustion, a silent pair
 // and a stalled handshake, each on the generated ring and lifecycle, each blaming the right role.
 
