@@ -1,7 +1,9 @@
 // The data-driven monitor of one connection: fed ring indices (read from its own read-only
 // view of the ring pages), hypervisor operations, store writes and clock ticks, it checks the
 // obligations of a MonitorSpec and reports each broken clause once, with the role to blame.
-// Per-message work is O(1) and allocates nothing until a violation is found.
+// Per-message work is O(1) and allocates nothing until a violation is found. Its look at a ring
+// is lossy (parties suppress notifications, so slots may be reused before it looks): it judges
+// only what it observed consistently and counts the rest as unobserved (docs/policing.md §9).
 
 import type { Clock } from "../time/index.js";
 import type { MonitorIdField, MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
@@ -42,6 +44,7 @@ export type MonitorHypervisorOperation =
   | { readonly kind: "grant-map"; readonly mapper: number; readonly granter: number; readonly reference: number }
   | { readonly kind: "grant-unmap"; readonly mapper: number; readonly granter: number; readonly reference: number }
   | { readonly kind: "grant-end-access"; readonly granter: number; readonly reference: number }
+  | { readonly kind: "grant-copy"; readonly caller: number }
   | { readonly kind: string };
 
 const ringSlotsOffset = 64;
@@ -85,6 +88,18 @@ class RingWatch {
   answeredNext = 0;
   seenRequestProducer = 0;
   seenResponseProducer = 0;
+  /** Messages judged, and messages whose slot may have been reused before the monitor looked. */
+  observedRequests = 0;
+  unobservedRequests = 0;
+  observedResponses = 0;
+  unobservedResponses = 0;
+  /**
+   * Unobserved requests not yet accounted for by a response whose id the monitor did not know,
+   * and unobserved responses that may have answered requests still in the table. While either
+   * is non-zero the id correlation is best-effort; both return to zero when the ring is idle.
+   */
+  pendingUnobservedRequests = 0;
+  pendingUnobservedResponses = 0;
   /** Set once an index violation is reported: nothing on this ring can be trusted after it. */
   faulted = false;
   /** Clock time of the responder's last response, or of the request that ended an idle spell. */
@@ -93,6 +108,8 @@ class RingWatch {
   readonly responderIndex: number;
   /** One preallocated view per slot, so copying a message creates no view per message. */
   slotViews: Uint8Array[];
+  /** Per response position of the current look: 1 while its id is left to match after the look's requests. */
+  readonly responseDeferred: Uint8Array;
 
   constructor(readonly channel: MonitorRingChannel, memory: Uint8Array, requesterIndex: number, responderIndex: number) {
     this.memory = memory;
@@ -105,6 +122,7 @@ class RingWatch {
     this.responseView = new DataView(this.responseCopy.buffer);
     this.answeredLow = new Uint32Array(channel.entries);
     this.answeredHigh = new Uint32Array(channel.entries);
+    this.responseDeferred = new Uint8Array(channel.entries);
     this.requesterIndex = requesterIndex;
     this.responderIndex = responderIndex;
     this.seenRequestProducer = Atomics.load(this.indexWords, 0) >>> 0;
@@ -315,21 +333,23 @@ export class ConnectionMonitor {
       case "grant-unmap": {
         const mapping = operation as { readonly mapper: number; readonly granter: number; readonly reference: number };
         if (!this.isRequesterToResponderGrant(mapping.granter, mapping.mapper) || mapping.reference >= this.responderMappingCounts.length) return;
-        // A requester that suppresses notifications while the responder is busy (Xen's
-        // RING_PUSH_REQUESTS_AND_CHECK_NOTIFY) publishes requests with no event; the responder
-        // maps a request's data before answering it, so scan here, before the response
-        // overwrites the request's slot.
-        if (operation.kind === "grant-map") this.scanRings();
+        // Any hypercall of a party is a chance to look before a slot is reused.
+        this.scanRings();
         const current = this.responderMappingCounts[mapping.reference] ?? 0;
         this.responderMappingCounts[mapping.reference] = operation.kind === "grant-map" ? current + 1 : Math.max(0, current - 1);
         return;
       }
       case "grant-end-access": {
         const ended = operation as { readonly granter: number; readonly reference: number };
-        // A responder that suppresses notifications publishes responses with no event; the
-        // requester ends a grant only after taking its response, so take the responses first.
+        if (this.partyOfDomain(ended.granter) < 0) return;
+        // Responses published before the grant ended release their requests first.
         this.scanRings();
         this.checkGrantEndedWhileOutstanding(ended.granter, ended.reference);
+        return;
+      }
+      case "grant-copy": {
+        const copied = operation as { readonly caller: number };
+        if (this.partyOfDomain(copied.caller) >= 0) this.scanRings();
         return;
       }
       default:
@@ -365,20 +385,26 @@ export class ConnectionMonitor {
   /** Time-driven checks: request deadlines, responder progress, the handshake deadline, a silent pair. */
   tick(): void {
     if (this.frozen) return;
+    // Time-driven verdicts are judged against the current indices, never against a stale look.
+    this.scanRings();
+    if (this.frozen) return;
     const now = this.clock.now();
     for (const ring of this.rings) {
       const progress = ring.channel.progress;
-      if (progress !== undefined && !ring.faulted && ring.table.size > 0 && now - ring.progressSince > progress.milliseconds) {
+      // Progress is judged from the indices alone (exact even when messages went unobserved).
+      const outstanding = (ring.seenRequestProducer - ring.seenResponseProducer) >>> 0;
+      if (progress !== undefined && !ring.faulted && outstanding > 0 && now - ring.progressSince > progress.milliseconds) {
         this.report(progress.clauseId, ring.responderIndex, {
           ring: ring.channel.name,
           requestProducer: ring.seenRequestProducer,
           responseProducer: ring.seenResponseProducer,
-          detail: `${ring.table.size} request(s) outstanding and no response for ${now - ring.progressSince} ms (the ${this.spec.roles[ring.responderIndex]} must progress within ${progress.milliseconds} ms)`,
+          detail: `${outstanding} request(s) outstanding and no response for ${now - ring.progressSince} ms (the ${this.spec.roles[ring.responderIndex]} must progress within ${progress.milliseconds} ms)`,
         });
         if (this.frozen) return;
       }
       const deadline = ring.channel.deadline;
-      if (deadline === undefined || ring.faulted) continue;
+      // An unobserved response may have answered any request still in the table: no deadline verdict until the ring is idle again.
+      if (deadline === undefined || ring.faulted || ring.pendingUnobservedResponses !== 0) continue;
       for (let entry = 0; entry < ring.table.capacity; entry += 1) {
         if (!ring.table.isUsed(entry) || now - (ring.table.publishedAt[entry] ?? now) <= deadline.milliseconds) continue;
         this.report(deadline.clauseId, ring.responderIndex, {
@@ -421,6 +447,13 @@ export class ConnectionMonitor {
     this.tick();
   }
 
+  /** How many messages of a ring the monitor judged and how many it could not observe consistently. */
+  countObservations(ringPosition = 0): { observedRequests: number; unobservedRequests: number; observedResponses: number; unobservedResponses: number } {
+    const ring = this.rings[ringPosition];
+    if (ring === undefined) return { observedRequests: 0, unobservedRequests: 0, observedResponses: 0, unobservedResponses: 0 };
+    return { observedRequests: ring.observedRequests, unobservedRequests: ring.unobservedRequests, observedResponses: ring.observedResponses, unobservedResponses: ring.unobservedResponses };
+  }
+
   /** True when a violation of `clauseId` blamed on `role` has been found. */
   hasViolation(clauseId: string, role: string): boolean {
     return this.violations.some((violation) => violation.clauseId === clauseId && violation.blamedRole === role);
@@ -428,53 +461,157 @@ export class ConnectionMonitor {
 
   // Checks -------------------------------------------------------------------------------
 
+  /**
+   * One look at a ring, sound for blame under a lossy view. Indices are read rsp_prod, req_prod,
+   * rsp_prod: rsp_prod ahead of the later req_prod is the responder's fault, req_prod more than
+   * a ring ahead of the later rsp_prod the requester's. A request slot is judged only when its
+   * index is at or past rsp_prod both before and after the copy (no response can sit in it), a
+   * response slot only when the requester cannot have reused it (index + entries > req_prod
+   * before and after the copy); every other message is counted as unobserved.
+   */
   private scanRing(ring: RingWatch): void {
     if (this.frozen || ring.faulted) return;
     const channel = ring.channel;
+    const entries = channel.entries;
+    const responseProducerFirst = Atomics.load(ring.indexWords, 2) >>> 0;
     const requestProducer = Atomics.load(ring.indexWords, 0) >>> 0;
     const responseProducer = Atomics.load(ring.indexWords, 2) >>> 0;
-    const newRequests = (requestProducer - ring.seenRequestProducer) >>> 0;
-    const inFlightAfterRequests = (requestProducer - ring.seenResponseProducer) >>> 0;
-    if (newRequests > channel.entries || inFlightAfterRequests > channel.entries) {
+    if (((requestProducer - ring.seenRequestProducer) | 0) < 0 || ((requestProducer - responseProducer) | 0) > entries) {
       ring.faulted = true;
       this.report(channel.requestIndexClauseId, ring.requesterIndex, {
         ring: channel.name,
         requestProducer,
         responseProducer,
-        detail: `req_prod ${requestProducer} runs ${inFlightAfterRequests} ahead of the last response ${ring.seenResponseProducer} (moved ${newRequests} from ${ring.seenRequestProducer}); the ring has ${channel.entries} entries`,
+        detail: `req_prod ${requestProducer} runs ${(requestProducer - responseProducer) | 0} ahead of rsp_prod ${responseProducer} (last seen req_prod ${ring.seenRequestProducer}); the ring has ${entries} entries`,
       });
       return;
     }
-    for (let index = ring.seenRequestProducer; index !== requestProducer; index = (index + 1) >>> 0) {
-      this.checkRequest(ring, index);
-      if (this.frozen) return;
-    }
-    if (newRequests !== 0) this.ringProgress += 1;
-    ring.seenRequestProducer = requestProducer;
-    const newResponses = (responseProducer - ring.seenResponseProducer) >>> 0;
-    if (newResponses > inFlightAfterRequests) {
+    if (((responseProducerFirst - ring.seenResponseProducer) | 0) < 0 || ((responseProducerFirst - requestProducer) | 0) > 0) {
       ring.faulted = true;
       this.report(channel.responseIndexClauseId, ring.responderIndex, {
         ring: channel.name,
         requestProducer,
-        responseProducer,
-        detail: `rsp_prod ${responseProducer} publishes ${newResponses} responses but only ${inFlightAfterRequests} requests are unanswered (req_prod ${requestProducer})`,
+        responseProducer: responseProducerFirst,
+        detail: `rsp_prod ${responseProducerFirst} runs past req_prod ${requestProducer} (last seen rsp_prod ${ring.seenResponseProducer}): responses without requests`,
       });
       return;
     }
-    for (let index = ring.seenResponseProducer; index !== responseProducer; index = (index + 1) >>> 0) {
-      this.checkResponse(ring, index);
+    const wasIdle = ring.seenRequestProducer === ring.seenResponseProducer;
+    const newRequests = (requestProducer - ring.seenRequestProducer) >>> 0;
+    const newResponses = (responseProducerFirst - ring.seenResponseProducer) >>> 0;
+    // Responses a whole ring behind req_prod may have been overwritten by requests: unobserved, never read.
+    let firstResponse = ring.seenResponseProducer;
+    const overwritten = Math.min(newResponses, Math.max(0, (requestProducer - entries + 1 - firstResponse) | 0));
+    if (overwritten > 0) {
+      ring.unobservedResponses += overwritten;
+      ring.pendingUnobservedResponses += overwritten;
+      firstResponse = (firstResponse + overwritten) >>> 0;
+    }
+    // Responses first, matched against requests of earlier looks (a requester reuses an id only
+    // after consuming its answer); ids not known yet are matched after this look's requests.
+    for (let position = firstResponse; position !== responseProducerFirst; position = (position + 1) >>> 0) {
+      ring.responseDeferred[position & (entries - 1)] = 0;
+      if (!this.copyResponseIfObservable(ring, position)) continue;
+      ring.observedResponses += 1;
+      if (this.validateResponse(ring, position)) {
+        const entry = ring.table.find(RingWatch.readIdLow(ring.responseView, channel.responseId), RingWatch.readIdHigh(ring.responseView, channel.responseId));
+        if (entry === absentEntry) ring.responseDeferred[position & (entries - 1)] = 1;
+        else this.matchResponse(ring, position, entry);
+      }
       if (this.frozen) return;
     }
-    if (newResponses !== 0) this.ringProgress += 1;
-    ring.seenResponseProducer = responseProducer;
-    if (newRequests !== 0 || newResponses !== 0) this.lastActivityAt = this.clock.now();
+    // Requests below rsp_prod may already hold responses: unobserved, never read.
+    let index = ring.seenRequestProducer;
+    const skipped = (responseProducer - index) | 0;
+    if (skipped > 0) {
+      const count = Math.min(skipped, newRequests);
+      ring.unobservedRequests += count;
+      ring.pendingUnobservedRequests += count;
+      index = (index + count) >>> 0;
+    }
+    for (; index !== requestProducer; index = (index + 1) >>> 0) {
+      ring.copySlot(index, ring.requestCopy);
+      const responseProducerAfter = Atomics.load(ring.indexWords, 2) >>> 0;
+      if (((index - responseProducerAfter) | 0) < 0) {
+        ring.unobservedRequests += 1;
+        ring.pendingUnobservedRequests += 1;
+        continue;
+      }
+      ring.observedRequests += 1;
+      this.checkRequest(ring, index);
+      if (this.frozen) return;
+    }
+    ring.seenRequestProducer = requestProducer;
+    for (let position = firstResponse; position !== responseProducerFirst; position = (position + 1) >>> 0) {
+      if (ring.responseDeferred[position & (entries - 1)] === 0) continue;
+      ring.responseDeferred[position & (entries - 1)] = 0;
+      // The slot is read again; if it may have been reused meanwhile, its id is no longer evidence.
+      if (!this.copyResponseIfObservable(ring, position)) {
+        ring.observedResponses -= 1;
+        continue;
+      }
+      this.correlateResponse(ring, position);
+      if (this.frozen) return;
+    }
+    ring.seenResponseProducer = responseProducerFirst;
+    if (newRequests !== 0 || newResponses !== 0) {
+      this.ringProgress += 1;
+      this.lastActivityAt = this.clock.now();
+    }
+    // The responder owes progress from the moment an idle ring gets work, and progresses with every response.
+    if (newResponses !== 0 || (wasIdle && newRequests !== 0)) ring.progressSince = this.clock.now();
+    if (requestProducer === responseProducerFirst && (ring.pendingUnobservedRequests !== 0 || ring.pendingUnobservedResponses !== 0)) this.settleIdleRing(ring);
+  }
+
+  private noteUnobservedResponse(ring: RingWatch): void {
+    ring.unobservedResponses += 1;
+    ring.pendingUnobservedResponses += 1;
+  }
+
+  /**
+   * Copies response position `position` into the private buffer when the requester cannot have
+   * reused its slot (position + entries > req_prod, read before and after the copy); otherwise
+   * counts the response as unobserved and returns false.
+   */
+  private copyResponseIfObservable(ring: RingWatch, position: number): boolean {
+    const entries = ring.channel.entries;
+    if (((Atomics.load(ring.indexWords, 0) - position) >>> 0) >= entries) {
+      this.noteUnobservedResponse(ring);
+      return false;
+    }
+    ring.copySlot(position, ring.responseCopy);
+    if (((Atomics.load(ring.indexWords, 0) - position) >>> 0) >= entries) {
+      this.noteUnobservedResponse(ring);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Every published request is answered (req_prod equals rsp_prod): whatever the table still
+   * holds was answered by a response the monitor did not observe, so the correlation is exact again.
+   */
+  private settleIdleRing(ring: RingWatch): void {
+    for (let entry = 0; entry < ring.table.capacity; entry += 1) {
+      if (ring.table.isUsed(entry)) this.forgetOutstandingEntry(ring, entry);
+    }
+    ring.pendingUnobservedRequests = 0;
+    ring.pendingUnobservedResponses = 0;
+  }
+
+  /** Drops a table entry and the per-reference counts of its grants. */
+  private forgetOutstandingEntry(ring: RingWatch, entry: number): void {
+    const width = ring.table.maximumGrantsPerRequest;
+    const count = ring.table.grantCount[entry] ?? 0;
+    for (let position = 0; position < count; position += 1) {
+      const reference = ring.table.grantReferences[entry * width + position] ?? 0;
+      if (reference < this.outstandingReferenceCounts.length) this.outstandingReferenceCounts[reference] = Math.max(0, (this.outstandingReferenceCounts[reference] ?? 0) - 1);
+    }
+    ring.table.remove(entry);
   }
 
   private checkRequest(ring: RingWatch, index: number): void {
     const channel = ring.channel;
-    const slotStart = ring.slotOffset(index);
-    ring.copySlot(index, ring.requestCopy);
     const requester = ring.requesterIndex;
     const allowed = channel.messagesAllowedInRequesterStates;
     if (allowed !== undefined && !allowed.states.includes(this.states[requester] ?? 0)) {
@@ -488,21 +625,30 @@ export class ConnectionMonitor {
     }
     const idLow = RingWatch.readIdLow(ring.requestView, channel.requestId);
     const idHigh = RingWatch.readIdHigh(ring.requestView, channel.requestId);
-    if (ring.table.find(idLow, idHigh) !== absentEntry) {
-      this.reportMessage(channel.duplicateRequestIdClauseId, requester, ring, index, ring.requestCopy, `request id ${this.formatId(idLow, idHigh)} is already outstanding`);
-      return;
+    const previous = ring.table.find(idLow, idHigh);
+    if (previous !== absentEntry) {
+      if (ring.pendingUnobservedResponses === 0) {
+        this.reportMessage(channel.duplicateRequestIdClauseId, requester, ring, index, ring.requestCopy, `request id ${this.formatId(idLow, idHigh)} is already outstanding`);
+        return;
+      }
+      // An unobserved response may have answered the earlier request: the id is free again.
+      this.forgetOutstandingEntry(ring, previous);
+      ring.pendingUnobservedResponses -= 1;
     }
     if (ring.table.size >= channel.outstandingBound) {
-      this.reportMessage(channel.outstandingBoundClauseId, requester, ring, index, ring.requestCopy, `more than ${channel.outstandingBound} requests outstanding`);
+      if (ring.pendingUnobservedResponses === 0) {
+        this.reportMessage(channel.outstandingBoundClauseId, requester, ring, index, ring.requestCopy, `more than ${channel.outstandingBound} requests outstanding`);
+        return;
+      }
+      // The table may hold requests answered unobserved; this one is left untracked rather than judged.
+      ring.pendingUnobservedRequests += 1;
       return;
     }
     ring.forgetAnswered(idLow, idHigh);
-    // The responder owes progress from the moment an idle ring gets work.
-    if (ring.table.size === 0) ring.progressSince = this.clock.now();
     const entry = ring.table.insert(idLow, idHigh);
     ring.table.ringIndex[entry] = index;
     ring.table.publishedAt[entry] = this.clock.now();
-    ring.table.slotHash[entry] = hashBytes(ring.memory, slotStart + channel.responseBytes, slotStart + channel.slotBytes);
+    ring.table.slotHash[entry] = hashBytes(ring.requestCopy, channel.responseBytes, channel.slotBytes);
     const grants = channel.grants;
     if (grants === undefined) return;
     const count = grants.countReferences(ring.requestCopy);
@@ -526,30 +672,48 @@ export class ConnectionMonitor {
     }
   }
 
-  private checkResponse(ring: RingWatch, index: number): void {
+  /** The response's own guarantees (from the private copy); false when one is broken. */
+  private validateResponse(ring: RingWatch, index: number): boolean {
     const channel = ring.channel;
-    ring.copySlot(index, ring.responseCopy);
-    const responder = ring.responderIndex;
     const validatorClause = channel.responseValidator?.(ring.responseCopy) ?? null;
-    if (validatorClause !== null) {
-      this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause, responder), ring, index, ring.responseCopy.subarray(0, channel.responseBytes), "the response fails its message guarantee");
-      return;
-    }
+    if (validatorClause === null) return true;
+    this.reportMessage(validatorClause, this.ownerIndexOf(validatorClause, ring.responderIndex), ring, index, ring.responseCopy.subarray(0, channel.responseBytes), "the response fails its message guarantee");
+    return false;
+  }
+
+  /** Matches a response whose id no request of an earlier look carried, after this look's requests. */
+  private correlateResponse(ring: RingWatch, index: number): void {
+    const channel = ring.channel;
+    const responder = ring.responderIndex;
     const idLow = RingWatch.readIdLow(ring.responseView, channel.responseId);
     const idHigh = RingWatch.readIdHigh(ring.responseView, channel.responseId);
     const entry = ring.table.find(idLow, idHigh);
-    if (entry === absentEntry) {
-      const duplicate = ring.wasAnswered(idLow, idHigh);
-      this.reportMessage(
-        duplicate ? channel.duplicateResponseIdClauseId : channel.unknownResponseIdClauseId,
-        responder,
-        ring,
-        index,
-        ring.responseCopy.subarray(0, channel.responseBytes),
-        duplicate ? `response id ${this.formatId(idLow, idHigh)} was already answered` : `response id ${this.formatId(idLow, idHigh)} answers no request that was sent`,
-      );
+    if (entry !== absentEntry) {
+      this.matchResponse(ring, index, entry);
       return;
     }
+    if (ring.pendingUnobservedRequests !== 0) {
+      // The response may answer a request the monitor did not observe: accounted for, not judged.
+      ring.pendingUnobservedRequests -= 1;
+      return;
+    }
+    const duplicate = ring.wasAnswered(idLow, idHigh);
+    this.reportMessage(
+      duplicate ? channel.duplicateResponseIdClauseId : channel.unknownResponseIdClauseId,
+      responder,
+      ring,
+      index,
+      ring.responseCopy.subarray(0, channel.responseBytes),
+      duplicate ? `response id ${this.formatId(idLow, idHigh)} was already answered` : `response id ${this.formatId(idLow, idHigh)} answers no request that was sent`,
+    );
+  }
+
+  /** The response in the private copy answers table entry `entry`: grant checks, then the request is done. */
+  private matchResponse(ring: RingWatch, index: number, entry: number): void {
+    const channel = ring.channel;
+    const responder = ring.responderIndex;
+    const idLow = ring.table.idLowAt(entry);
+    const idHigh = ring.table.idHighAt(entry);
     const grants = channel.grants;
     const width = ring.table.maximumGrantsPerRequest;
     const count = ring.table.grantCount[entry] ?? 0;
@@ -568,27 +732,40 @@ export class ConnectionMonitor {
     }
     ring.table.remove(entry);
     ring.rememberAnswered(idLow, idHigh);
-    ring.progressSince = this.clock.now();
   }
 
+  /**
+   * Judges an outstanding request's slot only while no response can have been written over it
+   * (index at or past rsp_prod) and the requester cannot have reused it (index + entries past
+   * req_prod), both read before and after hashing.
+   */
   private checkSlotsUnchanged(ring: RingWatch): void {
     if (ring.faulted) return;
     const channel = ring.channel;
     for (let entry = 0; entry < ring.table.capacity && !this.frozen; entry += 1) {
       if (!ring.table.isUsed(entry)) continue;
       const index = ring.table.ringIndex[entry] ?? 0;
+      if (!this.isRequestSlotIntact(ring, index)) continue;
       const slotStart = ring.slotOffset(index);
       const hash = hashBytes(ring.memory, slotStart + channel.responseBytes, slotStart + channel.slotBytes);
+      if (!this.isRequestSlotIntact(ring, index)) continue;
       if (hash !== ring.table.slotHash[entry]) {
         this.reportMessage(channel.slotRewrittenClauseId, ring.requesterIndex, ring, index, ring.memory.subarray(slotStart, slotStart + channel.slotBytes), `the bytes of outstanding request ${this.formatId(ring.table.idLowAt(entry), ring.table.idHighAt(entry))} changed after publication`);
       }
     }
   }
 
+  private isRequestSlotIntact(ring: RingWatch, index: number): boolean {
+    const responseProducer = Atomics.load(ring.indexWords, 2) >>> 0;
+    const requestProducer = Atomics.load(ring.indexWords, 0) >>> 0;
+    return ((index - responseProducer) | 0) >= 0 && ((requestProducer - index) >>> 0) <= ring.channel.entries;
+  }
+
   private checkGrantEndedWhileOutstanding(granterId: number, reference: number): void {
     for (const ring of this.rings) {
       const grants = ring.channel.grants;
-      if (grants === undefined || this.parties[ring.requesterIndex]?.domainId !== granterId) continue;
+      // While an unobserved response may have answered the request naming it, the count is an upper bound: no verdict.
+      if (grants === undefined || ring.pendingUnobservedResponses !== 0 || this.parties[ring.requesterIndex]?.domainId !== granterId) continue;
       if (reference < this.outstandingReferenceCounts.length && (this.outstandingReferenceCounts[reference] ?? 0) > 0) {
         this.report(grants.endedWhileOutstandingClauseId, ring.requesterIndex, { ring: ring.channel.name, grantReference: reference, detail: `domain ${granterId} ended access to grant reference ${reference} while a request naming it is outstanding` });
       }

@@ -328,6 +328,27 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
       abis: bothAbis,
       play: (host) => void publishHandBuiltRequest(host, (slot, current) => slot.setUint8(current.wire.offsets.operation, operationRead)),
     },
+    {
+      // Not observable by the policer alone: no notification and no hypercall precede the backend's consumption.
+      name: "a read that moves no segment, pushed without a notification: the backend complains before answering",
+      maliciousRole: "frontend",
+      expectedVerdict: "confirmed-complaint",
+      blamedRole: "frontend",
+      abis: bothAbis,
+      play: (host) => {
+        const bytes = new Uint8Array(host.wire.requestBytes);
+        const view = new DataView(bytes.buffer);
+        view.setBigUint64(host.wire.offsets.id, BigInt(host.nextRequestId++), true);
+        view.setUint8(host.wire.offsets.operation, operationRead);
+        if (!host.frontendRing.produceRequest(bytes)) throw new Error("ring full");
+        host.frontendRing.pushRequests();
+        expect(host.backendRing.beginRequestBatch()).toBe(1);
+        const index = host.backendRing.inspectPrivateIndices().requestConsumer;
+        host.backendRing.consumeRequest();
+        expect(host.verdicts).toEqual([]);
+        complain(host, "backend", "blkif.Request.data_needs_segments", { index });
+      },
+    },
   ],
   "blkif.Request.discard_not_empty": [
     {

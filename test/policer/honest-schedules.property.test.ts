@@ -1,13 +1,14 @@
-// No honest run is ever blamed: random interleavings of an honest frontend issuing reads,
-// writes and flushes, an honest backend serving in batches, the frontend collecting responses,
-// the clock moving (within the deadline and the progress window) and the policer auditing never produce a verdict from
-// the generated blkif MonitorSpec, on either ABI. The honest parties notify after every push:
-// with Xen's notification suppression the monitor can miss a slot before it is reused and blame
-// an honest party (docs/policing.md §9, "Known gaps").
+// No honest run is ever blamed: random interleavings of an honest frontend issuing batches of
+// reads, writes and flushes, an honest backend serving within a random budget per pass, the
+// frontend collecting responses, the clock moving and the policer auditing never produce a
+// verdict from the generated blkif MonitorSpec, on either ABI. Both parties suppress
+// notifications by Xen's rules (blkif-suppressed-parties.ts), so the policer misses slots that
+// are reused before it looks; the fraction it observed is measured over all runs.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { collectResponses, connectionName, createBlkifHost, issueRequest, serveRequests, type BlkifAbi, type BlkifHost } from "./blkif-host.js";
+import { connectionName, createBlkifHost, type BlkifAbi, type BlkifHost } from "./blkif-host.js";
+import { collectUntilIdle, publishRequestBatch, serveWithinBudget, type HonestRequestShape } from "./blkif-suppressed-parties.js";
 
 function countLentFrames(host: BlkifHost): number {
   let frames = 0;
@@ -16,48 +17,60 @@ function countLentFrames(host: BlkifHost): number {
 }
 
 type Step =
-  | { readonly kind: "issue"; readonly operation: 0 | 1 | 3; readonly segments: number }
-  | { readonly kind: "serve" }
+  | { readonly kind: "issue"; readonly batch: readonly HonestRequestShape[] }
+  | { readonly kind: "serve"; readonly budget: number }
   | { readonly kind: "collect" }
   | { readonly kind: "advance"; readonly milliseconds: number }
   | { readonly kind: "audit" };
 
+// Reads and writes move 1..11 segments; a flush (3) carries none. Flushes are the common case here:
+// the backend answers them without any hypercall, so their slots are the ones reused unseen.
+const requestArbitrary: fc.Arbitrary<HonestRequestShape> = fc.record({ operation: fc.constantFrom(0 as const, 1 as const, 3 as const, 3 as const, 3 as const), segments: fc.integer({ min: 1, max: 11 }) });
+
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
-  // Reads and writes move 1..11 segments; a flush (3) carries none.
-  fc.record({ kind: fc.constant("issue" as const), operation: fc.constantFrom(0 as const, 1 as const, 3 as const), segments: fc.integer({ min: 1, max: 11 }) }),
-  fc.constant({ kind: "serve" as const }),
-  fc.constant({ kind: "collect" as const }),
-  fc.record({ kind: fc.constant("advance" as const), milliseconds: fc.integer({ min: 0, max: 12_000 }) }),
-  fc.constant({ kind: "audit" as const }),
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("issue" as const), batch: fc.array(requestArbitrary, { minLength: 1, maxLength: 12 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("serve" as const), budget: fc.integer({ min: 1, max: 40 }) }) },
+  { weight: 2, arbitrary: fc.constant({ kind: "collect" as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("advance" as const), milliseconds: fc.integer({ min: 0, max: 12_000 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "audit" as const }) },
 );
 
-describe("honest schedules", () => {
-  it("are never blamed", () => {
+/** Keeps the batch within the frontend's 64 frames (one is the ring): an honest frontend waits when it runs out. */
+function fitBatch(host: BlkifHost, batch: readonly HonestRequestShape[]): HonestRequestShape[] {
+  const fitted: HonestRequestShape[] = [];
+  let frames = countLentFrames(host);
+  for (const shape of batch) {
+    const segments = shape.operation === 3 ? 0 : shape.segments;
+    if (frames + segments > 60) break;
+    frames += segments;
+    fitted.push(shape);
+  }
+  return fitted;
+}
+
+describe("honest schedules with suppressed notifications", () => {
+  it("are never blamed, and most messages are observed", () => {
+    const totals = { observed: 0, unobserved: 0 };
     fc.assert(
       fc.property(fc.constantFrom<BlkifAbi>("x86_64", "x86_32"), fc.array(stepArbitrary, { maxLength: 80 }), (abi, steps) => {
         const host = createBlkifHost({ abi });
-        // An honest backend answers within its deadline and, with work outstanding, within its progress window.
-        const deadline = Math.min(host.wire.ring.deadline?.milliseconds ?? Number.POSITIVE_INFINITY, host.wire.ring.progress?.milliseconds ?? Number.POSITIVE_INFINITY);
+        // An honest backend progresses within the window (shorter than the answer deadline): it serves everything before time runs out.
+        const window = Math.min(host.wire.ring.progress?.milliseconds ?? Number.POSITIVE_INFINITY, host.wire.ring.deadline?.milliseconds ?? Number.POSITIVE_INFINITY);
         let sinceServed = 0;
         for (const step of steps) {
           switch (step.kind) {
-            case "issue": {
-              const segments = step.operation === 3 ? 0 : step.segments;
-              // The frontend has 64 frames (one is the ring); an honest one waits when it runs out.
-              if (host.frontendRing.freeRequestCount() > 0 && countLentFrames(host) + segments <= 60) issueRequest(host, step.operation, segments);
+            case "issue":
+              publishRequestBatch(host, fitBatch(host, step.batch));
               break;
-            }
             case "serve":
-              serveRequests(host);
-              sinceServed = 0;
+              serveWithinBudget(host, step.budget);
               break;
             case "collect":
-              collectResponses(host);
+              collectUntilIdle(host);
               break;
             case "advance":
-              // An honest backend answers within its deadline: serve before time runs out.
-              if (sinceServed + step.milliseconds >= deadline) {
-                serveRequests(host);
+              if (sinceServed + step.milliseconds >= window) {
+                serveWithinBudget(host, Number.POSITIVE_INFINITY);
                 sinceServed = 0;
               }
               host.clock.advanceBy(step.milliseconds);
@@ -68,13 +81,23 @@ describe("honest schedules", () => {
               break;
           }
         }
-        serveRequests(host);
-        collectResponses(host);
+        serveWithinBudget(host, Number.POSITIVE_INFINITY);
+        collectUntilIdle(host);
         host.policer.auditAll();
         expect(host.verdicts).toEqual([]);
         expect(host.policer.statusOf(connectionName)).toBe("policed");
+        const counted = host.policer.monitorOf(connectionName)?.countObservations();
+        if (counted !== undefined) {
+          totals.observed += counted.observedRequests + counted.observedResponses;
+          totals.unobserved += counted.unobservedRequests + counted.unobservedResponses;
+        }
       }),
-      { numRuns: 60 },
+      { numRuns: 60, seed: 7 },
     );
+    const fraction = totals.observed / Math.max(1, totals.observed + totals.unobserved);
+    console.info(`honest suppressed runs: ${totals.observed} of ${totals.observed + totals.unobserved} messages observed (${(fraction * 100).toFixed(1)}%)`);
+    // The runs must reach the lossy case at all, or they would not test it; most messages are still seen.
+    expect(totals.unobserved).toBeGreaterThan(0);
+    expect(fraction).toBeGreaterThan(0.5);
   });
 });
