@@ -1,9 +1,12 @@
 // Lowers what a protocol's typed frontend/backend stubs need from the semantic model: the first
-// exchange over a ring (records, the correlation id's place per layout, fields to echo), the
-// ring transport's keys and page orders, the ABI selector key, and the typed store keys each
-// role publishes before each xenbus state it announces. A protocol the split-connection
-// runtime cannot carry (no exchange, ids that move between union arms) gets no stubs.
-import type { ProtocolModel, StoreKeyModel, StoreRoleModel } from "../semantic/model.js";
+// exchange over a ring the split-connection runtime can carry (records, the correlation id's
+// place per layout, fields to echo), the ring transport's keys and page orders, the ABI selector
+// key, and the typed store keys each role publishes before each xenbus state it announces.
+// Every other exchange gets no stubs and a PD6006 warning that names the reason.
+import { createDiagnostic } from "../diagnostics/definition.js";
+import { codegenDiagnostics } from "../diagnostics/codes/codegen.js";
+import type { Diagnostic, PhaseResult } from "../diagnostics/diagnostic.js";
+import type { ExchangeModel, ProtocolModel, RingModel, StoreKeyModel, StoreRoleModel } from "../semantic/model.js";
 import type { Expression } from "../syntax/ast.js";
 import type { IrLayoutAbi, IrRecord } from "./protocol.js";
 import type { IrStubEchoedField, IrStubIntegerWidth, IrStubKey, IrStubKeyType, IrStubPublication, IrStubSlotLayout, IrStubs } from "./stubs.js";
@@ -173,38 +176,58 @@ function lowerPublications(
   return supportedStates.map((state) => ({ state, keys: keysByState.get(state) ?? [] }));
 }
 
-/** The stubs of one protocol, or undefined when it has no exchange the split-connection runtime can carry. */
-export function lowerStubs(protocol: ProtocolModel, records: readonly IrRecord[]): IrStubs | undefined {
-  const exchange = protocol.exchanges.find((candidate) => protocol.rings.some((ring) => ring.name === candidate.ring));
-  const ring = protocol.rings.find((candidate) => candidate.name === exchange?.ring);
-  if (exchange === undefined || ring === undefined) return undefined;
+/**
+ * Why one exchange gets no stubs: a reason for the PD6006 warning, or `reported` when an error
+ * elsewhere (a record the back end could not lower) already explains it and a warning would be noise.
+ */
+type ExchangeStubsOutcome = { readonly kind: "stubs"; readonly stubs: IrStubs } | { readonly kind: "unsupported"; readonly reason: string } | { readonly kind: "reported" };
+
+/** The byte width of an enum's base type. */
+function enumWidthOf(baseType: string): IrStubIntegerWidth {
+  return baseType.endsWith("64") ? 8 : baseType.endsWith("32") ? 4 : baseType.endsWith("16") ? 2 : 1;
+}
+
+/** The stubs of one exchange over `ring`, or why the split-connection runtime cannot carry it. */
+function lowerExchangeStubs(protocol: ProtocolModel, exchange: ExchangeModel, ring: RingModel, byName: ReadonlyMap<string, IrRecord>): ExchangeStubsOutcome {
   const [idPair, ...echoedPairs] = exchange.correlation;
-  if (idPair === undefined) return undefined;
-  const byName = new Map(records.map((record) => [record.name, record] as const));
+  if (idPair === undefined) return { kind: "unsupported", reason: "it has no `correlate` clause, so there is no id to match a response to its request" };
   const request = byName.get(exchange.requestMessage);
   const response = byName.get(exchange.responseMessage);
-  if (request === undefined || response === undefined) return undefined;
-  const enumWidths = new Map(protocol.enums.map((enumeration) => [enumeration.name, (enumeration.baseType.endsWith("64") ? 8 : enumeration.baseType.endsWith("32") ? 4 : enumeration.baseType.endsWith("16") ? 2 : 1) as IrStubIntegerWidth] as const));
+  if (request === undefined || response === undefined) return { kind: "reported" };
+  const enumWidths = new Map(protocol.enums.map((enumeration) => [enumeration.name, enumWidthOf(enumeration.baseType)] as const));
 
   const slotLayouts: Partial<Record<IrLayoutAbi, IrStubSlotLayout>> = {};
   const layouts = [...new Set(protocol.abis.map((abi) => (abi.abi === "x86_32" ? "x86_32" : "x86_64") as IrLayoutAbi))].sort();
   for (const layout of layouts) {
     const geometry = ring.geometry.get(layout);
+    if (geometry === undefined) return { kind: "unsupported", reason: `ring ${ring.name} has no slot layout for ${layout}` };
     const requestId = placeField(byName, enumWidths, request, idPair.requestField.split("."), layout);
     const responseId = placeField(byName, enumWidths, response, idPair.responseField.split("."), layout);
-    if (geometry === undefined || requestId === undefined || responseId === undefined) return undefined;
+    const notPlaced = (field: string, record: string): string =>
+      `the correlation id '${field}' is not one integer field at one offset in ${record} (in the ${layout} layout; a union's arms must all hold it at the same offset and width)`;
+    if (requestId === undefined) return { kind: "unsupported", reason: notPlaced(idPair.requestField, request.name) };
+    if (responseId === undefined) return { kind: "unsupported", reason: notPlaced(idPair.responseField, response.name) };
     // The connection runtime reads ids of 2, 4 or 8 bytes; both ends must agree on the width.
-    if (requestId.width !== responseId.width || requestId.width === 1) return undefined;
+    if (requestId.width !== responseId.width) {
+      return { kind: "unsupported", reason: `the request id '${idPair.requestField}' is ${requestId.width} byte(s) wide but the response id '${idPair.responseField}' is ${responseId.width}` };
+    }
+    if (requestId.width === 1) return { kind: "unsupported", reason: `its correlation id '${idPair.requestField}' is 1 byte wide, and the split-connection runtime reads ids of 2, 4 or 8 bytes` };
     const echoedFields: IrStubEchoedField[] = [];
     for (const pair of echoedPairs) {
       const from = placeField(byName, enumWidths, request, pair.requestField.split("."), layout);
       const to = placeField(byName, enumWidths, response, pair.responseField.split("."), layout);
-      if (from === undefined || to === undefined || from.width !== to.width) return undefined;
+      if (from === undefined || to === undefined || from.width !== to.width) {
+        return { kind: "unsupported", reason: `the echoed pair 'response.${pair.responseField} == request.${pair.requestField}' is not two integer fields of one width at fixed offsets (in the ${layout} layout)` };
+      }
       echoedFields.push({ requestField: pair.requestField, responseField: pair.responseField, requestOffset: from.offset, responseOffset: to.offset, width: from.width });
     }
     slotLayouts[layout] = { slotBytes: geometry.slotSize, requestIdOffset: requestId.offset, responseIdOffset: responseId.offset, idBytes: requestId.width, echoedFields };
   }
+  return { kind: "stubs", stubs: lowerRingStubs(protocol, exchange, ring, request, response, slotLayouts) };
+}
 
+/** The transport and publication half of the stubs, once the exchange's slot layouts are known. */
+function lowerRingStubs(protocol: ProtocolModel, exchange: ExchangeModel, ring: RingModel, request: IrRecord, response: IrRecord, slotLayouts: Partial<Record<IrLayoutAbi, IrStubSlotLayout>>): IrStubs {
   const requesterRole = ring.requestProducer;
   const responderRole = ring.responseProducer;
   const requesterStore = protocol.stores.find((store) => store.role === requesterRole);
@@ -242,4 +265,30 @@ export function lowerStubs(protocol: ProtocolModel, records: readonly IrRecord[]
     responderPublications: lowerPublications(protocol, responderRole, responderStore, responderExcluded, ["InitWait", "Connected"], "Connected"),
     span: exchange.span,
   };
+}
+
+/**
+ * The stubs of one protocol: those of the first exchange (in declaration order) over a ring that
+ * the split-connection runtime can carry. The runtime drives one ring per connection, so every
+ * other exchange gets a PD6006 warning, as does each exchange it cannot carry, with the reason.
+ */
+export function lowerStubs(protocol: ProtocolModel, records: readonly IrRecord[]): PhaseResult<IrStubs | undefined> {
+  const diagnostics: Diagnostic[] = [];
+  const byName = new Map(records.map((record) => [record.name, record] as const));
+  let stubs: IrStubs | undefined;
+  for (const exchange of protocol.exchanges) {
+    const ring = protocol.rings.find((candidate) => candidate.name === exchange.ring);
+    if (ring === undefined) continue;
+    const warn = (reason: string): void => {
+      diagnostics.push(createDiagnostic(codegenDiagnostics.PD6006, exchange.span, `exchange ${exchange.ring} of protocol ${protocol.name} gets no typed stubs: ${reason}`));
+    };
+    if (stubs !== undefined) {
+      warn(`the split-connection runtime drives one ring per connection, and the stubs carry exchange ${stubs.channel}`);
+      continue;
+    }
+    const outcome = lowerExchangeStubs(protocol, exchange, ring, byName);
+    if (outcome.kind === "stubs") stubs = outcome.stubs;
+    else if (outcome.kind === "unsupported") warn(outcome.reason);
+  }
+  return { value: stubs, diagnostics };
 }

@@ -494,7 +494,9 @@ function lowerProtocol(model: SemanticModel, protocol: ProtocolModel, sources: S
     }
   };
   for (const record of protocol.records) visit(record);
-  const stubs = lowerStubs(protocol, records);
+  const stubsResult = lowerStubs(protocol, records);
+  diagnostics.push(...stubsResult.diagnostics);
+  const stubs = stubsResult.value;
   return {
     name: protocol.name,
     version: protocol.version,
@@ -510,7 +512,8 @@ function lowerProtocol(model: SemanticModel, protocol: ProtocolModel, sources: S
 }
 
 /**
- * Lowers every protocol of the model; PD6004 marks constructs the back end cannot express.
+ * Lowers every protocol of the model; PD6004 marks constructs the back end cannot express, and
+ * PD6006 warns of each exchange that gets no typed stubs.
  * `sources` (spec texts by path) lets monitor obligations carry "file:line:col" locations.
  */
 export function lowerToIr(model: SemanticModel, sources: SpecSources = new Map()): PhaseResult<readonly IrProtocol[]> {

@@ -30,10 +30,12 @@ export async function compileSources(roots: readonly SourceText[], loadImport: I
   const model = checked.value.model;
   if (hasErrors(diagnostics) || model === undefined) return { value: { files: [], sources }, diagnostics };
   const lowered = lowerToIr(model, sources);
-  diagnostics.push(...lowered.diagnostics);
-  if (hasErrors(diagnostics)) return { value: { files: [], sources }, diagnostics };
   const rootPaths = [...new Set(roots.map((root) => root.path))].sort();
   const named = new Set(rootPaths);
+  // Lowering warnings (stubs not generated) concern generated code, and imports generate none
+  // here, so only a root spec's warnings are shown; errors are shown wherever they are.
+  diagnostics.push(...lowered.diagnostics.filter((diagnostic) => diagnostic.severity === "error" || named.has(diagnostic.span.file)));
+  if (hasErrors(diagnostics)) return { value: { files: [], sources }, diagnostics };
   const protocols = lowered.value.filter((protocol) => named.has(protocol.span.file));
   const emitted = await emitGeneratedFiles(
     {

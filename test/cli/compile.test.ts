@@ -58,6 +58,15 @@ describe("proto-desc compile: generating and checking", () => {
     expect(checked.stdout).toBe("gen: 1 generated file(s) up to date (signed headers match this compiler and the specs)\n");
   });
 
+  it("prints a PD6006 warning for netif's rx exchange, still writes the module, and exits 0", { timeout: 180_000 }, async () => {
+    cpSync(join(repositoryRoot, "protocols/netif.proto-desc"), join(workspace, "specs/netif.proto-desc"));
+    const written = await compile("specs/netif.proto-desc", "--out", "gen-netif", ...runtime);
+    expect(written.status).toBe(0);
+    expect(written.stderr).toMatch(/^specs\/netif\.proto-desc:\d+:3: warning\[PD6006\]: exchange rx of protocol netif gets no typed stubs: the split-connection runtime drives one ring per connection, and the stubs carry exchange tx\n/);
+    expect(written.stderr).not.toContain("error");
+    expect(readdirSync(join(workspace, "gen-netif"))).toEqual(["netif.ts"]);
+  });
+
   it("--check writes nothing and exits 1 listing modified, missing and orphaned files; compile repairs them", async () => {
     const generated = join(workspace, "gen/blockmini.ts");
     writeFileSync(generated, readFileSync(generated, "utf8") + "// edited\n");

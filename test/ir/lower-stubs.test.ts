@@ -1,21 +1,33 @@
 // Checks that lowering gives blkif's stubs the numbers and keys the spec states: the request
 // id at byte 8 (x86_64) and 4 (x86_32) with the operation echoed, page orders up to 4 capped
 // by the backend's max-ring-page-order, the transport keys, and the published keys grouped by
-// the state they precede (feature-persistent required before InitWait); and that a protocol
-// without an exchange, or with ids the runtime cannot read, gets no stubs.
+// the state they precede (feature-persistent required before InitWait); that a protocol
+// without an exchange, or with ids the runtime cannot read, gets no stubs; and that each
+// exchange left without stubs is reported as a PD6006 warning with its reason (netif's rx).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { lowerToIr } from "../../compiler/ir/lower.js";
+import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
 import type { IrProtocol } from "../../compiler/ir/protocol.js";
 import { checkSources } from "../../compiler/pipeline/check.js";
 
-function lowerSpec(path: string, text: string): IrProtocol {
+function lowerSpecWithDiagnostics(path: string, text: string): { readonly protocol: IrProtocol; readonly diagnostics: readonly Diagnostic[] } {
   const checked = checkSources([{ path, text }], () => ({ ok: false, reason: "no imports expected" }));
   const model = checked.value.model;
   if (model === undefined) throw new Error(`${path} did not analyze: ${checked.diagnostics.map((diagnostic) => diagnostic.message).join("; ")}`);
-  const protocol = lowerToIr(model, checked.value.sources).value[0];
+  const lowered = lowerToIr(model, checked.value.sources);
+  const protocol = lowered.value[0];
   if (protocol === undefined) throw new Error(`${path} declares no protocol`);
-  return protocol;
+  return { protocol, diagnostics: lowered.diagnostics };
+}
+
+function lowerSpec(path: string, text: string): IrProtocol {
+  return lowerSpecWithDiagnostics(path, text).protocol;
+}
+
+/** "code severity: message" of each diagnostic, for compact expectations. */
+function summarize(diagnostics: readonly Diagnostic[]): string[] {
+  return diagnostics.map((diagnostic) => `${diagnostic.code} ${diagnostic.severity}: ${diagnostic.message}`);
 }
 
 const blkifPath = "protocols/blkif.proto-desc";
@@ -89,5 +101,50 @@ describe("protocols without stubs", () => {
       abiSelectorKey: undefined,
       maximumRingPageOrder: 0,
     });
+  });
+
+  it("a ring without an exchange is not warned about: there is nothing to carry", () => {
+    expect(lowerSpecWithDiagnostics("tiny.proto-desc", minimalSpec("u32", false)).diagnostics).toEqual([]);
+  });
+
+  it("an exchange that gets stubs is not warned about", () => {
+    expect(lowerSpecWithDiagnostics("tiny.proto-desc", minimalSpec("u64", true)).diagnostics).toEqual([]);
+  });
+
+  it("a one-byte id is warned about at the exchange, naming the protocol, the exchange and the reason", () => {
+    const text = minimalSpec("u8", true);
+    const { diagnostics } = lowerSpecWithDiagnostics("tiny.proto-desc", text);
+    expect(summarize(diagnostics)).toEqual([
+      "PD6006 warning: exchange io of protocol tiny gets no typed stubs: its correlation id 'id' is 1 byte wide, and the split-connection runtime reads ids of 2, 4 or 8 bytes",
+    ]);
+    const span = diagnostics[0]!.span;
+    expect(span.file).toBe("tiny.proto-desc");
+    expect(text.slice(span.start, span.end)).toMatch(/^exchange io: Ask -> Tell \{/);
+  });
+
+  it("an exchange without a correlation is warned about: no id matches a response to its request", () => {
+    const text = minimalSpec("u32", true).replace("{ correlate response.id == request.id; }", "{ exactly once; }");
+    const checked = checkSources([{ path: "tiny.proto-desc", text }], () => ({ ok: false, reason: "no imports expected" }));
+    expect(summarize(checked.diagnostics), "the spec itself is valid").toEqual([]);
+    const { protocol, diagnostics } = lowerSpecWithDiagnostics("tiny.proto-desc", text);
+    expect(protocol.stubs).toBeUndefined();
+    expect(summarize(diagnostics)).toEqual([
+      "PD6006 warning: exchange io of protocol tiny gets no typed stubs: it has no `correlate` clause, so there is no id to match a response to its request",
+    ]);
+  });
+});
+
+describe("netif: the tx exchange gets stubs, the rx exchange a warning", () => {
+  const netifPath = "protocols/netif.proto-desc";
+  const { protocol, diagnostics } = lowerSpecWithDiagnostics(netifPath, readFileSync(netifPath, "utf8"));
+
+  it("carries tx with its 2-byte id at offset 8 of the request and 0 of the response", () => {
+    expect(protocol.stubs).toMatchObject({ channel: "tx", requestRecord: "TxRequest", responseRecord: "TxResponse", slotLayouts: { x86_64: { requestIdOffset: 8, responseIdOffset: 0, idBytes: 2 } } });
+  });
+
+  it("warns that rx gets no stubs because the runtime drives one ring per connection", () => {
+    expect(summarize(diagnostics)).toEqual([
+      "PD6006 warning: exchange rx of protocol netif gets no typed stubs: the split-connection runtime drives one ring per connection, and the stubs carry exchange tx",
+    ]);
   });
 });

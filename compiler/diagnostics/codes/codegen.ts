@@ -27,4 +27,9 @@ export const codegenDiagnostics = defineDiagnostics({
     severity: "error",
     summary: "Two protocols would be written to the same generated file.",
   },
+  PD6006: {
+    slug: "stubs-not-generated",
+    severity: "warning",
+    summary: "An exchange gets no typed frontend/backend stubs; the message names why, and the rest of the protocol is still generated.",
+  },
 });
