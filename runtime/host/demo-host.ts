@@ -546,7 +546,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
         policer.auditAll();
       }
       requestsAnswered += answered;
-      emit("traffic", `Traffic on ${session.connection.key}: ${answered} requests (${reads} reads, ${writes} writes) answered exactly once; monitor quiet.`, {
+      emit("traffic", `Traffic on ${session.connection.key}: ${countOf(answered, "request")} (${countOf(reads, "read")}, ${countOf(writes, "write")}) answered exactly once; monitor quiet.`, {
         connection: session.connection.key,
         answered,
         reads,
@@ -800,7 +800,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       const verified = lastWrite === undefined || (readBack !== undefined && readBack.every((byte, index) => byte === lastWrite.data[index]));
       if (!verified) throw new DemoHostError(`the disk behind ${session.connection.key} lost an acknowledged write`);
       requestsAnswered += answered;
-      emit("traffic", `Traffic on ${session.connection.key} through the frontend driver: ${answered} requests (${reads} reads, ${writes} writes) answered exactly once; the last write read back intact; monitor quiet.`, {
+      emit("traffic", `Traffic on ${session.connection.key} through the frontend driver: ${countOf(answered, "request")} (${countOf(reads, "read")}, ${countOf(writes, "write")}) answered exactly once; the last write read back intact; monitor quiet.`, {
         connection: session.connection.key,
         answered,
         reads,
@@ -1055,4 +1055,9 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
     auditRecords,
   });
   return summary;
+}
+
+/** "1 read", "3 reads": timeline lines read as sentences. */
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
