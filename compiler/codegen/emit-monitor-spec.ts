@@ -24,6 +24,7 @@ interface EmittedClause {
   readonly ownerRole: string;
   readonly location: string;
   readonly summary: string;
+  readonly blameDecidedWhenFired?: true;
 }
 
 /** Where an id field lives in one layout: directly in the record, or at the same place in every union arm. */
@@ -205,9 +206,10 @@ function writeLifecycle(lifecycle: IrLifecycleObligation | undefined, handshake:
   const illegal = lifecycle?.clauseId ?? `${protocolName}.lifecycle`;
   const missingKeys = `${illegal}_keys_published`;
   const location = lifecycle?.location ?? "";
-  // A lifecycle violation is blamed on whichever role wrote the state; the owner only orders the clause table.
-  clauses.set(illegal, { id: illegal, ownerRole: firstRole, location, summary: "every xenbus state change is a transition the lifecycle allows, with its peer guard" });
-  clauses.set(missingKeys, { id: missingKeys, ownerRole: firstRole, location, summary: "the keys a transition publishes exist before its state is written" });
+  // A lifecycle violation is blamed on whichever role wrote the state, so the clause says so and
+  // arbitration judges a complaint by the role its re-check blames; the owner only orders the table.
+  clauses.set(illegal, { id: illegal, ownerRole: firstRole, location, summary: "every xenbus state change is a transition the lifecycle allows, with its peer guard", blameDecidedWhenFired: true });
+  clauses.set(missingKeys, { id: missingKeys, ownerRole: firstRole, location, summary: "the keys a transition publishes exist before its state is written", blameDecidedWhenFired: true });
   const transitions = (lifecycle?.transitions ?? []).map(
     (transition) =>
       `{ role: ${JSON.stringify(transition.role)}, from: ${transition.from}, to: ${transition.to}, peerStates: ${JSON.stringify(transition.peerStates)}, requiredKeys: ${JSON.stringify(transition.requiredKeys)} }`,
@@ -220,6 +222,7 @@ function writeLifecycle(lifecycle: IrLifecycleObligation | undefined, handshake:
       ownerRole: firstRole,
       location: handshake.location,
       summary: `both roles reach state ${handshake.state} within ${handshake.milliseconds} ms; blamed on a role short of it that could move and did not (both, when neither could)`,
+      blameDecidedWhenFired: true,
     });
     handshakeText = `handshakeDeadline: { clauseId: ${JSON.stringify(handshake.clauseId)}, milliseconds: ${handshake.milliseconds} },\n`;
   }
@@ -514,7 +517,7 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
     const connectionClauses = writeConnectionClauses(ofKind(obligations, "event-budget"), ofKind(obligations, "store-quota"), clauses);
     statements.push(...helperStatements);
     const clauseTexts = [...clauses.values()].map(
-      (clause) => `{ id: ${JSON.stringify(clause.id)}, ownerRole: ${JSON.stringify(clause.ownerRole)}, specSpan: ${JSON.stringify(clause.location)}, summary: ${JSON.stringify(clause.summary)} }`,
+      (clause) => `{ id: ${JSON.stringify(clause.id)}, ownerRole: ${JSON.stringify(clause.ownerRole)}, specSpan: ${JSON.stringify(clause.location)}, summary: ${JSON.stringify(clause.summary)}${clause.blameDecidedWhenFired === true ? ", blameDecidedWhenFired: true" : ""} }`,
     );
     statements.push({
       kind: StructureKind.VariableStatement,

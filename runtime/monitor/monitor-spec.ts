@@ -9,6 +9,13 @@ export interface MonitorClause {
   /** Where the clause is written: "file:line:col". */
   readonly specSpan: string;
   readonly summary: string;
+  /**
+   * Set when the clause has no fixed owner: the monitor blames whichever role broke it when it
+   * fires (the role that made a lifecycle move, the role that could move towards Connected and
+   * did not). `ownerRole` then only orders the clause table, and arbitration confirms a
+   * complaint when its own re-check blames the accused under this clause.
+   */
+  readonly blameDecidedWhenFired?: true;
 }
 
 /** Where an id lives inside a slot: byte offset and width (little-endian, 1, 2, 4 or 8 bytes). */

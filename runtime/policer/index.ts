@@ -2,3 +2,4 @@
 
 export { Policer, type PolicerOptions, type PolicedConnectionOptions, type PolicedRingPages, type PolicedConnectionStatus, type AttachResult, type PolicerTimers, type ComplaintRefusal } from "./policer.js";
 export type { Complaint, PolicerVerdict, PeerResetNotice } from "./complaint.js";
+export { judgeComplaint, type ComplaintJudgement } from "./arbitrate-complaint.js";

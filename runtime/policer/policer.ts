@@ -11,6 +11,7 @@ import { ConnectionMonitor, type MonitorGrantInspector, type MonitorParty, type 
 import { StoreClient } from "../store/store-client.js";
 import type { XenStore } from "../store/store.js";
 import type { Clock } from "../time/index.js";
+import { judgeComplaint } from "./arbitrate-complaint.js";
 import type { Complaint, PeerResetNotice, PolicerVerdict } from "./complaint.js";
 import { decodeFirstPath, decodeStoreError, decodeStoreWrite } from "./store-request-decoding.js";
 
@@ -186,9 +187,9 @@ export class Policer {
   /**
    * Arbitrates a complaint: takes a private snapshot of the ring frames, logs the complaint,
    * freezes the connection (both parties paused), re-checks the clause against the snapshot and the
-   * grant state the policer reads itself, and blames the clause owner when confirmed or the
-   * complainer when not. Writes to the shared ring pages after the snapshot cannot change the
-   * verdict (docs/policing.md, "Freeze").
+   * grant state the policer reads itself, and blames the accused when the re-check confirms the
+   * complaint (arbitrate-complaint.ts) or the complainer when not. Writes to the shared ring
+   * pages after the snapshot cannot change the verdict (docs/policing.md, "Freeze").
    */
   complain(complaint: Complaint): PolicerVerdict | ComplaintRefusal {
     const connection = this.connections.get(complaint.connection);
@@ -212,20 +213,15 @@ export class Policer {
     this.freeze(connection);
     monitor.readRingsFrom(ringSnapshots);
     monitor.audit();
-    const ownerIsAccused = clause.ownerRole === accused.role;
-    const confirmingViolation = ownerIsAccused ? (monitor.violations.find((violation) => violation.clauseId === clause.id && violation.blamedRole === accused.role) ?? null) : null;
-    const confirmed = confirmingViolation !== null;
+    const judgement = judgeComplaint(clause, accused.role, monitor.violations);
+    const confirmingViolation = judgement.confirmed ? judgement.violation : null;
     const verdict: PolicerVerdict = {
       connection: complaint.connection,
       clauseId: clause.id,
       complaintSeq: complaintRecord.seq,
-      confirmed,
-      blamed: confirmed ? accused : complainer,
-      reason: confirmed
-        ? `the policer's re-check confirms ${clause.id} (${clause.specSpan}): ${confirmingViolation.evidence.detail}`
-        : ownerIsAccused
-          ? `false accusation: the policer's re-check of ${clause.id} (${clause.specSpan}) against shared state finds no violation by the ${accused.role}`
-          : `false accusation: ${clause.id} is owned by the ${clause.ownerRole}, not the accused ${accused.role}`,
+      confirmed: judgement.confirmed,
+      blamed: judgement.confirmed ? accused : complainer,
+      reason: judgement.confirmed ? `the policer's re-check confirms ${clause.id} (${clause.specSpan}): ${judgement.violation.evidence.detail}` : judgement.reason,
       violation: confirmingViolation,
     };
     this.conclude(connection, verdict, confirmingViolation === null ? complaint.evidence : violationEvidence(confirmingViolation));

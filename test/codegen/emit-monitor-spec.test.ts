@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSources, importsFromMemory } from "../../compiler/pipeline/compile.js";
+import { monitorSpecX86_64 as netifMonitorSpec } from "../monitor/generated/netif.js";
 
 const compileOptions = { runtimeImportSpecifier: "../../../runtime/gen/v1.js", regenerateCommand: "npx proto-desc compile" };
 
@@ -23,6 +24,14 @@ describe("monitor spec emission", () => {
     expect(text).toContain("requestId: { offset: 8, widthBytes: 2 }");
     expect(text).toContain('clauseId: "netif.frontend_event_rate"');
     expect(text).toContain('illegalTransitionClauseId: "netif.lifecycle"');
+  });
+
+  it("marks exactly the lifecycle clauses (moves, keys published, handshake deadline) as blamed when they fire", () => {
+    const marked = netifMonitorSpec.clauses.filter((clause) => clause.blameDecidedWhenFired === true).map((clause) => clause.id);
+    const lifecycle = netifMonitorSpec.lifecycle;
+    const expected = [lifecycle.illegalTransitionClauseId, lifecycle.missingKeysClauseId, ...(lifecycle.handshakeDeadline === undefined ? [] : [lifecycle.handshakeDeadline.clauseId])];
+    expect(marked.sort()).toEqual(expected.sort());
+    expect(marked).toContain("netif.lifecycle");
   });
 
   it("emits no monitor section for a protocol without exchanges", { timeout: 180_000 }, async () => {

@@ -524,6 +524,40 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         host.policer.auditAll();
       },
     },
+    {
+      name: "the frontend complains about a backend that never connects, before the policer's own audit",
+      maliciousRole: "backend",
+      expectedVerdict: "confirmed-complaint",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
+        for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
+        host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
+        host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
+        host.clock.advanceBy(deadline + 1);
+        complain(host, "frontend", "blkif.handshake_in_time", null);
+      },
+    },
+    {
+      name: "a stalled backend accuses the waiting frontend of missing the handshake deadline",
+      maliciousRole: "backend",
+      expectedVerdict: "false-accusation",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
+        for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
+        host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
+        host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
+        host.clock.advanceBy(deadline + 1);
+        complain(host, "backend", "blkif.handshake_in_time", null);
+      },
+    },
   ],
   "blkif.frontend_event_rate": [
     {
