@@ -13,7 +13,7 @@ import * as estreePlugin from "prettier/plugins/estree";
 import * as typescriptPlugin from "prettier/plugins/typescript";
 import { Project, printStructure } from "ts-morph";
 import { buildProtocolModuleStructure } from "../compiler/codegen/emit-protocol-module.js";
-import { formatTypeScript } from "../compiler/codegen/format.js";
+import { formatTypeScript, pinnedPrettierOptions } from "../compiler/codegen/format.js";
 import { formatSpecHashConstant } from "../compiler/codegen/header.js";
 import { lowerToIr } from "../compiler/ir/lower.js";
 import { compileSources, importsFromMemory } from "../compiler/pipeline/compile.js";
@@ -117,25 +117,7 @@ async function printAndFormatThePreviousWay(project: Project, structure: ReturnT
   const sourceFile = project.createSourceFile("blkif.generated.ts", structure, { overwrite: true });
   const printed = sourceFile.getFullText();
   project.removeSourceFile(sourceFile);
-  return format(printed, {
-    parser: "typescript",
-    plugins: [estreePlugin, typescriptPlugin],
-    printWidth: 120,
-    tabWidth: 2,
-    useTabs: false,
-    semi: true,
-    singleQuote: false,
-    jsxSingleQuote: false,
-    quoteProps: "as-needed",
-    trailingComma: "all",
-    bracketSpacing: true,
-    bracketSameLine: false,
-    objectWrap: "preserve",
-    arrowParens: "always",
-    endOfLine: "lf",
-    experimentalTernaries: false,
-    experimentalOperatorPosition: "end",
-  });
+  return format(printed, { ...pinnedPrettierOptions, parser: "typescript", plugins: [estreePlugin, typescriptPlugin] });
 }
 
 /** Warm: the whole pipeline in a process that has compiled before, against parse+analyze alone, with each stage timed. */

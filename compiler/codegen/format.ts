@@ -7,7 +7,8 @@ import { format } from "prettier/standalone";
 import * as babelPlugin from "prettier/plugins/babel";
 import * as estreePlugin from "prettier/plugins/estree";
 
-const pinnedPrettierOptions = {
+/** Every prettier option the generator pins (exported so the benchmark's previous path formats with the same ones). */
+export const pinnedPrettierOptions = {
   parser: "babel-ts",
   printWidth: 120,
   tabWidth: 2,
