@@ -363,11 +363,8 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       return connection;
     };
 
-    /** Connects a vbd whose two ends are hand-written on the primitives (the hostile scenarios' parties). */
-    const openSession = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<BlkifSession | undefined> => {
-      const connection = await connectVbd(devid, frontend, backend);
-      if (connection === undefined) return undefined;
-
+    /** A one-frame ring granted by a hand-written frontend to its backend, policed from the start. */
+    const grantRingAndPolice = (connection: BrokeredConnection, frontend: DemoDomain, backend: DemoDomain) => {
       const ringFrame = hypervisor.allocatePages(frontend.id, 1);
       const frontendRingMemory = ringFrame === undefined ? undefined : hypervisor.viewOwnPages(frontend.id, ringFrame, 1);
       if (ringFrame === undefined || frontendRingMemory === undefined) throw new DemoHostError(`domain ${frontend.id} has no frame for its ring`);
@@ -384,6 +381,15 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
         ringPages: [{ granterRole: "frontend", references: [grant.reference] }],
       });
       if (!attached.ok) throw new DemoHostError(`the policer cannot police ${connection.key}: ${attached.reason}`);
+      return { ringFrame, frontendRingMemory, frontendRing, grant };
+    };
+
+    /** Connects a vbd whose two ends are hand-written on the primitives (the hostile scenarios' parties). */
+    const openSession = async (devid: string, frontend: DemoDomain, backend: DemoDomain): Promise<BlkifSession | undefined> => {
+      const connection = await connectVbd(devid, frontend, backend);
+      if (connection === undefined) return undefined;
+
+      const { ringFrame, frontendRingMemory, frontendRing, grant } = grantRingAndPolice(connection, frontend, backend);
       const mapped = hypervisor.mapGrant(backend.id, frontend.id, grant.reference, true);
       if (!mapped.ok) throw new DemoHostError(`the backend cannot map the ring: ${mapped.reason}`);
       const backendRing = SharedRingBackend.attach(mapped.view, options.blkif.spec.rings[0]?.slotBytes ?? options.blkif.requestBytes);
@@ -841,22 +847,7 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
         diskSectors: demoDiskSectors,
       });
       await settle(backendParty.start(), `the ${backend.name} block backend's start`);
-      const ringFrame = hypervisor.allocatePages(frontend.id, 1);
-      const ringMemory = ringFrame === undefined ? undefined : hypervisor.viewOwnPages(frontend.id, ringFrame, 1);
-      if (ringFrame === undefined || ringMemory === undefined) throw new DemoHostError(`domain ${frontend.id} has no frame for its ring`);
-      SharedRingFrontend.initialize(ringMemory, options.blkif.spec.rings[0]?.slotBytes ?? options.blkif.requestBytes);
-      const grant = hypervisor.grantAccess(frontend.id, backend.id, ringFrame, false);
-      if (!grant.ok) throw new DemoHostError(`ring grant refused: ${grant.reason}`);
-      const attached = policer.attach({
-        name: connection.key,
-        spec: options.blkif.spec,
-        parties: [
-          { role: "frontend", domainId: frontend.id, directory: connection.frontendDirectory },
-          { role: "backend", domainId: backend.id, directory: connection.backendDirectory },
-        ],
-        ringPages: [{ granterRole: "frontend", references: [grant.reference] }],
-      });
-      if (!attached.ok) throw new DemoHostError(`the policer cannot police ${connection.key}: ${attached.reason}`);
+      const { ringFrame, frontendRingMemory: ringMemory, grant } = grantRingAndPolice(connection, frontend, backend);
       const unbound = hypervisor.allocateUnboundPort(frontend.id, backend.id);
       if (!unbound.ok) throw new DemoHostError(`no event channel: ${unbound.reason}`);
       const frontendStore = StoreClient.connect(store, { domainId: frontend.id, privileged: false });
