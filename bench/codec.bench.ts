@@ -29,6 +29,7 @@ import {
   maximumSegments,
   requestSlotSize,
 } from "./codec-workload.js";
+import { median } from "./support/figures.js";
 import type { BenchSuite } from "./suite.js";
 
 const batchSize = 1024;
@@ -96,11 +97,6 @@ function buildWorkload(): { view: DataView; protobufMessages: Uint8Array[] } {
 
 const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
 const blkifSpecPath = "protocols/blkif.proto-desc";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 interface WarmCompile {
   readonly compile: number;

@@ -8,11 +8,12 @@ import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { BlockBackend, BlockFrontend, MemoryDisk } from "../drivers/blk/index.js";
 import { SplitConnectionBackend, SplitConnectionFrontend, connectInProcessConnectionStore, createSplitDeviceDirectories, type SplitConnectionDescription } from "../runtime/connection/index.js";
-import { createDirectHypercalls, type DomainContext } from "../runtime/execution/index.js";
 import { Hypervisor } from "../runtime/hypervisor/index.js";
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../runtime/ring/index.js";
 import { StoreClient } from "../runtime/store/store-client.js";
 import { XenStore } from "../runtime/store/store.js";
+import { createMicrotaskContext } from "./support/microtask-domain-context.js";
+import { formatRate } from "./support/figures.js";
 import type { BenchSuite } from "./suite.js";
 
 const measureMilliseconds = 1500;
@@ -30,10 +31,6 @@ const echoDescription: SplitConnectionDescription = {
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-function formatRate(perSecond: number): string {
-  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M/s` : `${(perSecond / 1e3).toFixed(1)}k/s`;
 }
 
 /** The bare ring: produce 32 requests, push, consume them, answer each, push, consume responses. */
@@ -59,26 +56,6 @@ function measureBareRing(): number {
     messages += window;
   }
   return (messages * 1000) / (performance.now() - start);
-}
-
-/**
- * A domain context on the hypervisor's default microtask delivery: both ends share this thread
- * without a scheduler between them and without spinning, so the figures are the library's cost.
- */
-function createMicrotaskContext(hypervisor: Hypervisor, domainId: number): DomainContext {
-  const domain = hypervisor.findDomain(domainId);
-  if (domain === undefined) throw new RangeError(`domain ${domainId} does not exist`);
-  return {
-    domainId,
-    execution: "in-process",
-    memory: domain.memory.bytes,
-    hypercalls: createDirectHypercalls(hypervisor, domainId),
-    now: () => performance.now(),
-    sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
-    notify: (port) => hypervisor.sendEvent(domainId, port),
-    consumeEvent: (port) => hypervisor.consumeEvent(domainId, port),
-    waitForEvent: (port) => hypervisor.waitForEvent(domainId, port),
-  };
 }
 
 interface BenchHost {

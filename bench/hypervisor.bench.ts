@@ -7,6 +7,7 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import { WorkerThreadsExecution } from "../runtime/execution/index.js";
 import { Hypervisor } from "../runtime/hypervisor/index.js";
 import type { EventChannelPeerInput, EventChannelPeerOutput } from "./programs/event-channel-peer.js";
+import { formatRate } from "./support/figures.js";
 import type { BenchSuite } from "./suite.js";
 
 interface RoundTrips {
@@ -16,10 +17,6 @@ interface RoundTrips {
 
 function perSecond(count: number, milliseconds: number): number {
   return (count * 1000) / milliseconds;
-}
-
-function formatRate(rate: number): string {
-  return rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M/s` : `${(rate / 1e3).toFixed(1)} k/s`;
 }
 
 async function measurePostMessageRoundTrips(rounds: number): Promise<RoundTrips> {

@@ -12,6 +12,7 @@ import { PartyMonitor, type MonitorParty, type MonitorSpec } from "../runtime/mo
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../runtime/ring/index.js";
 import type { BlkifExchangePeerOutput, BlkifExchangePhase } from "./programs/blkif-exchange-peer.js";
 import { runTwoWorkerBlkifExchange, type TwoWorkerBlkifExchangeResult } from "./support/two-worker-blkif-exchange.js";
+import { formatRate, median } from "./support/figures.js";
 import type { BenchSuite } from "./suite.js";
 
 /** Alternating pairs after a warm-up; the median phase of each kind is reported. */
@@ -27,16 +28,6 @@ const workKinds = ["ring", "codec"] as const;
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-function formatRate(perSecond: number): string {
-  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M/s` : `${(perSecond / 1e3).toFixed(1)}k/s`;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function buildPhases(messages: number): BlkifExchangePhase[] {

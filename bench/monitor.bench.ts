@@ -9,14 +9,11 @@ import { ConnectionMonitor, type MonitorSpec } from "../runtime/monitor/index.js
 import { SharedRingBackend, SharedRingFrontend, computeSharedRingBytes } from "../runtime/ring/index.js";
 import { VirtualClock } from "../runtime/time/index.js";
 import { blkifMonitorSpec, encodeRequest, encodeResponse, requestBytes, responseBytes } from "./support/hand-written-blkif-monitor-spec.js";
+import { formatRate } from "./support/figures.js";
 import type { BenchSuite } from "./suite.js";
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-function formatRate(perSecond: number): string {
-  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M/s` : `${(perSecond / 1e3).toFixed(1)}k/s`;
 }
 
 function measureRate(milliseconds: number, unit: number, step: () => void): number {

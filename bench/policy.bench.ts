@@ -9,6 +9,7 @@ import { Hypervisor } from "../runtime/hypervisor/index.js";
 import { PolicyEnforcingHypervisorHooks } from "../runtime/policy/hypervisor-policy-hooks.js";
 import { PolicyEngine } from "../runtime/policy/policy-engine.js";
 import type { CompiledPolicy } from "../runtime/policy/policy-model.js";
+import { formatRate } from "./support/figures.js";
 import type { BenchSuite } from "./suite.js";
 
 /** A host policy of realistic size: 64 types, 32 labels of 4 types, 8 roles, 16 principals. */
@@ -32,10 +33,6 @@ function measure(iterations: number, body: (iteration: number) => void): number 
   for (let index = 0; index < iterations; index++) body(index);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return iterations / seconds;
-}
-
-function formatRate(rate: number): string {
-  return rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M/s` : `${(rate / 1e3).toFixed(1)} k/s`;
 }
 
 function report(name: string, rate: number, baselineName: string, baselineRate: number): void {

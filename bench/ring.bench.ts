@@ -11,17 +11,12 @@ import { SharedRingFrontend } from "../runtime/ring/shared-ring-frontend.js";
 import { computeSharedRingBytes } from "../runtime/ring/shared-ring-layout.js";
 import type { RingBenchPeerData } from "./support/ring-bench-peer-worker.js";
 import { signalPendingWord, spinThenWaitForPendingWord } from "./support/spin-then-wait-event.js";
+import { formatRate } from "./support/figures.js";
 import type { BenchSuite } from "./suite.js";
 
 const slotBytes = 64;
 const pageOrder = 2; // 16 KiB: 128 slots of 64 bytes
 const peerWorkerUrl = new URL("./support/ring-bench-peer-worker.js", import.meta.url);
-
-function formatRate(perSecond: number): string {
-  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)}M/s`;
-  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k/s`;
-  return `${perSecond.toFixed(0)}/s`;
-}
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
