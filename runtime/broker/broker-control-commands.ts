@@ -63,7 +63,7 @@ function replyToConnect(result: ConnectResult): StoreControlOutcome {
       };
     }
     case "denied":
-      return { ok: true, reply: formatBrokerControlReply({ outcome: "denied", rule: result.decision.rule, ruleKind: result.decision.ruleKind, reason: result.decision.reason }) };
+      return deniedReply(result.decision);
     case "failed":
       return fail(result.problem);
     default: {
@@ -73,12 +73,17 @@ function replyToConnect(result: ConnectResult): StoreControlOutcome {
   }
 }
 
+/** A policy denial, answered as a successful command whose reply names the deciding rule. */
+function deniedReply(decision: { readonly rule: string; readonly ruleKind: string; readonly reason: string }): StoreControlOutcome {
+  return { ok: true, reply: formatBrokerControlReply({ outcome: "denied", rule: decision.rule, ruleKind: decision.ruleKind, reason: decision.reason }) };
+}
+
 function replyToDisconnect(result: DisconnectResult): StoreControlOutcome {
   switch (result.outcome) {
     case "disconnected":
       return { ok: true, reply: formatBrokerControlReply({ outcome: "disconnected", connection: result.connection.key }) };
     case "denied":
-      return { ok: true, reply: formatBrokerControlReply({ outcome: "denied", rule: result.decision.rule, ruleKind: result.decision.ruleKind, reason: result.decision.reason }) };
+      return deniedReply(result.decision);
     case "failed":
       return fail(result.problem);
     default: {
