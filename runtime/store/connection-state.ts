@@ -1,18 +1,22 @@
 // One client's side of the store: its identity, its open transactions and where its watch
 // events go, and the execution of each xs_wire request in xenstored's order of checks. The
-// shared state (tree, watches, quotas, journal) belongs to XenStore.
+// shared state (tree, watches, quotas, journal) belongs to XenStore, which a connection reaches
+// only through ConnectionStoreServices (so this file does not depend on the store's module).
 
 import type { StoreConnection, StoreConnectionSink, StoreMessage } from "./connection.js";
 import { StoreJournalError } from "./journal/journal-file.js";
+import type { StoreControlRegistry } from "./control-commands.js";
 import { applyMutation } from "./mutations.js";
 import type { StoreMutation } from "./mutations.js";
 import { isNodeOperation, planNodeOperation } from "./node-operations.js";
 import type { OperationCaller, StoreChange } from "./node-operations.js";
 import { StoreAccess, computeAccess, formatPermissionList, parsePermissionEntries } from "./permissions.js";
+import type { NodeTree } from "./node-tree.js";
 import { lookUpQuotaName, storeQuotaNames } from "./quotas.js";
-import type { XenStore } from "./store.js";
+import type { StoreQuotas } from "./quotas.js";
 import { formatDomainPath, resolveWatchPath } from "./store-paths.js";
 import { TransactionOverlay } from "./transaction-overlay.js";
+import type { StoreWatch } from "./watch-registry.js";
 import { decodeArgumentList, decodeSingleArgument, encodeWireText, okReplyPayload } from "./wire-arguments.js";
 import { XsMessageType, xsErrorNames, xsPayloadMaxBytes } from "./wire-types.js";
 import type { XsErrorName } from "./wire-types.js";
@@ -49,13 +53,40 @@ interface OpenTransaction {
 type RequestOutcome = { readonly ok: true; readonly payload: Uint8Array } | { readonly ok: false; readonly error: XsErrorName };
 
 
+/** Arguments of an INTRODUCE request, passed to transports that attach the domain's ring. */
+export interface DomainIntroduction {
+  readonly domainId: number;
+  readonly ringFrame: bigint;
+  readonly eventChannelPort: number;
+}
+
+/** What a connection needs of the store's shared state; XenStore implements it. */
+export interface ConnectionStoreServices {
+  readonly committedTree: NodeTree;
+  readonly controlCommands: StoreControlRegistry;
+  readonly effectiveQuotas: StoreQuotas;
+  allocateTransactionId(): number;
+  commit(mutations: readonly StoreMutation[], changes: readonly StoreChange[]): void;
+  quotasFor(domainId: number): StoreQuotas;
+  enforcedQuotasFor(domainId: number): StoreQuotas;
+  setQuota(domainId: number | undefined, quota: keyof StoreQuotas, value: number): XsErrorName | undefined;
+  addWatch(watch: StoreWatch<StoreConnectionState>): XsErrorName | undefined;
+  findWatch(owner: StoreConnectionState, path: string, token: string): StoreWatch<StoreConnectionState> | undefined;
+  removeWatch(watch: StoreWatch<StoreConnectionState>): void;
+  removeAllWatchesOf(owner: StoreConnectionState): void;
+  forgetConnection(connection: StoreConnectionState): void;
+  introduceDomain(introduction: DomainIntroduction): XsErrorName | undefined;
+  releaseDomain(domainId: number): void;
+  notifyRequestHandled(connection: StoreConnection, request: StoreMessage, reply: StoreMessage): void;
+}
+
 /** One connection's state: identity, open transactions, and where its watch events go. */
 export class StoreConnectionState implements StoreConnection, OperationCaller {
   private readonly transactions = new Map<number, OpenTransaction>();
   private closed = false;
 
   constructor(
-    private readonly store: XenStore,
+    private readonly store: ConnectionStoreServices,
     readonly domainId: number,
     readonly privileged: boolean,
     private readonly sink: StoreConnectionSink,

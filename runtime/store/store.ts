@@ -6,6 +6,7 @@
 import { StoreControlRegistry } from "./control-commands.js";
 import type { StoreConnection, StoreConnectionOptions, StoreMessage } from "./connection.js";
 import { StoreConnectionState } from "./connection-state.js";
+import type { ConnectionStoreServices, DomainIntroduction } from "./connection-state.js";
 import { planDomainRelease } from "./domain-release.js";
 import { JournalFile, StoreJournalError } from "./journal/journal-file.js";
 import type { JournalRecovery } from "./journal/journal-file.js";
@@ -42,18 +43,13 @@ export interface HandledStoreRequest {
   readonly reply: StoreMessage;
 }
 
-/** Arguments of an INTRODUCE request, passed to transports that attach the domain's ring. */
-export interface DomainIntroduction {
-  readonly domainId: number;
-  readonly ringFrame: bigint;
-  readonly eventChannelPort: number;
-}
+export type { DomainIntroduction } from "./connection-state.js";
 
 export const specialWatchPaths = { introduceDomain: "@introduceDomain", releaseDomain: "@releaseDomain" } as const;
 
 const defaultSnapshotEveryRecords = 1000;
 
-export class XenStore {
+export class XenStore implements ConnectionStoreServices {
   private readonly tree: NodeTree;
   private globalQuotas: StoreQuotas;
   private readonly domainQuotas = new Map<number, StoreQuotas>();
