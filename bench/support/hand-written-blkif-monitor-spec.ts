@@ -57,7 +57,7 @@ export const blkifMonitorSpec: MonitorSpec = {
     clause("blkif.segments_granted", "frontend", 55, "each segment is granted to the backend"),
     clause("blkif.read_segments_writable", "frontend", 56, "segments of a read are writable"),
     clause("blkif.segments_kept", "frontend", 57, "grants stay while the request is outstanding"),
-    clause("blkif.segments_unmapped", "backend", 58, "the backend unmaps before responding"),
+    clause("blkif.segments_unmapped", "backend", 58, "the backend unmaps before responding, unless both ends use persistent grants"),
     clause("blkif.request_fields_in_range", "frontend", 60, "operation, nr_segments and sectors in range"),
     clause("blkif.response_padding_zeroed", "backend", 61, "response padding is zero, status known"),
     clause("blkif.requests_when_connected", "frontend", 63, "requests only in Connected"),
@@ -97,6 +97,13 @@ export const blkifMonitorSpec: MonitorSpec = {
         referenceOffset: (index) => 24 + index * 8,
         requiresWritable: (slot) => slot[0] === 0,
         unmapBeforeResponse: true,
+        // Persistent grants (both ends publish feature-persistent = 1) stay mapped across responses.
+        unmapExemptions: [
+          [
+            { role: "frontend", key: "feature-persistent", expected: true, valueWhenAbsent: false },
+            { role: "backend", key: "feature-persistent", expected: true, valueWhenAbsent: false },
+          ],
+        ],
       },
       requestValidator: validateRequest,
       responseValidator: validateResponse,

@@ -325,7 +325,12 @@ function writeRing(
     const stillMapped =
       grant.unmappedClause === undefined
         ? add(`${grant.clauseId}.unmapped`, responder, grant.location, "the responder unmaps the request's grants before responding")
-        : add(grant.unmappedClause.clauseId, grant.unmappedClause.ownerRole, grant.unmappedClause.location, "the responder unmaps the request's grants before responding");
+        : add(
+            grant.unmappedClause.clauseId,
+            grant.unmappedClause.ownerRole,
+            grant.unmappedClause.location,
+            grant.unmappedClause.exemptions.length === 0 ? "the responder unmaps the request's grants before responding" : "the responder unmaps the request's grants before responding, unless a store-key exemption of the guarantee holds",
+          );
     helperStatements.push(...grantFunctions.statements);
     lines.push(`grants: {
   notGrantedClauseId: ${JSON.stringify(notGranted)},
@@ -336,7 +341,7 @@ function writeRing(
   maximumReferences: ${grantFunctions.placement.capacity},
   referenceOffset: (index: number) => ${grantFunctions.placement.firstOffset} + index * ${grantFunctions.placement.stride},
   requiresWritable: ${grantFunctions.writable},
-  unmapBeforeResponse: ${grant.unmapBeforeResponse},
+  unmapBeforeResponse: ${grant.unmapBeforeResponse},${writeUnmapExemptions(grant)}
 }`);
   }
   lines.push(`requestValidator: ${slotValidatorNameOf(request.name, abi)}`, `responseValidator: ${slotValidatorNameOf(response.name, abi)}`);
@@ -346,6 +351,17 @@ function writeRing(
     lines.push(`messagesAllowedInRequesterStates: { clauseId: ${JSON.stringify(clauseId)}, states: ${JSON.stringify(requesterDataStates.states)} }`);
   }
   return `{\n${lines.join(",\n")},\n}`;
+}
+
+/** The `unmapExemptions` member (one array of key conditions per exemption), or nothing when the unmap clause has none. */
+function writeUnmapExemptions(grant: IrGrantObligation): string {
+  const exemptions = grant.unmappedClause?.exemptions ?? [];
+  if (exemptions.length === 0) return "";
+  const conjunctions = exemptions.map(
+    (conjunction) =>
+      `[${conjunction.map((condition) => `{ role: ${JSON.stringify(condition.role)}, key: ${JSON.stringify(condition.key)}, expected: ${condition.expected}, valueWhenAbsent: ${condition.valueWhenAbsent} }`).join(", ")}]`,
+  );
+  return `\n  unmapExemptions: [${conjunctions.join(", ")}],`;
 }
 
 /** `base + offset` as code, folded when the base is a constant. */

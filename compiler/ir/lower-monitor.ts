@@ -2,8 +2,9 @@
 // into the monitor obligations of ir/monitor.ts: each obligation names its clause id, the role
 // it blames and where the spec states it, so generated monitors report violations precisely.
 import type { Span } from "../diagnostics/diagnostic.js";
-import type { LifecycleModel, ProtocolModel, RingModel } from "../semantic/model.js";
+import type { GuaranteeModel, LifecycleModel, ProtocolModel, RingModel } from "../semantic/model.js";
 import type { PeerGuard } from "../semantic/lifecycle-shapes.js";
+import { splitUnmapInvariant } from "../semantic/unmap-exemptions.js";
 import { xenbusStateValue } from "../semantic/xenbus-states.js";
 import type { Expression } from "../syntax/ast.js";
 import type { IrExpression } from "./expression.js";
@@ -16,6 +17,8 @@ import type {
   IrMonitorObligation,
   IrMonitorObligations,
   IrRingIndexObligation,
+  IrStoreKeyCondition,
+  IrUnmappedClause,
 } from "./monitor.js";
 import type { IrLayoutAbi, IrRecord } from "./protocol.js";
 
@@ -154,6 +157,33 @@ function collectDataStates(condition: Expression | undefined, into: Map<string, 
   return into;
 }
 
+/**
+ * The responder's guarantee that it unmaps a request's grants before responding: an invariant
+ * whose condition requires `unmapped_all(...)`, with the store-key exemptions its other
+ * disjuncts state (analysis refused every other form with PD4036, so none is dropped here).
+ */
+function findUnmappedClause(protocol: ProtocolModel, requestGuarantees: readonly GuaranteeModel[], responderRole: string, sources: SpecSources): IrUnmappedClause | undefined {
+  const lookup = {
+    isRole: (name: string) => protocol.roles.some((role) => role.name === name),
+    findStoreKey: (role: string, key: string) => protocol.stores.find((store) => store.role === role)?.keys.find((candidate) => candidate.name === key),
+  };
+  for (const guarantee of requestGuarantees) {
+    if (guarantee.owner !== responderRole) continue;
+    for (const statement of guarantee.statements) {
+      if (statement.kind !== "invariant") continue;
+      const shape = splitUnmapInvariant(statement.condition as Expression, lookup);
+      if (shape.kind !== "exempted") continue;
+      return {
+        clauseId: guarantee.qualifiedId,
+        location: describeSpanLocation(guarantee.span, sources),
+        ownerRole: guarantee.owner,
+        exemptions: shape.exemptions.map((conjunction) => conjunction.map(({ role, key, expected, valueWhenAbsent }): IrStoreKeyCondition => ({ role, key, expected, valueWhenAbsent }))),
+      };
+    }
+  }
+  return undefined;
+}
+
 function lowerLifecycle(protocol: ProtocolModel, lifecycle: LifecycleModel, sources: SpecSources): IrLifecycleObligation {
   const transitions: IrLifecycleTransition[] = [];
   for (const role of lifecycle.roles) {
@@ -275,11 +305,7 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
         }
         const unmapBeforeResponse = findCalls(statement.event as Expression, "unmapped_all", []).length > 0;
         const writableWhen = writableConditionOf(protocol, statement.condition as Expression, subject.binder);
-        const unmapped = requestGuarantees.find(
-          (candidate) =>
-            candidate.owner === ring.responseProducer &&
-            candidate.statements.some((other) => other.kind === "invariant" && findCalls(other.condition as Expression, "unmapped_all", []).length > 0),
-        );
+        const unmapped = findUnmappedClause(protocol, requestGuarantees, ring.responseProducer, sources);
         for (const path of paths.values()) {
           const grant: IrGrantObligation = {
             kind: "grant",
@@ -291,7 +317,7 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
             granterRole: guarantee.owner,
             unmapBeforeResponse,
             ...(writableWhen === undefined ? {} : { writableWhen }),
-            ...(unmapped === undefined ? {} : { unmappedClause: { clauseId: unmapped.qualifiedId, location: describeSpanLocation(unmapped.span, sources), ownerRole: unmapped.owner } }),
+            ...(unmapped === undefined ? {} : { unmappedClause: unmapped }),
             span: guarantee.span,
           };
           obligations.push(grant);

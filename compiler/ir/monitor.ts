@@ -88,6 +88,33 @@ export interface IrDeadlineObligation {
 }
 
 /**
+ * A boolean store key one role publishes in its own directory, read the way xenbus booleans
+ * are ("1" true, "0" false); the condition holds when the key reads `expected`.
+ */
+export interface IrStoreKeyCondition {
+  readonly role: string;
+  /** Relative to the role's directory, e.g. `feature-persistent`. */
+  readonly key: string;
+  /** False for `!role.key`. */
+  readonly expected: boolean;
+  /** What the key reads as while it is absent (its declared default; false without one). */
+  readonly valueWhenAbsent: boolean;
+}
+
+/**
+ * The responder's guarantee that it unmaps a request's grants before responding. It is waived
+ * for a response while any one of `exemptions` holds (each a conjunction of store-key
+ * conditions): blkif's `(frontend.feature-persistent && backend.feature-persistent) ||
+ * unmapped_all(request)` lowers to one exemption of two keys.
+ */
+export interface IrUnmappedClause {
+  readonly clauseId: string;
+  readonly location: string;
+  readonly ownerRole: string;
+  readonly exemptions: readonly (readonly IrStoreKeyCondition[])[];
+}
+
+/**
  * A resource clause over the grant references in a request: while the request is outstanding
  * each reference must be granted by `granterRole` to the peer, writable when `writableWhen`
  * holds; with `unmapBeforeResponse` the peer must unmap before it responds (XSA-396).
@@ -105,7 +132,7 @@ export interface IrGrantObligation {
   readonly writableWhen?: IrExpression;
   readonly unmapBeforeResponse: boolean;
   /** The responder's own guarantee that it unmaps before responding (`unmapped_all(...)`), when stated. */
-  readonly unmappedClause?: { readonly clauseId: string; readonly location: string; readonly ownerRole: string };
+  readonly unmappedClause?: IrUnmappedClause;
   readonly span: IrSpan;
 }
 

@@ -7,6 +7,7 @@ import { createScope, ExpressionChecker, type ScopeEntry } from "./check-express
 import type { GuaranteeModel, GuaranteeStatementModel, GuaranteeSubjectModel } from "./model.js";
 import type { ProtocolContext } from "./protocol-context.js";
 import { didYouMean } from "./suggest-names.js";
+import { splitUnmapInvariant } from "./unmap-exemptions.js";
 import { describeValueType, errorType, eventType } from "./value-types.js";
 
 export function checkGuarantees(context: ProtocolContext): GuaranteeModel[] {
@@ -83,11 +84,15 @@ function checkGuarantee(context: ProtocolContext, guarantee: GuaranteeDeclaratio
   let work = 0;
   for (const statement of guarantee.statements) {
     switch (statement.kind) {
-      case "InvariantStatement":
+      case "InvariantStatement": {
+        const errorsBeforeCondition = context.sink.errorCount;
         work += checker.checkCondition(statement.condition, scope, "a guarantee statement");
         reportForeignStoreQuota(context, statement.condition, owner);
+        // A condition that already failed to type-check gets no second finding about its shape.
+        if (context.sink.errorCount === errorsBeforeCondition) reportUnsupportedUnmapExemption(context, statement.condition);
         statements.push({ kind: "invariant", span: statement.span, condition: statement.condition });
         break;
+      }
       case "UntilStatement":
         work += checker.checkCondition(statement.condition, scope, "the condition before `until`");
         expectEvent(statement.event);
@@ -148,4 +153,14 @@ function reportForeignStoreQuota(context: ProtocolContext, condition: Expression
     for (const [key, value] of Object.entries(node)) if (key !== "span") visit(value);
   };
   visit(condition);
+}
+
+/**
+ * An invariant requiring `unmapped_all(...)` is checked by monitors, which can relax it only by
+ * exemptions they can read from the store (PD4036); any other form would have to be dropped,
+ * blaming honest responders or missing real violations, so it is refused here.
+ */
+function reportUnsupportedUnmapExemption(context: ProtocolContext, condition: Expression): void {
+  const shape = splitUnmapInvariant(condition, { isRole: (name) => context.roles.has(name), findStoreKey: (role, key) => context.findStoreKey(role, key) });
+  if (shape.kind === "unsupported") context.sink.report("PD4036", shape.span, shape.message);
 }

@@ -20,6 +20,7 @@ export const demoBlockDrivers: DemoBlockDrivers = {
       frontendDomainId: options.frontendDomainId,
       disk: new MemoryDisk(options.diskSectors),
       maximumRingPageOrder: 0,
+      persistentGrants: true,
       onProblem: options.onProblem,
     });
     return { start: () => backend.start(), abandon: () => backend.connection.abandon() };
@@ -34,6 +35,7 @@ export const demoBlockDrivers: DemoBlockDrivers = {
       ringPageOrder: 0,
       dataPageCount: 32,
       inFlightAfterReset: "reissue",
+      persistentGrants: true,
       onProblem: options.onProblem,
     });
     return {
@@ -48,6 +50,9 @@ export const demoBlockDrivers: DemoBlockDrivers = {
       },
       get outstandingRequestCount() {
         return frontend.connection.outstandingRequestCount;
+      },
+      get usesPersistentGrants() {
+        return frontend.usesPersistentGrants;
       },
     };
   },

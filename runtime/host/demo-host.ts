@@ -67,6 +67,8 @@ export interface DemoBlockFrontendParty {
   close(): Promise<void>;
   readonly connectionCount: number;
   readonly outstandingRequestCount: number;
+  /** Whether both ends agreed on persistent grants (feature-persistent) in the current session. */
+  readonly usesPersistentGrants: boolean;
 }
 
 export interface DemoBlockDrivers {
@@ -150,7 +152,8 @@ const honestKeyValues: Readonly<Record<string, string>> = {
   "feature-flush-cache": "1",
   "feature-barrier": "0",
   "feature-discard": "0",
-  "feature-persistent": "0",
+  // Both honest ends offer persistent grants: with the driver frontend they are used, and the monitor allows their mappings.
+  "feature-persistent": "1",
   "max-ring-page-order": "0",
 };
 
@@ -766,10 +769,11 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
       }
       const ringReference = watcher.attachedReference();
       if (problems.length > 0) throw new DemoHostError(`the drivers reported a problem connecting ${connection.key}: ${problems[0]?.message ?? ""}`);
-      emit("handshake", `Handshake of ${connection.key} by the real drivers (BlockBackend, BlockFrontend): backend InitWait, frontend Initialised (ring-ref ${ringReference}), backend Connected, frontend Connected; the policer attached at ring-ref.`, {
+      emit("handshake", `Handshake of ${connection.key} by the real drivers (BlockBackend, BlockFrontend): backend InitWait, frontend Initialised (ring-ref ${ringReference}), backend Connected, frontend Connected; the policer attached at ring-ref${frontendParty.usesPersistentGrants ? "; both ends offered feature-persistent, so the backend keeps the frontend's data pages mapped across responses" : ""}.`, {
         connection: connection.key,
         ringReference,
         drivers: true,
+        persistentGrants: frontendParty.usesPersistentGrants,
       });
       return { connection, frontend: frontendParty, backend: backendParty, problems };
     };

@@ -5,6 +5,7 @@
 // is lossy (parties suppress notifications, so slots may be reused before it looks): it judges
 // only what it observed consistently and counts the rest as unobserved (docs/policing.md §9).
 
+import { readStoreBoolean } from "../connection/store-key-values.js";
 import type { Clock } from "../time/index.js";
 import type { MonitorIdField, MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
 import { absentEntry, OutstandingRequestTable } from "./outstanding-request-table.js";
@@ -110,6 +111,14 @@ class RingWatch {
   slotViews: Uint8Array[];
   /** Per response position of the current look: 1 while its id is left to match after the look's requests. */
   readonly responseDeferred: Uint8Array;
+  /**
+   * The grant obligation's unmap exemptions as indices into the monitor's exemption keys (one
+   * array per conjunction), and whether one holds now: recomputed when a key or a state changes,
+   * so a response costs one boolean read.
+   */
+  unmapExemptionKeyIndices: readonly (readonly number[])[] = [];
+  unmapExemptionExpected: readonly (readonly boolean[])[] = [];
+  unmapExempt = false;
 
   constructor(readonly channel: MonitorRingChannel, memory: Uint8Array, requesterIndex: number, responderIndex: number) {
     this.memory = memory;
@@ -211,6 +220,33 @@ export class ConnectionMonitor {
   private handshakeCompleted = false;
   /** Bumped on every ring index movement the monitor sees. */
   private ringProgress = 0;
+  /**
+   * The boolean store keys the rings' unmap exemptions read (blkif: each end's
+   * feature-persistent), one entry per distinct party and key, with what each reads as now
+   * (`exemptionKeyLive`) and what the party's peer saw when it entered Connected
+   * (`exemptionKeyNegotiated`).
+   *
+   * When an exemption is judged. Feature keys are negotiated: each end reads its peer's keys
+   * during the handshake, at the latest when it moves to Connected, and honest drivers never
+   * read them again on that connection. So a key of role R counts with the value it had when
+   * R's peer entered Connected, for as long as the peer stays Connected, and with its live
+   * value otherwise. A party flipping its own key while connected therefore changes nothing:
+   * a backend that never offered feature-persistent cannot exempt itself afterwards by writing
+   * 1 (its responses with grants still mapped are still blamed on it), and a frontend that
+   * agreed to it cannot get an honest backend blamed by writing 0 while the backend keeps its
+   * negotiated mappings. Whenever the value a key counts with does change (a live key
+   * rewritten, or the peer leaving Connected so the live value counts again), the rings are
+   * scanned first, so every response published before the change is judged with the values in
+   * force when it was published, never retroactively with the new ones. Limits: the monitor
+   * cannot see when a peer actually read a key, so a frontend rewriting its key between the
+   * backend's read and the backend's Connected is judged by the value at Connected; removals
+   * of a key are not observed (the policer sees writes only).
+   */
+  private readonly exemptionKeyParty: Uint8Array;
+  private readonly exemptionKeyName: readonly string[];
+  private readonly exemptionKeyValueWhenAbsent: Uint8Array;
+  private readonly exemptionKeyLive: Uint8Array;
+  private readonly exemptionKeyNegotiated: Uint8Array;
   /** Per grant reference of each requester: outstanding requests naming it, mappings by the responder. */
   private readonly outstandingReferenceCounts: Uint16Array;
   private readonly responderMappingCounts: Uint16Array;
@@ -255,6 +291,26 @@ export class ConnectionMonitor {
       }
       this.storeQuotaClauseIds[party] = options.spec.storeQuotaClauses?.find((clause) => clause.role === role)?.clauseId ?? options.spec.storeQuotaClauseId;
     }
+    const exemptionKeys: { readonly party: number; readonly key: string; readonly valueWhenAbsent: boolean }[] = [];
+    for (const ring of this.rings) {
+      const exemptions = ring.channel.grants?.unmapExemptions ?? [];
+      ring.unmapExemptionKeyIndices = exemptions.map((conjunction) =>
+        conjunction.map((condition) => {
+          const party = this.requireRoleIndex(condition.role);
+          const known = exemptionKeys.findIndex((entry) => entry.party === party && entry.key === condition.key);
+          if (known >= 0) return known;
+          exemptionKeys.push({ party, key: condition.key, valueWhenAbsent: condition.valueWhenAbsent });
+          return exemptionKeys.length - 1;
+        }),
+      );
+      ring.unmapExemptionExpected = exemptions.map((conjunction) => conjunction.map((condition) => condition.expected));
+    }
+    this.exemptionKeyParty = Uint8Array.from(exemptionKeys, (entry) => entry.party);
+    this.exemptionKeyName = exemptionKeys.map((entry) => entry.key);
+    this.exemptionKeyValueWhenAbsent = Uint8Array.from(exemptionKeys, (entry) => (entry.valueWhenAbsent ? 1 : 0));
+    this.exemptionKeyLive = Uint8Array.from(this.exemptionKeyValueWhenAbsent);
+    this.exemptionKeyNegotiated = Uint8Array.from(this.exemptionKeyValueWhenAbsent);
+    this.recomputeUnmapExemptions();
     for (const budget of options.spec.eventBudgets ?? []) this.requireRoleIndex(budget.role);
     for (const clause of options.spec.storeQuotaClauses ?? []) this.requireRoleIndex(clause.role);
   }
@@ -290,6 +346,15 @@ export class ConnectionMonitor {
 
   partyOfDomain(domainId: number): number {
     return this.parties[0].domainId === domainId ? 0 : this.parties[1].domainId === domainId ? 1 : -1;
+  }
+
+  /**
+   * Store paths whose values the monitor judges by (the unmap exemptions' keys), so whoever
+   * attaches it after those keys were written can replay their current values through
+   * `observeStoreWrite` before the parties' states.
+   */
+  listJudgedStorePaths(): string[] {
+    return this.exemptionKeyName.map((key, index) => `${this.parties[this.exemptionKeyParty[index] ?? 0]?.directory ?? ""}/${key}`);
   }
 
   /** Requests per ring that were published and not yet answered, as the monitor saw them. */
@@ -366,6 +431,7 @@ export class ConnectionMonitor {
       const key = path.slice(directory.length + 1);
       if (writerDomainId !== 0) this.lastActivityAt = this.clock.now();
       if (key === "state") this.changeState(party, value, writerDomainId);
+      else this.noteExemptionKeyWrite(party, key, value);
       this.keysWritten[party]?.add(key);
     }
   }
@@ -717,7 +783,8 @@ export class ConnectionMonitor {
     const grants = channel.grants;
     const width = ring.table.maximumGrantsPerRequest;
     const count = ring.table.grantCount[entry] ?? 0;
-    if (grants !== undefined && grants.unmapBeforeResponse) {
+    // An exemption (blkif: persistent grants on both ends) is judged as of now: see exemptionKeyParty.
+    if (grants !== undefined && grants.unmapBeforeResponse && !ring.unmapExempt) {
       for (let position = 0; position < count; position += 1) {
         const reference = ring.table.grantReferences[entry * width + position] ?? 0;
         if ((this.responderMappingCounts[reference] ?? 0) > 0) {
@@ -788,7 +855,7 @@ export class ConnectionMonitor {
     const peerState = this.states[1 - party] ?? lifecycle.initialState;
     if (writerDomainId === 0) {
       // The toolstack (or the policer's reset) sets states directly; that is not the party's move.
-      this.states[party] = next;
+      this.enterState(party, next);
       this.noteHandshakeCompletion();
       return;
     }
@@ -803,8 +870,72 @@ export class ConnectionMonitor {
       this.report(lifecycle.missingKeysClauseId, party, { state: next, detail: `${role} moved to state ${next} before writing ${missing.join(", ")} in ${this.parties[party]?.directory}` });
       return;
     }
-    this.states[party] = next;
+    this.enterState(party, next);
     this.noteHandshakeCompletion();
+  }
+
+  /**
+   * Sets a party's state. Entering Connected fixes the peer's exemption keys at the values the
+   * party has just negotiated; leaving it lets their live values count again, after a scan that
+   * judges the responses published under the negotiated ones.
+   */
+  private enterState(party: number, next: number): void {
+    const connectedState = this.spec.lifecycle.connectedState;
+    const previous = this.states[party];
+    const peer = 1 - party;
+    if (previous === connectedState && next !== connectedState && this.hasRenegotiatedKeys(peer)) this.scanRings();
+    this.states[party] = next;
+    if (previous !== connectedState && next === connectedState) {
+      for (let index = 0; index < this.exemptionKeyParty.length; index += 1) {
+        if (this.exemptionKeyParty[index] === peer) this.exemptionKeyNegotiated[index] = this.exemptionKeyLive[index] ?? 0;
+      }
+    }
+    this.recomputeUnmapExemptions();
+  }
+
+  /** True when some exemption key of `party` now reads differently from what its peer negotiated. */
+  private hasRenegotiatedKeys(party: number): boolean {
+    for (let index = 0; index < this.exemptionKeyParty.length; index += 1) {
+      if (this.exemptionKeyParty[index] === party && this.exemptionKeyLive[index] !== this.exemptionKeyNegotiated[index]) return true;
+    }
+    return false;
+  }
+
+  /** A write to a key of `party`'s directory other than `state`: updates an exemption key's live value. */
+  private noteExemptionKeyWrite(party: number, key: string, value: string): void {
+    for (let index = 0; index < this.exemptionKeyName.length; index += 1) {
+      if (this.exemptionKeyParty[index] !== party || this.exemptionKeyName[index] !== key) continue;
+      // Text that is not a xenbus boolean offers nothing, so it grants no exemption.
+      const live = readStoreBoolean(value, key, undefined) === true ? 1 : 0;
+      if (live === this.exemptionKeyLive[index]) return;
+      // A live value that counts is changing: responses published before this write are judged with the old one.
+      if (this.states[1 - party] !== this.spec.lifecycle.connectedState) this.scanRings();
+      this.exemptionKeyLive[index] = live;
+      this.recomputeUnmapExemptions();
+      return;
+    }
+  }
+
+  /** Re-evaluates each ring's unmap exemptions from the values its keys count with now. */
+  private recomputeUnmapExemptions(): void {
+    const connectedState = this.spec.lifecycle.connectedState;
+    for (const ring of this.rings) {
+      let exempt = false;
+      for (let conjunction = 0; conjunction < ring.unmapExemptionKeyIndices.length && !exempt; conjunction += 1) {
+        const indices = ring.unmapExemptionKeyIndices[conjunction] ?? [];
+        const expected = ring.unmapExemptionExpected[conjunction] ?? [];
+        let holds = true;
+        for (let term = 0; term < indices.length && holds; term += 1) {
+          const index = indices[term] ?? 0;
+          const party = this.exemptionKeyParty[index] ?? 0;
+          const negotiated = this.states[1 - party] === connectedState;
+          const value = (negotiated ? this.exemptionKeyNegotiated[index] : this.exemptionKeyLive[index]) === 1;
+          holds = value === expected[term];
+        }
+        exempt = holds;
+      }
+      ring.unmapExempt = exempt;
+    }
   }
 
   private noteHandshakeCompletion(): void {

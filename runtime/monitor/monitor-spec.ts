@@ -65,6 +65,21 @@ export interface MonitorRingChannel {
 }
 
 /**
+ * A boolean store key one role publishes in its own directory, read the way xenbus booleans
+ * are ("1" or any non-zero integer true, "0" false, other text false); the condition holds
+ * when the key reads `expected`.
+ */
+export interface MonitorStoreKeyCondition {
+  readonly role: string;
+  /** Relative to the role's directory, e.g. `feature-persistent`. */
+  readonly key: string;
+  /** False for a negated key (`!role.key`). */
+  readonly expected: boolean;
+  /** What the key reads as while it is absent (its declared default). */
+  readonly valueWhenAbsent: boolean;
+}
+
+/**
  * Grant references carried in each request: the requester must have granted each to the peer
  * (writable when `requiresWritable` says so), must not end access while the request is
  * outstanding, and with `unmapBeforeResponse` the responder must have unmapped them first.
@@ -83,6 +98,13 @@ export interface MonitorGrantObligation {
   /** True when the peer must be able to write the granted page (a disk read fills it). */
   readonly requiresWritable: (slot: Uint8Array) => boolean;
   readonly unmapBeforeResponse: boolean;
+  /**
+   * The responder need not unmap before responding while any one of these conjunctions holds
+   * (blkif: both ends published `feature-persistent = 1`, so grants stay mapped across
+   * requests). Keys are judged with the values the peer of their role negotiated: see
+   * ConnectionMonitor's store-key notes.
+   */
+  readonly unmapExemptions?: readonly (readonly MonitorStoreKeyCondition[])[];
 }
 
 export interface MonitorLifecycleTransition {

@@ -117,6 +117,11 @@ export class Policer {
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }
+    // Keys written before the attach (a backend's features at InitWait) count as written; before the states, so entering Connected fixes them.
+    for (const path of monitor.listJudgedStorePaths()) {
+      const value = this.toolstack.readText(path);
+      if (value.ok) monitor.observeStoreWrite(0, path, value.value);
+    }
     for (const party of connectionOptions.parties) {
       const state = this.toolstack.readText(`${party.directory}/state`);
       if (state.ok) monitor.observeStoreWrite(0, `${party.directory}/state`, state.value);

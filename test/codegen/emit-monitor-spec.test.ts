@@ -1,6 +1,7 @@
 // The monitor emitter on specs other than blkif: netif's rings are correlated on their u16 ids
 // and its notify rate guarantees become per-role budgets, and a protocol without exchanges
-// (block-mini) gets no monitor section at all.
+// (block-mini) gets no monitor section at all; an unmap guarantee's store-key exemptions are
+// emitted as data, with negations and declared defaults.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSources, importsFromMemory } from "../../compiler/pipeline/compile.js";
@@ -32,6 +33,33 @@ describe("monitor spec emission", () => {
     const expected = [lifecycle.illegalTransitionClauseId, lifecycle.missingKeysClauseId, ...(lifecycle.handshakeDeadline === undefined ? [] : [lifecycle.handshakeDeadline.clauseId])];
     expect(marked.sort()).toEqual(expected.sort());
     expect(marked).toContain("netif.lifecycle");
+  });
+
+  it("emits an unmap guarantee's exemptions, one array of key conditions per disjunct", { timeout: 180_000 }, async () => {
+    const text = `protocol keep version 1 {
+  roles frontend, backend;
+  abi x86_64;
+  struct Segment { gref: grant; }
+  message Request from frontend { id: u64; nr: u8; seg: Segment[4] count nr; }
+  message Response from backend { id: u64; status: i16; }
+  ring io { request Request; response Response; order 0 ..= 0; }
+  exchange io: Request -> Response { correlate response.id == request.id; }
+  store frontend { feature-keep: bool = false; }
+  store backend { feature-keep: bool = false; legacy-unmap: bool = true; }
+  guarantee lent by frontend on request: Request {
+    (forall i in 0 .. request.nr: granted(request.seg[i].gref, backend)) until answered(request) && unmapped_all(request);
+  }
+  guarantee unmapped_first by backend on request: Request {
+    (frontend.feature-keep && !backend.legacy-unmap) || backend.feature-keep || unmapped_all(request);
+  }
+}`;
+    const result = await compileSources([{ path: "keep.proto-desc", text }], importsFromMemory([]), compileOptions);
+    expect(result.diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([]);
+    const emitted = result.value.files[0]?.text ?? "";
+    expect(emitted).toContain('stillMappedAtResponseClauseId: "keep.unmapped_first"');
+    expect(emitted.replace(/\s+/g, " ")).toContain(
+      'unmapExemptions: [ [ { role: "frontend", key: "feature-keep", expected: true, valueWhenAbsent: false }, { role: "backend", key: "legacy-unmap", expected: false, valueWhenAbsent: true }, ], [{ role: "backend", key: "feature-keep", expected: true, valueWhenAbsent: false }], ]',
+    );
   });
 
   it("emits no monitor section for a protocol without exchanges", { timeout: 180_000 }, async () => {

@@ -68,6 +68,8 @@ describe("the demo host", () => {
     const honest = events.filter((event) => event.scenario === "honest");
     expect(honest.map((event) => event.stage)).toEqual(["connect", "handshake", "connect", "traffic", "connect"]);
     expect(honest[1]?.detail["drivers"]).toBe(true);
+    // Both drivers offer persistent grants: the backend keeps the frontend's pool pages mapped across responses, unblamed.
+    expect(honest[1]?.detail["persistentGrants"]).toBe(true);
     expect(honest[3]?.detail).toMatchObject({ drivers: true, outstanding: 0 });
     expect(Number(honest[3]?.detail["answered"])).toBeGreaterThanOrEqual(12);
     expect(honest[4]?.detail).toMatchObject({ connection: "vbd/2/51712", disconnected: true });

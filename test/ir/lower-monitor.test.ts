@@ -10,13 +10,16 @@ import { checkSources } from "../../compiler/pipeline/check.js";
 const blkifPath = "protocols/blkif.proto-desc";
 const blkifText = readFileSync(blkifPath, "utf8");
 
-function lowerBlkifObligations(): readonly IrMonitorObligation[] {
-  const checked = checkSources([{ path: blkifPath, text: blkifText }], () => ({ ok: false, reason: "no imports expected" }));
+function lowerObligations(path: string, text: string, protocolName: string): readonly IrMonitorObligation[] {
+  const checked = checkSources([{ path, text }], () => ({ ok: false, reason: "no imports expected" }));
   const model = checked.value.model;
-  if (model === undefined) throw new Error("blkif did not analyze");
+  if (model === undefined) throw new Error(`${path} did not analyze: ${checked.diagnostics.map((diagnostic) => `${diagnostic.code} ${diagnostic.message}`).join("; ")}`);
   const lowered = lowerToIr(model, checked.value.sources);
-  const blkif = lowered.value.find((protocol) => protocol.name === "blkif");
-  return blkif?.monitor?.obligations ?? [];
+  return lowered.value.find((protocol) => protocol.name === protocolName)?.monitor?.obligations ?? [];
+}
+
+function lowerBlkifObligations(): readonly IrMonitorObligation[] {
+  return lowerObligations(blkifPath, blkifText, "blkif");
 }
 
 function lineOf(needle: string): number {
@@ -63,6 +66,18 @@ describe("monitor obligations lowered from blkif", () => {
       writableWhen: { kind: "binary", operator: "==", left: { kind: "field", path: ["operation"] }, right: { kind: "enum-member", enumName: "Operation", memberName: "read", value: 0 } },
       unmappedClause: { clauseId: "blkif.unmapped_before_response", ownerRole: "backend" },
     });
+  });
+
+  it("lowers the persistent-grants disjunct of unmapped_before_response to an exemption of both ends' keys", () => {
+    const grant = obligations.find((obligation) => obligation.kind === "grant");
+    if (grant?.kind !== "grant") throw new Error("no grant obligation");
+    expect(grant.unmappedClause?.exemptions).toEqual([
+      [
+        { role: "frontend", key: "feature-persistent", expected: true, valueWhenAbsent: false },
+        { role: "backend", key: "feature-persistent", expected: true, valueWhenAbsent: false },
+      ],
+    ]);
+    expect(grant.unmappedClause?.location).toBe(`protocols/blkif.proto-desc:${lineOf("guarantee unmapped_before_response")}:13`);
   });
 
   it("turns padding_is_zero(response) into a padding obligation blamed on the backend", () => {
@@ -119,6 +134,47 @@ describe("monitor obligations lowered from blkif", () => {
   it("turns the exchange deadline into a deadline blamed on the backend, named by its guarantee", () => {
     const deadline = obligations.find((obligation) => obligation.kind === "deadline");
     expect(deadline).toMatchObject({ kind: "deadline", clauseId: "blkif.answers_in_time", channel: "io", milliseconds: 30_000, blamedRole: "backend" });
+  });
+});
+
+describe("unmap exemptions lowered from a spec's own keys", () => {
+  // Two exemptions (either one waives the unmap), a negated key, and a key whose default is true.
+  const text = `protocol keep version 1 {
+  roles frontend, backend;
+  struct Segment { gref: grant; }
+  message Request from frontend { id: u64; nr: u8; seg: Segment[4] count nr; }
+  message Response from backend { id: u64; status: i16; }
+  ring io { request Request; response Response; order 0 ..= 0; }
+  exchange io: Request -> Response { correlate response.id == request.id; }
+  store frontend { feature-keep: bool = false; legacy-unmap: bool = true; }
+  store backend { feature-keep: bool = false; always-keep: bool optional; }
+  guarantee lent by frontend on request: Request {
+    (forall i in 0 .. request.nr: granted(request.seg[i].gref, backend)) until answered(request) && unmapped_all(request);
+  }
+  guarantee unmapped_first by backend on request: Request {
+    (frontend.feature-keep && backend.feature-keep && !frontend.legacy-unmap) || backend.always-keep || unmapped_all(request);
+  }
+}`;
+
+  it("keeps every disjunct as one exemption, each a conjunction with negations and declared defaults", () => {
+    const grant = lowerObligations("keep.proto-desc", text, "keep").find((obligation) => obligation.kind === "grant");
+    if (grant?.kind !== "grant") throw new Error("no grant obligation");
+    expect(grant.unmappedClause).toMatchObject({ clauseId: "keep.unmapped_first", ownerRole: "backend" });
+    expect(grant.unmappedClause?.exemptions).toEqual([
+      [
+        { role: "frontend", key: "feature-keep", expected: true, valueWhenAbsent: false },
+        { role: "backend", key: "feature-keep", expected: true, valueWhenAbsent: false },
+        { role: "frontend", key: "legacy-unmap", expected: false, valueWhenAbsent: true },
+      ],
+      [{ role: "backend", key: "always-keep", expected: true, valueWhenAbsent: false }],
+    ]);
+  });
+
+  it("has no exemption when the invariant is `unmapped_all(request)` alone", () => {
+    const plain = text.replace(/\(frontend\.feature-keep[^|]*\|\| backend\.always-keep \|\| /, "");
+    expect(plain).toContain("{\n    unmapped_all(request);");
+    const grant = lowerObligations("plain.proto-desc", plain, "keep").find((obligation) => obligation.kind === "grant");
+    expect(grant?.kind === "grant" ? grant.unmappedClause?.exemptions : undefined).toEqual([]);
   });
 });
 

@@ -659,6 +659,31 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         serveRequests(host, { leaveMapped: true });
       },
     },
+    {
+      name: "a backend keeps the segments mapped as if persistent grants were agreed, but only the frontend offered them",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      hostOptions: { featurePersistent: { frontend: true, backend: false } },
+      play: (host) => {
+        issueRequest(host, operationRead, 2);
+        serveRequests(host, { leaveMapped: true });
+      },
+    },
+    {
+      name: "a backend offers persistent grants only after Connected, then keeps the segments mapped",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      hostOptions: { featurePersistent: { frontend: true, backend: false } },
+      play: (host) => {
+        host.backendStore.write(`${backendDirectory}/feature-persistent`, "1");
+        issueRequest(host, operationRead, 2);
+        serveRequests(host, { leaveMapped: true });
+      },
+    },
   ],
 };
 

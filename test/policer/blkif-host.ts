@@ -58,6 +58,14 @@ export interface BlkifHost {
   nextRequestId: number;
   /** Per outstanding request id of the honest frontend: the grant references and frames it lent. */
   readonly lentPages: Map<number, { readonly references: readonly number[]; readonly frames: readonly number[] }>;
+  /** Which ends publish `feature-persistent = 1` in the handshake (the frontend writes nothing when it does not). */
+  readonly featurePersistent: BlkifFeaturePersistent;
+}
+
+/** Which ends of the connection offer persistent grants. */
+export interface BlkifFeaturePersistent {
+  readonly frontend: boolean;
+  readonly backend: boolean;
 }
 
 export interface BlkifHostOptions {
@@ -71,6 +79,8 @@ export interface BlkifHostOptions {
   readonly skipHandshake?: boolean;
   /** The clock to run on (a seeded scheduler's, to test the policer's own audit schedule). */
   readonly clock?: VirtualClock;
+  /** Which ends publish `feature-persistent = 1` (neither unless given). */
+  readonly featurePersistent?: BlkifFeaturePersistent;
 }
 
 export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
@@ -121,6 +131,7 @@ export function createBlkifHost(options: BlkifHostOptions = {}): BlkifHost {
     notices,
     nextRequestId: 1,
     lentPages: new Map(),
+    featurePersistent: options.featurePersistent ?? { frontend: false, backend: false },
   };
   if (options.skipHandshake !== true) performHandshake(host);
   return host;
@@ -181,8 +192,9 @@ export const backendFeatureKeys = [["feature-barrier", "0"], ["feature-flush-cac
 
 /** The xenbus handshake of protocols/blkif.proto-desc's lifecycle, done honestly by both parties. */
 export function performHandshake(host: BlkifHost): void {
-  for (const [key, value] of backendFeatureKeys) expectOk(host.backendStore.write(`${backendDirectory}/${key}`, value));
+  for (const [key, value] of backendFeatureKeys) expectOk(host.backendStore.write(`${backendDirectory}/${key}`, key === "feature-persistent" && host.featurePersistent.backend ? "1" : value));
   expectOk(host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait)));
+  if (host.featurePersistent.frontend) expectOk(host.frontendStore.write(`${frontendDirectory}/feature-persistent`, "1"));
   expectOk(host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference)));
   expectOk(host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort)));
   expectOk(host.frontendStore.write(`${frontendDirectory}/protocol`, `${host.wire.abi}-abi`));

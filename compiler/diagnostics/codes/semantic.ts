@@ -81,6 +81,7 @@ export const semanticDiagnostics = defineDiagnostics({
   PD4033: { slug: "invalid-rate", severity: "error", summary: "A rate bound needs a positive constant count and a positive constant window." },
   PD4034: { slug: "not-an-event", severity: "error", summary: "The `until`, `within` and rate statements need an event (answered, unmapped, notify, ...)." },
   PD4035: { slug: "store-quota-owner", severity: "error", summary: "A store quota guarantee `within_store_quota(role)` can only be owned by that role itself." },
+  PD4036: { slug: "unsupported-unmap-exemption", severity: "error", summary: "An invariant requiring `unmapped_all(...)` may relax it only by other disjuncts that are conjunctions of boolean store keys (`role.key`, `!role.key`): the monitor evaluates nothing else." },
   // Resource classes and policies.
   PD5001: { slug: "resource-unknown-protocol", severity: "error", summary: "A resource class names a protocol that is not visible (declare or import it)." },
   PD5002: { slug: "resource-unknown-role", severity: "error", summary: "A resource class names a role its protocol does not declare." },

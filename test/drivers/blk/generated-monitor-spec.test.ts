@@ -10,7 +10,7 @@ import { VirtualClock } from "../../../runtime/time/index.js";
 const frontendDomain = 1;
 const backendDomain = 2;
 
-function createMonitoredBlkifRing(grants: MonitorGrantInspector = { isGrantedTo: () => true, isReadOnly: () => false }) {
+function createMonitoredBlkifRing(grants: MonitorGrantInspector = { isGrantedTo: () => true, isReadOnly: () => false }, featurePersistent: FeaturePersistent = { frontend: false, backend: false }) {
   const ring = monitorSpecX86_64.rings[0];
   if (ring === undefined) throw new Error("the generated blkif spec has no ring");
   const memory = new Uint8Array(computeSharedRingBytes(0));
@@ -28,18 +28,26 @@ function createMonitoredBlkifRing(grants: MonitorGrantInspector = { isGrantedTo:
     grants,
     onViolation: (violation) => violations.push(violation),
   });
-  completeHandshake(monitor);
+  completeHandshake(monitor, featurePersistent);
   return { ring, frontend, backend, monitor, violations };
 }
 
 const frontendDirectory = "/local/domain/1/device/vbd/768";
 const backendDirectory = "/local/domain/2/backend/vbd/1/768";
 
+/** Which ends publish feature-persistent = 1 in the handshake. */
+interface FeaturePersistent {
+  readonly frontend: boolean;
+  readonly backend: boolean;
+}
+
 /** The blkif handshake as honest parties write it: each publishes its keys, then its state. */
-function completeHandshake(monitor: ConnectionMonitor): void {
+function completeHandshake(monitor: ConnectionMonitor, featurePersistent: FeaturePersistent): void {
   const write = (domain: number, directory: string, key: string, value: string) => monitor.observeStoreWrite(domain, `${directory}/${key}`, value);
-  for (const key of ["feature-barrier", "feature-flush-cache", "feature-discard", "feature-persistent", "max-ring-page-order"]) write(backendDomain, backendDirectory, key, "0");
+  for (const key of ["feature-barrier", "feature-flush-cache", "feature-discard", "max-ring-page-order"]) write(backendDomain, backendDirectory, key, "0");
+  write(backendDomain, backendDirectory, "feature-persistent", featurePersistent.backend ? "1" : "0");
   write(backendDomain, backendDirectory, "state", "2");
+  write(frontendDomain, frontendDirectory, "feature-persistent", featurePersistent.frontend ? "1" : "0");
   write(frontendDomain, frontendDirectory, "ring-ref", "8");
   write(frontendDomain, frontendDirectory, "event-channel", "5");
   write(frontendDomain, frontendDirectory, "state", "3");
@@ -178,6 +186,43 @@ describe("the generated blkif monitorSpec driving ConnectionMonitor", () => {
     connection.backend.pushResponses();
     connection.monitor.scanRings();
     expect(connection.violations.map((violation) => [violation.clauseId, violation.blamedRole])).toEqual([["blkif.response_padding_zero", "backend"]]);
+  });
+
+  it("carries unmapped_before_response's persistent-grants exemption on both layouts", () => {
+    for (const spec of [monitorSpecX86_64, monitorSpecX86_32]) {
+      expect(spec.rings[0]?.grants?.stillMappedAtResponseClauseId).toBe("blkif.unmapped_before_response");
+      expect(spec.rings[0]?.grants?.unmapExemptions).toEqual([
+        [
+          { role: "frontend", key: "feature-persistent", expected: true, valueWhenAbsent: false },
+          { role: "backend", key: "feature-persistent", expected: true, valueWhenAbsent: false },
+        ],
+      ]);
+    }
+  });
+
+  it.each<[FeaturePersistent, string[][]]>([
+    [{ frontend: true, backend: true }, []],
+    [{ frontend: true, backend: false }, [["blkif.unmapped_before_response", "backend"]]],
+    [{ frontend: false, backend: true }, [["blkif.unmapped_before_response", "backend"]]],
+    [{ frontend: false, backend: false }, [["blkif.unmapped_before_response", "backend"]]],
+  ])("judges a response with its segment still mapped by the feature-persistent keys (%o)", (featurePersistent, expected) => {
+    const connection = createMonitoredBlkifRing(undefined, featurePersistent);
+    const copy = new Uint8Array(connection.ring.slotBytes);
+    for (const id of [1, 2]) {
+      connection.frontend.produceRequest(encodeReadRequest(id, connection.ring.slotBytes));
+      connection.frontend.pushRequests();
+      connection.monitor.scanRings();
+      connection.backend.beginRequestBatch();
+      connection.backend.consumeRequestInto(copy);
+      // The backend maps the segment (grant reference 100 + id) and keeps it mapped past its response.
+      connection.monitor.observeHypervisorOperation({ kind: "grant-map", mapper: backendDomain, granter: frontendDomain, reference: 100 + id });
+      connection.backend.produceResponse(encodeOkayResponse(id, connection.ring.responseBytes));
+      connection.backend.pushResponses();
+      connection.monitor.scanRings();
+    }
+    expect(connection.violations.map((violation) => [violation.clauseId, violation.blamedRole])).toEqual(expected);
+    // Exempted responses complete their requests; a blamed one leaves its request in the table.
+    expect(connection.monitor.listOutstandingRequestIds().length).toBe(expected.length === 0 ? 0 : 2);
   });
 
   it("reports the clause a generated validator names for an out-of-frame segment", () => {
