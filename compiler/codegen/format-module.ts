@@ -5,33 +5,32 @@
 import type { SourceFileStructure } from "ts-morph";
 import { formatTypeScript } from "./format.js";
 import type { FormatWorkerPool } from "./format-worker-pool.js";
-import { printModuleInStatementChunks } from "./print-statement-chunks.js";
+import { joinFormattedStatementChunks, printModuleInStatementChunks } from "./print-statement-chunks.js";
 
 /** One chunk per thread: the calling thread's and the worker's. */
 const threadCount = 2;
+
+/**
+ * Below this many printed characters per thread a module is formatted on the calling thread
+ * alone: warm prettier formats about a character per microsecond, so a smaller share would
+ * spend a noticeable part of its time in the round trip to the worker.
+ */
+const minimumCharactersPerThread = 2048;
 
 export async function formatModuleStructure(structure: SourceFileStructure, formatWorkers: FormatWorkerPool | undefined): Promise<string> {
   // Printing the structure directly writes the same text as creating a ts-morph SourceFile from
   // it and reading that back, without having TypeScript parse the whole module in between
   // (several times faster); prettier then decides every layout detail anyway.
-  const printed = printModuleInStatementChunks(structure, formatWorkers?.available === true ? threadCount : 1);
+  const printed = printModuleInStatementChunks(structure, formatWorkers?.available === true ? threadCount : 1, minimumCharactersPerThread);
   const chunks = printed.chunks;
   if (formatWorkers === undefined || chunks === undefined) return formatTypeScript(printed.text);
   const [ownChunk, workerChunk] = chunks;
   if (ownChunk === undefined || workerChunk === undefined) return formatTypeScript(printed.text);
   // The worker's share is sent first so that both threads format at the same time.
   const workerAnswer = formatWorkers.formatTexts([workerChunk.text]);
+  // Should this thread's share fail, that error is the one reported; the worker's answer is moot.
+  workerAnswer.catch(() => undefined);
   const ownFormatted = await formatTypeScript(ownChunk.text);
   const workerFormatted = (await workerAnswer)?.[0] ?? (await formatTypeScript(workerChunk.text));
-  return joinFormattedChunks([ownFormatted, workerFormatted], chunks);
-}
-
-/**
- * Prettier ends every formatted program with one line break and keeps one blank line between
- * statements where the text had one; joining chunks does the same at each cut.
- */
-function joinFormattedChunks(formatted: readonly string[], chunks: readonly { readonly blankLineBefore: boolean }[]): string {
-  let joined = "";
-  for (const [index, text] of formatted.entries()) joined += (chunks[index]?.blankLineBefore === true ? "\n" : "") + text;
-  return joined;
+  return joinFormattedStatementChunks([ownFormatted, workerFormatted], chunks);
 }

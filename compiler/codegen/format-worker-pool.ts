@@ -38,11 +38,18 @@ export class FormatWorkerPool {
   private state: WorkerState;
   private nextRequestId = 1;
   private readonly pending = new Map<number, PendingRequest>();
+  private settleReady: (ready: boolean) => void = () => undefined;
+  /** Settles true once prettier has loaded and warmed up on the worker, false if it never will. */
+  readonly ready: Promise<boolean>;
 
   private constructor(worker: Worker | undefined) {
     this.worker = worker;
     this.state = worker === undefined ? "unavailable" : "starting";
-    if (worker === undefined) return;
+    this.ready = new Promise<boolean>((resolve) => (this.settleReady = resolve));
+    if (worker === undefined) {
+      this.settleReady(false);
+      return;
+    }
     worker.unref();
     worker.on("message", (message: FormatWorkerMessage) => this.receive(message));
     worker.on("error", (error: Error) => this.stop(`the formatting worker thread failed: ${error.message.split("\n")[0] ?? ""}`));
@@ -88,6 +95,7 @@ export class FormatWorkerPool {
     if (this.state === "closed") return;
     const wasRunning = this.available;
     this.state = "closed";
+    this.settleReady(false);
     this.settleAll((request) => request.resolve(undefined));
     if (this.worker !== undefined && wasRunning) await this.worker.terminate();
   }
@@ -95,6 +103,7 @@ export class FormatWorkerPool {
   private receive(message: FormatWorkerMessage): void {
     if (message.kind === "ready") {
       if (this.state === "starting") this.state = "ready";
+      this.settleReady(true);
       return;
     }
     const request = this.pending.get(message.requestId);
@@ -114,6 +123,7 @@ export class FormatWorkerPool {
     if (this.state === "closed" || this.state === "unavailable") return;
     const startedBefore = this.state === "ready";
     this.state = "unavailable";
+    this.settleReady(false);
     this.settleAll((request) => (startedBefore ? request.reject(new Error(reason)) : request.resolve(undefined)));
   }
 

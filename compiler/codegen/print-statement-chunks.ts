@@ -17,9 +17,10 @@ export interface PrintedModule {
   /** The whole module as printStructure writes it. */
   readonly text: string;
   /**
-   * The same text cut into `chunkCount` runs of statements, or undefined when it cannot be cut
-   * with certainty (too few statements, trivia outside statements, or a statement whose text
-   * printed alone is not found in place): the caller then formats `text` whole.
+   * The same text cut into `chunkCount` runs of statements, or undefined when it is not worth
+   * cutting (too short) or cannot be cut with certainty (too few statements, trivia outside
+   * statements, or a statement whose text printed alone is not found in place): the caller then
+   * formats `text` whole.
    */
   readonly chunks: readonly PrintedStatementChunk[] | undefined;
 }
@@ -29,10 +30,12 @@ const printOptions = { newLine: "\n" } as const;
 /** A gap between two statements "has a blank line" when two line breaks are separated by spaces only. */
 const blankLinePattern = /\n[ \t]*\n/;
 
-export function printModuleInStatementChunks(structure: SourceFileStructure, chunkCount: number): PrintedModule {
+/** Prints the module and, when it has at least `minimumChunkLength` characters per chunk, cuts it into `chunkCount` chunks. */
+export function printModuleInStatementChunks(structure: SourceFileStructure, chunkCount: number, minimumChunkLength = 0): PrintedModule {
   const text = printStructure(structure, printOptions);
   const statements = structure.statements;
-  const cuttable = chunkCount >= 2 && structure.leadingTrivia === undefined && structure.trailingTrivia === undefined;
+  const cuttable =
+    chunkCount >= 2 && text.length >= chunkCount * minimumChunkLength && structure.leadingTrivia === undefined && structure.trailingTrivia === undefined;
   if (!cuttable || !Array.isArray(statements) || statements.length < chunkCount) return { text, chunks: undefined };
   // Locate every statement in the whole text: printed alone, a top-level statement is the same
   // text (top-level statements carry no indentation), and it must sit after the previous one
@@ -83,4 +86,15 @@ function chooseBalancedCuts(starts: readonly number[], ends: readonly number[], 
     firsts.push(index);
   }
   return firsts;
+}
+
+/**
+ * Joins the chunks once each is formatted, in order: prettier ends every formatted program with
+ * one line break and keeps one blank line between statements where the text had one, so the
+ * join adds that blank line at each cut that had one.
+ */
+export function joinFormattedStatementChunks(formatted: readonly string[], chunks: readonly PrintedStatementChunk[]): string {
+  let joined = "";
+  for (const [index, text] of formatted.entries()) joined += (chunks[index]?.blankLineBefore === true ? "\n" : "") + text;
+  return joined;
 }
