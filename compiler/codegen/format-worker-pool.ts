@@ -33,10 +33,17 @@ interface PendingRequest {
 
 type WorkerState = "starting" | "ready" | "unavailable" | "closed";
 
+/** What the worker was asked to do so far (the benchmark reports the worker's share from it). */
+export interface FormatWorkerStatistics {
+  readonly requests: number;
+  readonly characters: number;
+}
+
 export class FormatWorkerPool {
   private readonly worker: Worker | undefined;
   private state: WorkerState;
   private nextRequestId = 1;
+  private charactersSent = 0;
   private readonly pending = new Map<number, PendingRequest>();
   private settleReady: (ready: boolean) => void = () => undefined;
   /** Settles true once prettier has loaded and warmed up on the worker, false if it never will. */
@@ -67,6 +74,10 @@ export class FormatWorkerPool {
     }
   }
 
+  get statistics(): FormatWorkerStatistics {
+    return { requests: this.nextRequestId - 1, characters: this.charactersSent };
+  }
+
   /** False once the worker could not start, stopped, or was closed: requests then answer undefined. */
   get available(): boolean {
     return this.state === "starting" || this.state === "ready";
@@ -81,6 +92,7 @@ export class FormatWorkerPool {
     const worker = this.worker;
     if (worker === undefined || !this.available) return Promise.resolve(undefined);
     const requestId = this.nextRequestId++;
+    for (const text of texts) this.charactersSent += text.length;
     return new Promise<readonly string[] | undefined>((resolve, reject) => {
       this.pending.set(requestId, { resolve, reject });
       // While an answer is awaited the worker must keep the process alive, or an otherwise idle

@@ -24,13 +24,23 @@ export function decodeWarmUpRecord(view: DataView, offset: number, target: WarmU
 export const warmUpTable = { x86_64: { WarmUpRecord: { size: 112, align: 8, padding: [[9, 1], [12, 4]] } }, x86_32: { WarmUpRecord: { size: 108, align: 4, padding: [] } } } as const;
 `;
 
+const warmUpRounds = 3;
+
 const port = parentPort;
 if (port !== null) {
-  for (let round = 0; round < 3; round++) await formatTypeScript(warmUpText);
+  let workArrived = false;
   port.on("message", (request: FormatRequestMessage) => {
+    workArrived = true;
     void answer(request).then((message) => port.postMessage(message));
   });
+  // The first round proves prettier works here; later rounds only warm it up, so they stop as
+  // soon as real work arrives (letting messages in between rounds).
+  await formatTypeScript(warmUpText);
   port.postMessage({ kind: "ready" } satisfies FormatWorkerMessage);
+  for (let round = 1; round < warmUpRounds && !workArrived; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!workArrived) await formatTypeScript(warmUpText);
+  }
 }
 
 async function answer(request: FormatRequestMessage): Promise<FormatWorkerMessage> {
