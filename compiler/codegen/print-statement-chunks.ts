@@ -37,55 +37,49 @@ export function printModuleInStatementChunks(structure: SourceFileStructure, chu
   const cuttable =
     chunkCount >= 2 && text.length >= chunkCount * minimumChunkLength && structure.leadingTrivia === undefined && structure.trailingTrivia === undefined;
   if (!cuttable || !Array.isArray(statements) || statements.length < chunkCount) return { text, chunks: undefined };
-  // Locate every statement in the whole text: printed alone, a top-level statement is the same
-  // text (top-level statements carry no indentation), and it must sit after the previous one
-  // with nothing but white space between. Anything else means the cut would not be exact.
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let cursor = 0;
-  for (const statement of statements) {
+  // Walk back from the end, locating each statement in the whole text: printed alone, a
+  // top-level statement is the same text (top-level statements carry no indentation), and it
+  // must end where the next one begins, white space apart. Once the statements after a cut are
+  // located exactly, whatever precedes them is the printing of the statements before it, so the
+  // walk stops at the first cut and the first chunk's statements are never printed twice.
+  /** Where each located statement starts, in statement order (the statements after the first cut). */
+  const locatedStarts: number[] = [];
+  let cursor = text.length;
+  let lastStatementEnd = text.length;
+  for (let index = statements.length - 1; index >= 1; index--) {
+    const statement = statements[index];
+    if (statement === undefined) return { text, chunks: undefined };
     const alone = printStructure({ kind: StructureKind.SourceFile, statements: [statement] }, printOptions).trim();
-    const start = text.indexOf(alone, cursor);
-    if (start < 0 || text.slice(cursor, start).trim() !== "") return { text, chunks: undefined };
-    starts.push(start);
-    ends.push(start + alone.length);
-    cursor = start + alone.length;
+    const start = text.lastIndexOf(alone, cursor - alone.length);
+    if (start < 0 || text.slice(start + alone.length, cursor).trim() !== "") return { text, chunks: undefined };
+    if (locatedStarts.length === 0) lastStatementEnd = start + alone.length;
+    locatedStarts.unshift(start);
+    cursor = start;
+    if (locatedStarts.length >= chunkCount - 1 && start <= lastStatementEnd / chunkCount) break;
   }
-  if (text.slice(cursor).trim() !== "") return { text, chunks: undefined };
-  const firstIndexOfChunk = chooseBalancedCuts(starts, ends, chunkCount);
+  // Chunk j (from 1) starts at the located statement that begins nearest j/chunkCount of the
+  // text, after the previous chunk's start and leaving every later chunk a statement.
+  const cutStarts: number[] = [];
+  let earliest = 0;
+  for (let chunk = 1; chunk < chunkCount; chunk++) {
+    const target = (lastStatementEnd * chunk) / chunkCount;
+    const latest = locatedStarts.length - (chunkCount - chunk);
+    let best = earliest;
+    for (let candidate = earliest + 1; candidate <= latest; candidate++) {
+      if (Math.abs((locatedStarts[candidate] ?? 0) - target) < Math.abs((locatedStarts[best] ?? 0) - target)) best = candidate;
+    }
+    cutStarts.push(locatedStarts[best] ?? 0);
+    earliest = best + 1;
+  }
+  const chunkStarts = [0, ...cutStarts];
   const chunks: PrintedStatementChunk[] = [];
-  for (let chunk = 0; chunk < chunkCount; chunk++) {
-    const first = firstIndexOfChunk[chunk] ?? 0;
-    const last = (firstIndexOfChunk[chunk + 1] ?? statements.length) - 1;
-    const start = starts[first] ?? 0;
-    const end = ends[last] ?? text.length;
-    const previousEnd = chunk === 0 ? 0 : (ends[first - 1] ?? 0);
-    chunks.push({ text: text.slice(start, end), blankLineBefore: chunk > 0 && blankLinePattern.test(text.slice(previousEnd, start)) });
+  for (const [chunk, start] of chunkStarts.entries()) {
+    const next = chunkStarts[chunk + 1];
+    const end = next === undefined ? lastStatementEnd : text.slice(0, next).trimEnd().length;
+    const gapBefore = chunk === 0 ? "" : text.slice(text.slice(0, start).trimEnd().length, start);
+    chunks.push({ text: text.slice(start, end), blankLineBefore: blankLinePattern.test(gapBefore) });
   }
   return { text, chunks };
-}
-
-/**
- * The index of each chunk's first statement: chunk j starts at the first statement that begins
- * at or after j/chunkCount of the printed text, and every chunk holds at least one statement.
- */
-function chooseBalancedCuts(starts: readonly number[], ends: readonly number[], chunkCount: number): number[] {
-  const total = ends[ends.length - 1] ?? 0;
-  const firsts = [0];
-  for (let chunk = 1; chunk < chunkCount; chunk++) {
-    const target = (total * chunk) / chunkCount;
-    const previous = firsts[chunk - 1] ?? 0;
-    const latestAllowed = starts.length - (chunkCount - chunk);
-    let index = previous + 1;
-    // Cut before the statement that straddles or follows the target, whichever side is nearer.
-    while (index < latestAllowed && (ends[index] ?? total) <= target) index++;
-    const straddling = index;
-    const cutBefore = starts[straddling] ?? total;
-    const cutAfter = ends[straddling] ?? total;
-    if (straddling + 1 <= latestAllowed && target - cutBefore > cutAfter - target) index = straddling + 1;
-    firsts.push(index);
-  }
-  return firsts;
 }
 
 /**
