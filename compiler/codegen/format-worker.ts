@@ -26,20 +26,29 @@ export const warmUpTable = { x86_64: { WarmUpRecord: { size: 112, align: 8, padd
 
 const warmUpRounds = 3;
 
+/** Prettier runs one text at a time here, in arrival order, as on the compiler's own thread. */
+let queueTail: Promise<unknown> = Promise.resolve();
+function enqueue<Result>(work: () => Promise<Result>): Promise<Result> {
+  const result = queueTail.then(work);
+  queueTail = result.catch(() => undefined);
+  return result;
+}
+
 const port = parentPort;
 if (port !== null) {
   let workArrived = false;
   port.on("message", (request: FormatRequestMessage) => {
     workArrived = true;
-    void answer(request).then((message) => port.postMessage(message));
+    void enqueue(async () => port.postMessage(await answer(request)));
   });
-  // The first round proves prettier works here; later rounds only warm it up, so they stop as
-  // soon as real work arrives (letting messages in between rounds).
-  await formatTypeScript(warmUpText);
+  // The first round proves prettier works here (if it throws, the worker fails before it is
+  // ready, and the compiler formats on its own thread); later rounds only warm prettier up, so
+  // they stop as soon as real work arrives (letting messages in between rounds).
+  await enqueue(() => formatTypeScript(warmUpText));
   port.postMessage({ kind: "ready" } satisfies FormatWorkerMessage);
   for (let round = 1; round < warmUpRounds && !workArrived; round++) {
     await new Promise((resolve) => setImmediate(resolve));
-    if (!workArrived) await formatTypeScript(warmUpText);
+    await enqueue(async () => (workArrived ? undefined : formatTypeScript(warmUpText)));
   }
 }
 
