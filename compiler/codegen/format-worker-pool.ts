@@ -68,7 +68,9 @@ export class FormatWorkerPool {
     const entryUrl = options.workerEntryUrl ?? resolveFormatWorkerEntryUrl();
     if (!existsSync(fileURLToPath(entryUrl))) return new FormatWorkerPool(undefined);
     try {
-      return new FormatWorkerPool(new Worker(entryUrl));
+      // The worker needs none of this process's Node flags, and some would break it
+      // (`--input-type` with `-e`) or run twice (`--import` preloads).
+      return new FormatWorkerPool(new Worker(entryUrl, { execArgv: [] }));
     } catch {
       return new FormatWorkerPool(undefined);
     }

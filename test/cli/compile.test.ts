@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { run } from "../../compiler/cli/commands/compile.js";
+import { runCli } from "../../compiler/cli/main.js";
 import { FormatWorkerPool } from "../../compiler/codegen/format-worker-pool.js";
 import type { CliIo } from "../../compiler/cli/io.js";
 import { CliUsageError } from "../../compiler/cli/io.js";
@@ -113,6 +114,20 @@ describe("proto-desc compile: generating and checking", () => {
       expect(starts).toHaveBeenCalledTimes(1);
     } finally {
       starts.mockRestore();
+    }
+  });
+
+  it("turns a formatting worker that fails mid-compile into one line and exit 2, writing nothing", async () => {
+    const failure = vi.spyOn(FormatWorkerPool.prototype, "formatTexts").mockRejectedValue(new Error("the formatting worker thread exited with code 3"));
+    try {
+      let stderr = "";
+      const io: CliIo = { stdout: () => undefined, stderr: (text) => (stderr += text), stdoutIsTty: false, cwd: workspace, env: {} };
+      const status = await runCli(["compile", "specs/block-mini.proto-desc", "--out", "gen-failed-worker", ...runtime], io);
+      expect(status).toBe(2);
+      expect(stderr).toBe("proto-desc: internal error in 'compile': the formatting worker thread exited with code 3 (please report this)\n");
+      expect(() => readdirSync(join(workspace, "gen-failed-worker"))).toThrow();
+    } finally {
+      failure.mockRestore();
     }
   });
 

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { printStructure, StructureKind, type SourceFileStructure } from "ts-morph";
@@ -177,5 +178,19 @@ describe("formatting on the worker thread", () => {
     await expect(exiting.formatTexts(["const a = 1;"])).rejects.toThrow(/^the formatting worker thread exited with code 3$/);
     expect(exiting.available).toBe(false);
     await exiting.close();
+  });
+});
+
+describe("the formatting worker's lifetime", () => {
+  it("does not keep a process alive once idle, even if never closed, and does not inherit the process's Node flags", () => {
+    const poolModule = new URL("dist/compiler/codegen/format-worker-pool.js", `file://${repositoryRoot}`).href;
+    const script = `const { FormatWorkerPool } = await import(${JSON.stringify(poolModule)});
+const pool = FormatWorkerPool.start();
+const [formatted] = (await pool.formatTexts(["const  a=1"])) ?? [];
+process.stdout.write(String(await pool.ready) + " " + JSON.stringify(formatted));`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    expect(child.stderr).toBe("");
+    expect(child.stdout).toBe('true "const a = 1;\\n"');
+    expect(child.status).toBe(0);
   });
 });
