@@ -27,8 +27,8 @@ Generates one TypeScript module per protocol declared in the named specs (or the
   --runtime-import SPECIFIER how generated code imports the runtime entry point
                              (default: the relative path from DIR to this package's runtime/gen/v1.js)
   --jobs 1|2                 threads that format the generated code (default 2: a worker thread
-                             loads the formatter while this one loads TypeScript, then each
-                             formats half of every module; the output is the same bytes)
+                             loads the formatter while this one loads TypeScript, and formats
+                             the generated code; the output is the same bytes)
 `;
 
 /** Paths as a user names them: relative to the working directory, with `/` separators. */
