@@ -2,10 +2,12 @@
 // drivers/blk/generated code) against a hand-written DataView decoder doing the same work, the
 // generator's previous output and protobufjs; warm compile of blkif.proto-desc by stage and
 // against the previous printing and formatting path; cold `compile --check` answered from the
-// signed header against full generation. Every figure is a ratio against a baseline measured
-// in the same run.
+// signed header against full generation; warm compile and cold full generation with the
+// formatting worker (two threads) against one thread. Every figure is a ratio against a
+// baseline measured in the same run.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { format } from "prettier/standalone";
@@ -14,6 +16,8 @@ import * as typescriptPlugin from "prettier/plugins/typescript";
 import { Project, printStructure } from "ts-morph";
 import { buildProtocolModuleStructure } from "../compiler/codegen/emit-protocol-module.js";
 import { formatTypeScript, pinnedPrettierOptions } from "../compiler/codegen/format.js";
+import { formatModuleStructure } from "../compiler/codegen/format-module.js";
+import { FormatWorkerPool } from "../compiler/codegen/format-worker-pool.js";
 import { formatSpecHashConstant } from "../compiler/codegen/header.js";
 import { lowerToIr } from "../compiler/ir/lower.js";
 import { compileSources, importsFromMemory } from "../compiler/pipeline/compile.js";
@@ -30,6 +34,7 @@ import {
   requestSlotSize,
 } from "./codec-workload.js";
 import { median } from "./support/figures.js";
+import { readThreadCpuMilliseconds } from "./support/thread-cpu-time.js";
 import type { BenchSuite } from "./suite.js";
 
 const batchSize = 1024;
@@ -100,12 +105,21 @@ const blkifSpecPath = "protocols/blkif.proto-desc";
 
 interface WarmCompile {
   readonly compile: number;
+  /** The same compile with a formatting worker: each module formatted half on each thread. */
+  readonly compileOnTwoThreads: number;
+  /** This thread's CPU milliseconds per compile, one thread and two (what wall time would be with a core to spare). */
+  readonly compileCpu: number;
+  readonly compileOnTwoThreadsCpu: number;
   readonly frontEnd: number;
   /** Median milliseconds per stage of one module's emission, in pipeline order. */
   readonly stages: readonly (readonly [string, number])[];
   /** The same module printed and formatted the previous way: a ts-morph SourceFile read back, prettier's TypeScript parser. */
   readonly previousPrintAndFormat: number;
   readonly printAndFormat: number;
+  /** Print and format with the worker formatting half (one median run). */
+  readonly printAndFormatOnTwoThreads: number;
+  /** The share of the module's characters the worker formatted in the two-thread runs. */
+  readonly workerShare: number;
 }
 
 /** The previous emission path, kept here only to measure against: a SourceFile built from the structure, then the TypeScript parser. */
@@ -121,8 +135,19 @@ async function measureWarmCompile(): Promise<WarmCompile> {
   const text = readFileSync(`${repositoryRoot}${blkifSpecPath}`, "utf8");
   const options = { runtimeImportSpecifier: "../../../runtime/gen/v1.js", regenerateCommand: "bench" };
   const project = new Project({ useInMemoryFileSystem: true, skipAddingFilesFromTsConfig: true, skipLoadingLibFiles: true, compilerOptions: { newLine: 1 } });
+  const formatWorkers = FormatWorkerPool.start();
+  if (!(await formatWorkers.ready)) throw new Error("the formatting worker did not start (is dist/ built?)");
+  // One compile warms this thread, a second (whose module the worker formats whole, this
+  // thread being warm only after the first) warms the worker.
   await compileSources([{ path: blkifSpecPath, text }], importsFromMemory([]), options);
+  await compileSources([{ path: blkifSpecPath, text }], importsFromMemory([]), { ...options, formatWorkers });
   const compileRuns: number[] = [];
+  const compileOnTwoThreadsRuns: number[] = [];
+  const compileCpuRuns: number[] = [];
+  const compileOnTwoThreadsCpuRuns: number[] = [];
+  const twoThreadPrintAndFormatRuns: number[] = [];
+  let charactersOfTwoThreadRuns = 0;
+  let charactersOfModules = 0;
   const frontEndRuns: number[] = [];
   const stageRuns = new Map<string, number[]>();
   const previousRuns: number[] = [];
@@ -138,9 +163,16 @@ async function measureWarmCompile(): Promise<WarmCompile> {
     let start = performance.now();
     analyze([parse(blkifSpecPath, text).value]);
     frontEndRuns.push(performance.now() - start);
+    let cpuStart = readThreadCpuMilliseconds();
     start = performance.now();
     await compileSources([{ path: blkifSpecPath, text }], importsFromMemory([]), options);
     compileRuns.push(performance.now() - start);
+    compileCpuRuns.push(readThreadCpuMilliseconds() - cpuStart);
+    cpuStart = readThreadCpuMilliseconds();
+    start = performance.now();
+    await compileSources([{ path: blkifSpecPath, text }], importsFromMemory([]), { ...options, formatWorkers });
+    compileOnTwoThreadsRuns.push(performance.now() - start);
+    compileOnTwoThreadsCpuRuns.push(readThreadCpuMilliseconds() - cpuStart);
 
     let at = performance.now();
     const parsed = parse(blkifSpecPath, text).value;
@@ -164,7 +196,16 @@ async function measureWarmCompile(): Promise<WarmCompile> {
     const previous = await printAndFormatThePreviousWay(project, structure);
     previousRuns.push(performance.now() - start);
     if (previous !== formatted) throw new Error("the previous and the current printing path disagree");
+
+    const charactersBefore = formatWorkers.statistics.characters;
+    start = performance.now();
+    const formattedOnTwoThreads = await formatModuleStructure(structure, formatWorkers);
+    twoThreadPrintAndFormatRuns.push(performance.now() - start);
+    charactersOfTwoThreadRuns += formatWorkers.statistics.characters - charactersBefore;
+    charactersOfModules += printed.length;
+    if (formattedOnTwoThreads !== formatted) throw new Error("formatting on two threads and on one disagree");
   }
+  await formatWorkers.close();
   const stages = [...stageRuns].map(([stage, runs]) => [stage, median(runs)] as const);
   return {
     compile: median(compileRuns),
@@ -172,12 +213,24 @@ async function measureWarmCompile(): Promise<WarmCompile> {
     stages,
     previousPrintAndFormat: median(previousRuns),
     printAndFormat: median(currentRuns),
+    compileOnTwoThreads: median(compileOnTwoThreadsRuns),
+    compileCpu: median(compileCpuRuns),
+    compileOnTwoThreadsCpu: median(compileOnTwoThreadsCpuRuns),
+    printAndFormatOnTwoThreads: median(twoThreadPrintAndFormatRuns),
+    workerShare: charactersOfTwoThreadRuns / charactersOfModules,
   };
 }
 
 interface ColdCheck {
   readonly signed: number;
   readonly fullGeneration: number;
+  /** `compile --out` of blkif into a directory with no signed header to answer from, default (two threads). */
+  readonly compileOnTwoThreads: number;
+  /** The same with `--jobs 1`: formatting on the main thread, as before the formatting worker. */
+  readonly compileOnOneThread: number;
+  /** The main thread's CPU milliseconds in those two runs. */
+  readonly compileOnTwoThreadsMainCpu: number;
+  readonly compileOnOneThreadMainCpu: number;
   readonly committed: number;
   readonly nodeStartup: number;
 }
@@ -210,15 +263,55 @@ function measureColdCheck(): ColdCheck {
   writeFileSync(foreignPath, readFileSync(foreignPath, "utf8").replace(/^\/\/ Generator: .*? codegen [0-9a-f]{16};/m, "// Generator: proto-desc 0.0.0 codegen 0000000000000000;"));
   const fastAnswer = /up to date \(signed headers match/;
   const fullAnswer = /up to date \(1 signed by another compiler version/;
-  const runs = { signed: [] as number[], fullGeneration: [] as number[], committed: [] as number[], nodeStartup: [] as number[] };
+  const compiledOut = `${workDirectory}/compiled`;
+  const cpuReportPath = `${repositoryRoot}${workDirectory}/main-thread-cpu`;
+  const cpuReporter = new URL("./support/report-main-thread-cpu.js", import.meta.url).href;
+  /** Wall milliseconds of one CLI run, and its main thread's CPU milliseconds. */
+  const timeWithCpu = (args: string[], expectedOutput: RegExp): { wall: number; mainCpu: number } => {
+    const start = performance.now();
+    const result = spawnSync(process.execPath, ["--import", cpuReporter, ...args], {
+      cwd: repositoryRoot,
+      encoding: "utf8",
+      env: { ...process.env, PROTO_DESC_BENCH_CPU_REPORT: cpuReportPath },
+    });
+    const wall = performance.now() - start;
+    if (result.status !== 0 || !expectedOutput.test(result.stdout)) throw new Error(`cold run failed: ${result.stdout}${result.stderr}`);
+    return { wall, mainCpu: Number(readFileSync(cpuReportPath, "utf8")) };
+  };
+  const compiledAnswer = /1 file\(s\) generated/;
+  const runs = {
+    signed: [] as number[],
+    fullGeneration: [] as number[],
+    committed: [] as number[],
+    nodeStartup: [] as number[],
+    compileOnTwoThreads: [] as number[],
+    compileOnOneThread: [] as number[],
+    compileOnTwoThreadsMainCpu: [] as number[],
+    compileOnOneThreadMainCpu: [] as number[],
+  };
   for (let run = 0; run < 3; run++) {
+    const oneThread = timeWithCpu(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", compiledOut, "--jobs", "1"], compiledAnswer);
+    runs.compileOnOneThread.push(oneThread.wall);
+    runs.compileOnOneThreadMainCpu.push(oneThread.mainCpu);
+    const twoThreads = timeWithCpu(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", compiledOut], compiledAnswer);
+    runs.compileOnTwoThreads.push(twoThreads.wall);
+    runs.compileOnTwoThreadsMainCpu.push(twoThreads.mainCpu);
     runs.nodeStartup.push(time(["-e", ""], /^$/));
     runs.signed.push(time(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", signedOut, "--check"], fastAnswer));
     runs.fullGeneration.push(time(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", foreignOut, "--check"], fullAnswer));
     runs.committed.push(time(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", "drivers/blk/generated", "--check"], /up to date/));
   }
   rmSync(`${repositoryRoot}${workDirectory}`, { recursive: true, force: true });
-  return { signed: median(runs.signed), fullGeneration: median(runs.fullGeneration), committed: median(runs.committed), nodeStartup: median(runs.nodeStartup) };
+  return {
+    signed: median(runs.signed),
+    fullGeneration: median(runs.fullGeneration),
+    committed: median(runs.committed),
+    nodeStartup: median(runs.nodeStartup),
+    compileOnTwoThreads: median(runs.compileOnTwoThreads),
+    compileOnOneThread: median(runs.compileOnOneThread),
+    compileOnTwoThreadsMainCpu: median(runs.compileOnTwoThreadsMainCpu),
+    compileOnOneThreadMainCpu: median(runs.compileOnOneThreadMainCpu),
+  };
 }
 
 export const suite: BenchSuite = {
@@ -310,6 +403,15 @@ export const suite: BenchSuite = {
       process.stdout.write(`  ${stage.padEnd(42)} ${milliseconds.toFixed(1).padStart(7)} ms  ${((100 * milliseconds) / stageTotal).toFixed(0).padStart(3)}% of the stages\n`);
     }
     process.stdout.write(
+      `${"warm compile, formatting on two threads".padEnd(44)} ${warm.compileOnTwoThreads.toFixed(0)} ms = ${(warm.compileOnTwoThreads / warm.compile).toFixed(2)}x one thread (${warm.compile.toFixed(0)} ms); goal <= 150 ms\n`,
+    );
+    process.stdout.write(
+      `${"  this thread's CPU time per compile".padEnd(44)} ${warm.compileOnTwoThreadsCpu.toFixed(0)} ms = ${(warm.compileOnTwoThreadsCpu / warm.compileCpu).toFixed(2)}x one thread (${warm.compileCpu.toFixed(0)} ms): the wall time given a free core\n`,
+    );
+    process.stdout.write(
+      `${"  print+format on two threads".padEnd(44)} ${warm.printAndFormatOnTwoThreads.toFixed(0)} ms = ${(warm.printAndFormatOnTwoThreads / warm.printAndFormat).toFixed(2)}x one thread (${warm.printAndFormat.toFixed(0)} ms); worker formatted ${(100 * warm.workerShare).toFixed(0)}% of the characters\n`,
+    );
+    process.stdout.write(
       `${"print+format, now vs previous path".padEnd(44)} ${(warm.printAndFormat / warm.previousPrintAndFormat).toFixed(2)}x (${warm.printAndFormat.toFixed(0)} ms vs ${warm.previousPrintAndFormat.toFixed(0)} ms: SourceFile read back + TypeScript parser)\n`,
     );
     const cold = measureColdCheck();
@@ -319,5 +421,13 @@ export const suite: BenchSuite = {
     process.stdout.write(
       `${"  answered from the signed header".padEnd(44)} ${cold.signed.toFixed(0)} ms = ${(cold.signed / cold.fullGeneration).toFixed(2)}x full generation (${cold.fullGeneration.toFixed(0)} ms, what --check did before)\n`,
     );
+    process.stdout.write(
+      `${"cold CLI compile of blkif (full generation)".padEnd(44)} ${cold.compileOnTwoThreads.toFixed(0)} ms = ${(cold.compileOnTwoThreads / cold.compileOnOneThread).toFixed(2)}x --jobs 1 (${cold.compileOnOneThread.toFixed(0)} ms); goal <= 1500 ms\n`,
+    );
+    process.stdout.write(
+      `${"  main thread's CPU time".padEnd(44)} ${cold.compileOnTwoThreadsMainCpu.toFixed(0)} ms = ${(cold.compileOnTwoThreadsMainCpu / cold.compileOnOneThreadMainCpu).toFixed(2)}x --jobs 1 (${cold.compileOnOneThreadMainCpu.toFixed(0)} ms; the worker formats while it waits)\n`,
+    );
+    const [loadAverage] = loadavg();
+    process.stdout.write(`${"  load average while measuring".padEnd(44)} ${(loadAverage ?? Number.NaN).toFixed(1)} on ${availableParallelism()} cores (two threads gain only with a core to spare)\n`);
   },
 };

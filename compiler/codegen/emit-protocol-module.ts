@@ -1,6 +1,6 @@
 // Assembles one protocol's generated module from ts-morph structures (sections in a fixed
 // order), prints it, formats it once and puts the do-not-edit header on top.
-import { printStructure, type SourceFileStructure, StructureKind } from "ts-morph";
+import { type SourceFileStructure, StructureKind } from "ts-morph";
 import type { IrProtocol } from "../ir/protocol.js";
 import { emitCodecs } from "./emit-codecs.js";
 import { createEmitContext } from "./emit-context.js";
@@ -9,7 +9,8 @@ import { emitStubs } from "./emit-stubs.js";
 import { emitCodecTables, emitContextualClauses, emitLayoutTables } from "./emit-tables.js";
 import { emitConstants, emitEnums, emitProtocolIdentity, emitRecordTypes } from "./emit-types.js";
 import { emitValidators } from "./emit-validators.js";
-import { formatTypeScript } from "./format.js";
+import { formatModuleStructure } from "./format-module.js";
+import type { FormatWorkerPool } from "./format-worker-pool.js";
 
 export interface ModuleEmitOptions {
   /** How generated code imports the runtime's entry point, e.g. "../../../runtime/gen/v1.js". */
@@ -17,6 +18,8 @@ export interface ModuleEmitOptions {
   readonly header: string;
   /** The module's `specHash` constant, as formatSpecHashConstant writes it. */
   readonly specHashConstant: string;
+  /** Formats half of the module on this worker's thread; without one, formatting stays on the calling thread. */
+  readonly formatWorkers?: FormatWorkerPool;
 }
 
 export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImportSpecifier: string, specHashConstant: string): SourceFileStructure {
@@ -40,10 +43,6 @@ export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImport
 
 export async function emitProtocolModule(protocol: IrProtocol, options: ModuleEmitOptions): Promise<string> {
   const structure = buildProtocolModuleStructure(protocol, options.runtimeImportSpecifier, options.specHashConstant);
-  // Printing the structure directly writes the same text as creating a ts-morph SourceFile from
-  // it and reading that back, without having TypeScript parse the whole module in between
-  // (several times faster); prettier then decides every layout detail anyway.
-  const printed = printStructure(structure, { newLine: "\n" });
-  const formatted = await formatTypeScript(printed);
+  const formatted = await formatModuleStructure(structure, options.formatWorkers);
   return options.header + "\n" + formatted;
 }

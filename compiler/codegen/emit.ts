@@ -6,6 +6,7 @@ import { createDiagnostic } from "../diagnostics/definition.js";
 import { codegenDiagnostics } from "../diagnostics/codes/codegen.js";
 import type { IrCompilationUnit } from "../ir/protocol.js";
 import { emitProtocolModule } from "./emit-protocol-module.js";
+import type { FormatWorkerPool } from "./format-worker-pool.js";
 import { formatSpecHashConstant, writeGeneratedHeader, writeSignatureLines } from "./header.js";
 import { checkGeneratedNames, moduleFileNameOf } from "./names.js";
 
@@ -24,6 +25,12 @@ export interface EmitOptions {
    * of the compiler it runs); in-process callers get one that no `--check` fast path accepts.
    */
   readonly generator?: string;
+  /**
+   * A formatting worker the caller started (and closes): each module is then formatted half on
+   * the calling thread and half on the worker's. Without one, formatting stays on the calling
+   * thread. The output is the same bytes either way.
+   */
+  readonly formatWorkers?: FormatWorkerPool;
 }
 
 /** The identity written when the caller names none: never equal to a fingerprinted CLI's. */
@@ -54,6 +61,7 @@ export async function emitGeneratedFiles(unit: IrCompilationUnit, options: EmitO
       runtimeImportSpecifier: options.runtimeImportSpecifier,
       header,
       specHashConstant: formatSpecHashConstant(unit.specHash),
+      ...(options.formatWorkers === undefined ? {} : { formatWorkers: options.formatWorkers }),
     });
     const body = moduleText.slice(header.length);
     const signature = writeSignatureLines(

@@ -3,6 +3,7 @@
 // earlier phase reported an error, so a spec with errors produces diagnostics and no files.
 // Pure apart from the import loader the caller supplies.
 import { emitGeneratedFiles, type GeneratedFile } from "../codegen/emit.js";
+import type { FormatWorkerPool } from "../codegen/format-worker-pool.js";
 import { computeSpecHash } from "../codegen/header.js";
 import type { Diagnostic, PhaseResult } from "../diagnostics/diagnostic.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
@@ -14,6 +15,8 @@ export interface CompileOptions {
   readonly regenerateCommand: string;
   /** Signed into every generated file; see EmitOptions.generator. */
   readonly generator?: string;
+  /** See EmitOptions.formatWorkers: formatting on two threads, same output. */
+  readonly formatWorkers?: FormatWorkerPool;
 }
 
 export interface CompiledProgram {

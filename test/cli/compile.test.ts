@@ -1,8 +1,10 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { run } from "../../compiler/cli/commands/compile.js";
+import { runCli } from "../../compiler/cli/main.js";
+import { FormatWorkerPool } from "../../compiler/codegen/format-worker-pool.js";
 import type { CliIo } from "../../compiler/cli/io.js";
 import { CliUsageError } from "../../compiler/cli/io.js";
 import { repositoryRoot, runBinary } from "../support/run-cli.js";
@@ -21,6 +23,15 @@ describe("proto-desc compile: usage errors through the binary", () => {
     const unknownFlag = runBinary(["compile", "--frobnicate"]);
     expect(unknownFlag.status).toBe(2);
     expect(unknownFlag.stderr).toBe("proto-desc compile: unknown option '--frobnicate'\n");
+  });
+
+  it("exits 2 with one line for a --jobs value other than 1 or 2", () => {
+    const three = runBinary(["compile", "a.proto-desc", "--out", "gen", "--jobs", "3"]);
+    expect(three.status).toBe(2);
+    expect(three.stderr).toBe("proto-desc compile: option '--jobs' must be one of 1, 2 (got '3')\n");
+    const none = runBinary(["compile", "a.proto-desc", "--out", "gen", "--jobs"]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toBe("proto-desc compile: option '--jobs' needs a value\n");
   });
 });
 
@@ -84,6 +95,40 @@ describe("proto-desc compile: generating and checking", () => {
     const rewritten = await compile("specs/block-mini.proto-desc", "--out", "gen", ...runtime);
     expect(rewritten.status).toBe(0);
     expect(readdirSync(join(workspace, "gen")).sort()).toEqual(["blockmini.ts", "handwritten.ts"]);
+  });
+
+  it("writes the same bytes with --jobs 1 and 2, and starts the formatting worker only for full generation with two jobs", async () => {
+    const starts = vi.spyOn(FormatWorkerPool, "start");
+    try {
+      const oneThread = await compile("specs/block-mini.proto-desc", "--out", "gen-jobs", ...runtime, "--jobs", "1");
+      expect(oneThread.status).toBe(0);
+      expect(starts).not.toHaveBeenCalled();
+      const oneThreadText = readFileSync(join(workspace, "gen-jobs/blockmini.ts"), "utf8");
+      rmSync(join(workspace, "gen-jobs"), { recursive: true });
+      const twoThreads = await compile("specs/block-mini.proto-desc", "--out", "gen-jobs", ...runtime);
+      expect(twoThreads.status).toBe(0);
+      expect(starts).toHaveBeenCalledTimes(1);
+      expect(readFileSync(join(workspace, "gen-jobs/blockmini.ts"), "utf8")).toBe(oneThreadText);
+      const checked = await compile("specs/block-mini.proto-desc", "--out", "gen-jobs", ...runtime, "--check");
+      expect(checked.stdout).toContain("signed headers match");
+      expect(starts).toHaveBeenCalledTimes(1);
+    } finally {
+      starts.mockRestore();
+    }
+  });
+
+  it("turns a formatting worker that fails mid-compile into one line and exit 2, writing nothing", async () => {
+    const failure = vi.spyOn(FormatWorkerPool.prototype, "formatTexts").mockRejectedValue(new Error("the formatting worker thread exited with code 3"));
+    try {
+      let stderr = "";
+      const io: CliIo = { stdout: () => undefined, stderr: (text) => (stderr += text), stdoutIsTty: false, cwd: workspace, env: {} };
+      const status = await runCli(["compile", "specs/block-mini.proto-desc", "--out", "gen-failed-worker", ...runtime], io);
+      expect(status).toBe(2);
+      expect(stderr).toBe("proto-desc: internal error in 'compile': the formatting worker thread exited with code 3 (please report this)\n");
+      expect(() => readdirSync(join(workspace, "gen-failed-worker"))).toThrow();
+    } finally {
+      failure.mockRestore();
+    }
   });
 
   it("reports diagnostics with file:line:col and writes no file for a spec with errors", async () => {

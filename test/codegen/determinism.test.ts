@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { emitGeneratedFiles } from "../../compiler/codegen/emit.js";
+import { FormatWorkerPool } from "../../compiler/codegen/format-worker-pool.js";
 import { computeSpecHash, generatedFileMarker } from "../../compiler/codegen/header.js";
 import { protocol as blockLike } from "./golden/02-block-like/input.js";
 import { protocol as scalars } from "./golden/01-scalars/input.js";
@@ -17,6 +18,21 @@ describe("deterministic output", () => {
       expect(file.text).toContain('export const specHash = "sha256:abc";');
       expect(file.text).not.toContain("\r");
       expect(file.text.endsWith("\n")).toBe(true);
+    }
+  });
+
+  it("emits the same bytes formatting on one thread or on two, and again with the same worker", async () => {
+    const formatWorkers = FormatWorkerPool.start();
+    try {
+      expect(await formatWorkers.ready).toBe(true);
+      const unit = { protocols: [blockLike, scalars], specFiles: ["a.proto-desc"], specHash: "abc" };
+      const oneThread = await emitGeneratedFiles(unit, options);
+      const twoThreads = await emitGeneratedFiles(unit, { ...options, formatWorkers });
+      const twoThreadsAgain = await emitGeneratedFiles(unit, { ...options, formatWorkers });
+      expect(twoThreads.value).toEqual(oneThread.value);
+      expect(twoThreadsAgain.value).toEqual(oneThread.value);
+    } finally {
+      await formatWorkers.close();
     }
   });
 
