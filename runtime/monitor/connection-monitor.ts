@@ -8,6 +8,8 @@
 import type { Clock } from "../time/index.js";
 import type { MonitorIdField, MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
 import { absentEntry, OutstandingRequestTable } from "./outstanding-request-table.js";
+import { StoreKeyClauseJudge } from "./store-key-checks.js";
+import type { StoreKeyClause } from "./store-key-clause-table.js";
 import { formatBytesAsHex, type Violation, type ViolationEvidence } from "./violation.js";
 
 /** One side of the connection: its role, domain and xenbus directory in the store. */
@@ -217,6 +219,8 @@ export class ConnectionMonitor {
   private readonly startedAt: number;
   private lastActivityAt: number;
   private frozen = false;
+  /** Judges the spec's store key `where` clauses (store-key-checks.ts), when it states any. */
+  private readonly storeKeyClauseJudge: StoreKeyClauseJudge | undefined;
 
   constructor(options: ConnectionMonitorOptions) {
     this.spec = options.spec;
@@ -255,6 +259,7 @@ export class ConnectionMonitor {
       }
       this.storeQuotaClauseIds[party] = options.spec.storeQuotaClauses?.find((clause) => clause.role === role)?.clauseId ?? options.spec.storeQuotaClauseId;
     }
+    this.storeKeyClauseJudge = options.spec.storeKeyClauses === undefined ? undefined : new StoreKeyClauseJudge(options.spec.storeKeyClauses, options.spec.roles);
     for (const budget of options.spec.eventBudgets ?? []) this.requireRoleIndex(budget.role);
     for (const clause of options.spec.storeQuotaClauses ?? []) this.requireRoleIndex(clause.role);
   }
@@ -366,6 +371,7 @@ export class ConnectionMonitor {
       const key = path.slice(directory.length + 1);
       if (writerDomainId !== 0) this.lastActivityAt = this.clock.now();
       if (key === "state") this.changeState(party, value, writerDomainId);
+      else this.reportStoreKeyClause(this.storeKeyClauseJudge?.observeKeyWrite(party, key, value, writerDomainId === 0), party, `${key} = ${JSON.stringify(value)} written`);
       this.keysWritten[party]?.add(key);
     }
   }
@@ -789,6 +795,7 @@ export class ConnectionMonitor {
     if (writerDomainId === 0) {
       // The toolstack (or the policer's reset) sets states directly; that is not the party's move.
       this.states[party] = next;
+      this.storeKeyClauseJudge?.observeStateEntered(party, next, true);
       this.noteHandshakeCompletion();
       return;
     }
@@ -804,7 +811,17 @@ export class ConnectionMonitor {
       return;
     }
     this.states[party] = next;
+    this.reportStoreKeyClause(this.storeKeyClauseJudge?.observeStateEntered(party, next, false), party, `${role} entered state ${next}`);
     this.noteHandshakeCompletion();
+  }
+
+  /** Reports a store key clause the judge found broken by `party` (the role whose store states it). */
+  private reportStoreKeyClause(clause: StoreKeyClause | undefined, party: number, occasion: string): void {
+    const judge = this.storeKeyClauseJudge;
+    if (clause === undefined || judge === undefined) return;
+    const peerValues = judge.describePeerValues(clause);
+    const detail = `${occasion}: ${judge.describeOwnValues(clause)}${peerValues === "" ? "" : `; ${peerValues}`} breaks \`${clause.text}\``;
+    this.report(clause.clauseId, party, { path: `${this.parties[party]?.directory}/${clause.key ?? this.spec.storeKeyClauses?.slots[clause.ownSlots[0] ?? -1]?.key ?? ""}`, detail });
   }
 
   private noteHandshakeCompletion(): void {
