@@ -518,6 +518,7 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
         for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
         host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference));
         host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
         host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
         host.clock.advanceBy(deadline + 1);
@@ -535,6 +536,7 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
         for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
         host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference));
         host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
         host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
         host.clock.advanceBy(deadline + 1);
@@ -552,6 +554,7 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
         for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
         host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference));
         host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
         host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
         host.clock.advanceBy(deadline + 1);
