@@ -118,6 +118,13 @@ export class Policer {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }
     for (const party of connectionOptions.parties) {
+      // Keys the store key clauses read that were written before the policer attached count as
+      // written (fed as the toolstack's, so nobody is judged for them), or a clause would see them absent.
+      for (const slot of connectionOptions.spec.storeKeyClauses?.slots ?? []) {
+        if (slot.role !== party.role) continue;
+        const written = this.toolstack.readText(`${party.directory}/${slot.key}`);
+        if (written.ok) monitor.observeStoreWrite(0, `${party.directory}/${slot.key}`, written.value);
+      }
       const state = this.toolstack.readText(`${party.directory}/state`);
       if (state.ok) monitor.observeStoreWrite(0, `${party.directory}/state`, state.value);
     }
