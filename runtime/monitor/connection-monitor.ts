@@ -371,7 +371,7 @@ export class ConnectionMonitor {
       const key = path.slice(directory.length + 1);
       if (writerDomainId !== 0) this.lastActivityAt = this.clock.now();
       if (key === "state") this.changeState(party, value, writerDomainId);
-      else this.reportStoreKeyClause(this.storeKeyClauseJudge?.observeKeyWrite(party, key, value, writerDomainId === 0), party, `${key} = ${JSON.stringify(value)} written`);
+      else this.reportStoreKeyClause(this.storeKeyClauseJudge?.observeKeyWrite(party, key, value, writerDomainId === 0), party, key, value);
       this.keysWritten[party]?.add(key);
     }
   }
@@ -811,14 +811,15 @@ export class ConnectionMonitor {
       return;
     }
     this.states[party] = next;
-    this.reportStoreKeyClause(this.storeKeyClauseJudge?.observeStateEntered(party, next, false), party, `${role} entered state ${next}`);
+    this.reportStoreKeyClause(this.storeKeyClauseJudge?.observeStateEntered(party, next, false), party, "state", value);
     this.noteHandshakeCompletion();
   }
 
-  /** Reports a store key clause the judge found broken by `party` (the role whose store states it). */
-  private reportStoreKeyClause(clause: StoreKeyClause | undefined, party: number, occasion: string): void {
+  /** Reports a store key clause the judge found broken by `party` when it wrote `key` = `value` (the evidence is built only then). */
+  private reportStoreKeyClause(clause: StoreKeyClause | undefined, party: number, key: string, value: string): void {
     const judge = this.storeKeyClauseJudge;
     if (clause === undefined || judge === undefined) return;
+    const occasion = key === "state" ? `${this.spec.roles[party]} entered state ${value}` : `${key} = ${JSON.stringify(value)} written`;
     const peerValues = judge.describePeerValues(clause);
     const detail = `${occasion}: ${judge.describeOwnValues(clause)}${peerValues === "" ? "" : `; ${peerValues}`} breaks \`${clause.text}\``;
     this.report(clause.clauseId, party, { path: `${this.parties[party]?.directory}/${clause.key ?? this.spec.storeKeyClauses?.slots[clause.ownSlots[0] ?? -1]?.key ?? ""}`, detail });
