@@ -31,22 +31,59 @@ function toFieldExpression(expression: IrStoreClauseExpression): IrExpression {
   }
 }
 
-/** The `holds` function of one clause: not applicable, undecided, malformed, then the condition. */
+/** `a && b && c` as its conjuncts (one element when the expression is not a conjunction). */
+function splitConjuncts(expression: IrStoreClauseExpression): IrStoreClauseExpression[] {
+  if (expression.kind === "binary" && expression.operator === "&&") return [...splitConjuncts(expression.left), ...splitConjuncts(expression.right)];
+  return [expression];
+}
+
+/** Slots whose value an expression reads (not those it only asks `present` of), in first-use order. */
+function collectValueSlots(expression: IrStoreClauseExpression, into: number[]): number[] {
+  switch (expression.kind) {
+    case "key-value":
+      if (!into.includes(expression.slot)) into.push(expression.slot);
+      return into;
+    case "unary":
+      return collectValueSlots(expression.operand, into);
+    case "binary":
+      collectValueSlots(expression.left, into);
+      return collectValueSlots(expression.right, into);
+    default:
+      return into;
+  }
+}
+
+/**
+ * The `holds` function of one clause. A key clause holds while its key is not written. Each
+ * top-level conjunct is then judged on its own: one reading a malformed value, or false, breaks
+ * the clause; one reading a key absent without default is undecided; so `value >= 1 && value <=
+ * backend.max` with no maximum published is still broken by a 0, and undecided otherwise.
+ */
 function writeHolds(context: EmitContext, table: IrStoreKeyClauses, clause: IrStoreKeyClause): string {
   const lines: string[] = [];
-  // A key clause constrains its key only once the key is written.
   if (clause.keySlot >= 0) lines.push(`if (states[${clause.keySlot}] !== 2) return true;`);
-  for (const slot of clause.valueSlots) {
-    // A value read from a key absent without default cannot be judged yet; a malformed one breaks the clause.
-    if (slot !== clause.keySlot) lines.push(`if (states[${slot}] === 0) return undefined;`);
-    lines.push(`if (Number.isNaN(values[${slot}])) return false;`);
-  }
-  const condition = writeExpression(toFieldExpression(clause.expression), "values", context.imports, ([kind, slotText]) => {
+  const resolve = ([kind, slotText]: readonly string[]): string => {
     const slot = Number(slotText);
     if (kind === "present") return `(states[${slot}] === 2)`;
     return table.slots[slot]?.kind === "bool" ? `(values[${slot}]! !== 0)` : `values[${slot}]!`;
-  });
-  lines.push(`return ${condition};`);
+  };
+  const conjuncts = splitConjuncts(clause.expression);
+  let mayBeUndecided = false;
+  for (const conjunct of conjuncts) {
+    const slots = collectValueSlots(conjunct, []);
+    const condition = writeExpression(toFieldExpression(conjunct), "values", context.imports, resolve);
+    const malformed = slots.map((slot) => `Number.isNaN(values[${slot}])`);
+    const absent = slots.filter((slot) => slot !== clause.keySlot).map((slot) => `states[${slot}] === 0`);
+    const broken = `${malformed.length === 0 ? "" : `${malformed.join(" || ")} || `}!(${condition})`;
+    if (absent.length === 0) {
+      lines.push(`if (${broken}) return false;`);
+      continue;
+    }
+    mayBeUndecided = true;
+    lines.push(`if (${absent.join(" || ")}) undecided = true;`, `else if (${broken}) return false;`);
+  }
+  if (mayBeUndecided) lines.unshift(...(clause.keySlot >= 0 ? [lines.shift() ?? ""] : []), "let undecided = false;");
+  lines.push(mayBeUndecided ? "return undecided ? undefined : true;" : "return true;");
   return `(values: Float64Array, states: Uint8Array): boolean | undefined => {\n${lines.join("\n")}\n}`;
 }
 

@@ -79,6 +79,8 @@ describe("store key clause judge", () => {
     const judge = createJudge();
     enter(judge, backend, initWait);
     expect(write(judge, frontend, "multi-queue-num-queues", "4")).toBeUndefined();
+    // A conjunct that reads no absent key still decides: zero queues is broken whatever the backend offers.
+    expect(createJudge().observeKeyWrite(frontend, "multi-queue-num-queues", "0", false)?.clauseId).toBe("blkif.frontend.multi-queue-num-queues");
     // The backend publishing a lower maximum afterwards does not re-judge the frontend's write.
     expect(write(judge, backend, "multi-queue-max-queues", "2")).toBeUndefined();
     write(judge, frontend, "ring-ref", "8");
