@@ -17,7 +17,8 @@ import type {
 } from "../ir/monitor.js";
 import type { IrLayoutAbi, IrRecord } from "../ir/protocol.js";
 import type { EmitContext } from "./emit-context.js";
-import { abiSuffixOf, createFunctionNameOf, decodeValidatedFunctionNameOf } from "./names.js";
+import { abiSuffixOf, createFunctionNameOf, decodeValidatedFunctionNameOf, storeKeyClausesNameOf } from "./names.js";
+import { storeKeyClausesOf } from "./emit-store-key-clauses.js";
 
 interface EmittedClause {
   readonly id: string;
@@ -531,6 +532,12 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
         ? ""
         : ` Not monitored: ring(s) ${unmonitoredRings.join(", ")}, whose request or response id is not a 1-, 2-, 4- or 8-byte integer at one offset in every variant (the engine correlates only those).`;
     const connectionClauses = writeConnectionClauses(ofKind(obligations, "event-budget"), ofKind(obligations, "store-quota"), clauses);
+    // Store key clauses: blamed on the role whose store states them (emit-store-key-clauses.ts writes the table).
+    const storeKeyClauses = storeKeyClausesOf(context);
+    for (const clause of storeKeyClauses?.clauses ?? []) {
+      if (!clauses.has(clause.clauseId)) clauses.set(clause.clauseId, { id: clause.clauseId, ownerRole: clause.role, location: clause.location, summary: `the ${clause.role}'s store keys satisfy \`${clause.text}\`` });
+    }
+    const storeKeyClausesText = storeKeyClauses === undefined ? "" : `\n  storeKeyClauses: ${storeKeyClausesNameOf()},`;
     statements.push(...helperStatements);
     const clauseTexts = [...clauses.values()].map(
       (clause) => `{ id: ${JSON.stringify(clause.id)}, ownerRole: ${JSON.stringify(clause.ownerRole)}, specSpan: ${JSON.stringify(clause.location)}, summary: ${JSON.stringify(clause.summary)}${clause.blameDecidedWhenFired === true ? ", blameDecidedWhenFired: true" : ""} }`,
@@ -550,7 +557,7 @@ export function emitMonitorSpecs(context: EmitContext): (StatementStructures | s
   roles: [${JSON.stringify(firstRole)}, ${JSON.stringify(secondRole)}],
   clauses: [${clauseTexts.join(",\n")}],
   rings: [${rings.join(",\n")}],
-  lifecycle: ${lifecycleText},${connectionClauses}
+  lifecycle: ${lifecycleText},${connectionClauses}${storeKeyClausesText}
 }`,
         },
       ],

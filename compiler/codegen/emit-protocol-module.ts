@@ -5,6 +5,7 @@ import type { IrProtocol } from "../ir/protocol.js";
 import { emitCodecs } from "./emit-codecs.js";
 import { createEmitContext } from "./emit-context.js";
 import { emitMonitorSpecs } from "./emit-monitor-spec.js";
+import { emitStoreKeyClauseTable } from "./emit-store-key-clauses.js";
 import { emitStubs } from "./emit-stubs.js";
 import { emitCodecTables, emitContextualClauses, emitLayoutTables } from "./emit-tables.js";
 import { emitConstants, emitEnums, emitProtocolIdentity, emitRecordTypes } from "./emit-types.js";
@@ -34,6 +35,7 @@ export function buildProtocolModuleStructure(protocol: IrProtocol, runtimeImport
     ...emitLayoutTables(context),
     ...emitCodecTables(context),
     ...emitContextualClauses(context),
+    ...emitStoreKeyClauseTable(context),
     ...emitMonitorSpecs(context),
     ...emitStubs(context),
   ];

@@ -5,8 +5,10 @@
 // picks the codecs from the frontend's ABI key, and echoes the correlated fields.
 import { Scope, StructureKind, type ClassDeclarationStructure, type FunctionDeclarationStructure, type InterfaceDeclarationStructure, type StatementStructures } from "ts-morph";
 import type { IrLayoutAbi } from "../ir/protocol.js";
+import type { IrStoreKeyClause } from "../ir/store-key-clauses.js";
 import type { IrStubKey, IrStubKeyType, IrStubPublication, IrStubs } from "../ir/stubs.js";
 import type { EmitContext } from "./emit-context.js";
+import { storeKeyClausesOf } from "./emit-store-key-clauses.js";
 import { exportedConstant } from "./emit-types.js";
 import {
   createFunctionNameOf,
@@ -19,8 +21,42 @@ import {
   stubClassNameOf,
   stubHandlerNameOf,
   stubOptionsNameOf,
+  storeKeyClausesNameOf,
   typeNameOf,
 } from "./names.js";
+
+/** Every key a role's stubs read and write, over all its publications. */
+function stubKeysOf(stubs: IrStubs, role: string): readonly IrStubKey[] {
+  return (role === stubs.requesterRole ? stubs.requesterPublications : stubs.responderPublications).flatMap((publication) => publication.keys);
+}
+
+/**
+ * The store key clauses of `role` a stub can judge when it holds the keys named by `heldKeys`
+ * of that role: every own key the clause reads is held, and it asks `present(...)` only of held
+ * keys (an unheld key would look absent). Positions in the table, and the clauses themselves.
+ */
+function checkableClausesOf(context: EmitContext, role: string, heldKeys: ReadonlySet<string>): { readonly indices: readonly number[]; readonly clauses: readonly IrStoreKeyClause[] } {
+  const table = storeKeyClausesOf(context);
+  if (table === undefined) return { indices: [], clauses: [] };
+  const indices: number[] = [];
+  const clauses: IrStoreKeyClause[] = [];
+  table.clauses.forEach((clause, index) => {
+    if (clause.role !== role) return;
+    const held = (slot: number): boolean => table.slots[slot]?.role === role && heldKeys.has(table.slots[slot]?.key ?? "");
+    if (!clause.ownSlots.every(held) || !clause.presentSlots.every(held)) return;
+    indices.push(index);
+    clauses.push(clause);
+  });
+  return { indices, clauses };
+}
+
+/** Statements assigning the typed values of `object` (keys of `role` the stubs know) to the clause value table `values`. */
+function assignTypedKeys(context: EmitContext, stubs: IrStubs, role: string, object: string, values: string, onlyKeys?: ReadonlySet<string>): string[] {
+  const table = storeKeyClausesOf(context);
+  if (table === undefined) return [];
+  const known = new Set(stubKeysOf(stubs, role).map((key) => key.key));
+  return table.slots.flatMap((slot, index) => (slot.role === role && known.has(slot.key) && (onlyKeys === undefined || onlyKeys.has(slot.key)) ? [`${values}.assignValue(${index}, ${object}.${propertyNameOf(slot.key)});`] : []));
+}
 
 function integerRangeOf(type: IrStubKeyType): readonly [number, number] {
   if (type.kind !== "integer" && type.kind !== "enum") return [0, 0];
@@ -65,9 +101,48 @@ function emitPublishedKeysInterface(context: EmitContext, role: string, publicat
   };
 }
 
-/** The writer of one publication: every key's text, optional keys only when given. */
-function emitFormatKeysFunction(context: EmitContext, role: string, publication: IrStubPublication): FunctionDeclarationStructure {
-  const lines = ["const texts: Record<string, string> = {};"];
+/** Whether the reader of `readRole`'s keys takes the reader's own keys (some clause it checks refers to them). */
+function readerTakesOwnKeys(context: EmitContext, stubs: IrStubs, readRole: string): boolean {
+  const checkable = checkableClausesOf(context, readRole, new Set(stubKeysOf(stubs, readRole).map((key) => key.key)));
+  const otherRole = readRole === stubs.requesterRole ? stubs.responderRole : stubs.requesterRole;
+  return checkable.indices.length > 0 && assignTypedKeys(context, stubs, otherRole, "own", "clauseValues", peerKeysReadBy(context, checkable.clauses)).length > 0;
+}
+
+/** The names of the peer keys some of `clauses` read. */
+function peerKeysReadBy(context: EmitContext, clauses: readonly IrStoreKeyClause[]): ReadonlySet<string> {
+  const slots = storeKeyClausesOf(context)?.slots ?? [];
+  return new Set(clauses.flatMap((clause) => clause.peerSlots.map((slot) => slots[slot]?.key ?? "")));
+}
+
+/** The clauses a publication's writer checks: those the role's stubs can judge that read a key written there. */
+function publicationClausesOf(context: EmitContext, stubs: IrStubs, role: string, publication: IrStubPublication): { readonly indices: readonly number[]; readonly peerSlots: readonly number[] } {
+  const publishedKeys = new Set(publication.keys.map((key) => key.key));
+  const checkable = checkableClausesOf(context, role, new Set(stubKeysOf(stubs, role).map((key) => key.key)));
+  const table = storeKeyClausesOf(context);
+  const indices: number[] = [];
+  const peerSlots = new Set<number>();
+  checkable.clauses.forEach((clause, position) => {
+    if (!clause.ownSlots.some((slot) => publishedKeys.has(table?.slots[slot]?.key ?? ""))) return;
+    indices.push(checkable.indices[position] ?? -1);
+    for (const slot of clause.peerSlots) peerSlots.add(slot);
+  });
+  return { indices, peerSlots: [...peerSlots].sort((left, right) => left - right) };
+}
+
+/** The writer of one publication: its store key clauses first, then every key's text, optional keys only when given. */
+function emitFormatKeysFunction(context: EmitContext, stubs: IrStubs, role: string, publication: IrStubPublication): FunctionDeclarationStructure {
+  const publishedKeys = new Set(publication.keys.map((key) => key.key));
+  const table = storeKeyClausesOf(context);
+  const { indices } = publicationClausesOf(context, stubs, role, publication);
+  const lines: string[] = [];
+  if (indices.length > 0) {
+    context.imports.useValue("StoreKeyClauseValues");
+    context.imports.useValue("refuseBrokenStoreKeyClauses");
+    lines.push(`const clauseValues = known ?? new StoreKeyClauseValues(${storeKeyClausesNameOf()});`);
+    lines.push(...assignTypedKeys(context, stubs, role, "keys", "clauseValues", publishedKeys));
+    lines.push(`refuseBrokenStoreKeyClauses(clauseValues, ${JSON.stringify(indices)});`);
+  }
+  lines.push("const texts: Record<string, string> = {};");
   for (const key of publication.keys) {
     const property = `keys.${propertyNameOf(key.key)}`;
     const name = JSON.stringify(key.key);
@@ -86,12 +161,19 @@ function emitFormatKeysFunction(context: EmitContext, role: string, publication:
   }
   lines.push("return texts;");
   const keysType = publishedKeysTypeNameOf(context.protocol.name, role, publication.state);
+  const clauseIds = indices.map((index) => table?.clauses[index]?.clauseId ?? "");
   return {
     kind: StructureKind.Function,
     name: formatKeysFunctionNameOf(context.protocol.name, role, publication.state),
     isExported: true,
-    docs: [`The store texts of {@link ${keysType}}; an integer outside its key's type throws a RangeError naming the key.`],
-    parameters: [{ name: publication.keys.length === 0 ? "_keys" : "keys", type: keysType }],
+    docs: [
+      `The store texts of {@link ${keysType}}; an integer outside its key's type throws a RangeError naming the key` +
+        (clauseIds.length === 0
+          ? "."
+          : `, and a value breaking ${clauseIds.map((id) => `\`${id}\``).join(", ")} throws StoreKeyClauseRefused instead of being written. ` +
+            "`known` holds the other keys the clauses read (the role's other keys, the peer's); the keys written here are assigned into it."),
+    ],
+    parameters: [{ name: publication.keys.length === 0 ? "_keys" : "keys", type: keysType }, ...(indices.length === 0 ? [] : [{ name: "known", type: "StoreKeyClauseValues", hasQuestionToken: true }])],
     returnType: "Record<string, string>",
     statements: publication.keys.length === 0 ? ["return {};"] : lines,
   };
@@ -118,8 +200,8 @@ function emitPeerKeysInterface(context: EmitContext, role: string, keys: readonl
   };
 }
 
-/** The reader of every key a role publishes: one typed value per key, or the first key that cannot be read. */
-function emitReadKeysFunction(context: EmitContext, role: string, keys: readonly IrStubKey[]): FunctionDeclarationStructure {
+/** The reader of every key a role publishes: one typed value per key, or the first key that cannot be read or breaks a clause. */
+function emitReadKeysFunction(context: EmitContext, stubs: IrStubs, role: string, keys: readonly IrStubKey[]): FunctionDeclarationStructure {
   context.imports.useValue("StoreKeyUnreadable");
   context.imports.useType("PeerKeyReader");
   const lines: string[] = [];
@@ -128,7 +210,9 @@ function emitReadKeysFunction(context: EmitContext, role: string, keys: readonly
     const property = propertyNameOf(key.key);
     const local = `${property}Value`;
     const name = JSON.stringify(key.key);
-    const read = `await peer(${name})`;
+    const text = `${property}Text`;
+    lines.push(`const ${text} = await peer(${name});`);
+    const read = text;
     const hasDefault = key.defaultValue !== undefined;
     const fallback = hasDefault ? JSON.stringify(key.defaultValue) : "undefined";
     const optional = !isAlwaysPresentWhenRead(key);
@@ -153,6 +237,22 @@ function emitReadKeysFunction(context: EmitContext, role: string, keys: readonly
     }
     assignments.push(`${property}: ${local},`);
   }
+  const readKeys = new Set(keys.map((key) => key.key));
+  const checkable = checkableClausesOf(context, role, readKeys);
+  const otherRole = role === stubs.requesterRole ? stubs.responderRole : stubs.requesterRole;
+  const ownKeysType = peerKeysTypeNameOf(context.protocol.name, otherRole);
+  const table = storeKeyClausesOf(context);
+  const ownAssignments = checkable.indices.length === 0 ? [] : assignTypedKeys(context, stubs, otherRole, "own", "clauseValues", peerKeysReadBy(context, checkable.clauses));
+  if (table !== undefined && checkable.indices.length > 0) {
+    context.imports.useValue("StoreKeyClauseValues");
+    context.imports.useValue("findStoreKeyClauseUnreadable");
+    lines.push(`const clauseValues = new StoreKeyClauseValues(${storeKeyClausesNameOf()});`);
+    table.slots.forEach((slot, index) => {
+      if (slot.role === role && readKeys.has(slot.key)) lines.push(`clauseValues.assignText(${index}, ${propertyNameOf(slot.key)}Text);`);
+    });
+    if (ownAssignments.length > 0) lines.push(`if (own !== undefined) {\n${ownAssignments.join("\n")}\n}`);
+    lines.push(`const brokenClause = findStoreKeyClauseUnreadable(clauseValues, ${JSON.stringify(checkable.indices)});`, "if (brokenClause !== undefined) return brokenClause;");
+  }
   lines.push(`return {\n${assignments.join("\n")}\n};`);
   const keysType = peerKeysTypeNameOf(context.protocol.name, role);
   return {
@@ -160,8 +260,14 @@ function emitReadKeysFunction(context: EmitContext, role: string, keys: readonly
     name: readKeysFunctionNameOf(context.protocol.name, role),
     isExported: true,
     isAsync: true,
-    docs: [`Reads every key of {@link ${keysType}} from the ${role}'s directory; a key that is missing (with no default) or malformed comes back as a StoreKeyUnreadable.`],
-    parameters: [{ name: keys.length === 0 ? "_peer" : "peer", type: "PeerKeyReader" }],
+    docs: [
+      `Reads every key of {@link ${keysType}} from the ${role}'s directory; a key that is missing (with no default) or malformed comes back as a StoreKeyUnreadable` +
+        (checkable.clauses.length === 0
+          ? "."
+          : `, as does a value breaking ${checkable.clauses.map((clause) => `\`${clause.clauseId}\``).join(", ")} (with the clause id). ` +
+            `\`own\` holds the reader's own keys the clauses refer to; a clause reading a key known to neither is not judged.`),
+    ],
+    parameters: [{ name: keys.length === 0 ? "_peer" : "peer", type: "PeerKeyReader" }, ...(ownAssignments.length === 0 ? [] : [{ name: "own", type: `Partial<${ownKeysType}>`, hasQuestionToken: true }])],
     returnType: `Promise<${keysType} | StoreKeyUnreadable>`,
     statements: lines,
   };
@@ -237,8 +343,30 @@ function emitFrontend(context: EmitContext, stubs: IrStubs): StatementStructures
           `const maximum = limit instanceof StoreKeyUnreadable ? 0 : Math.min(limit, ${maximumOrder});`,
         ];
   if (stubs.ringPageOrderLimitKey !== undefined) context.imports.useValue("readStoreInteger");
+  // The frontend reads the backend keys its own clauses refer to before it publishes its keys.
+  const publicationClauses = publication === undefined ? { indices: [], peerSlots: [] } : publicationClausesOf(context, stubs, role, publication);
+  const clauseSlots = storeKeyClausesOf(context)?.slots ?? [];
+  const checksOwnKeys = keysType !== undefined && publicationClauses.indices.length > 0;
+  const formatOwnKeys = keysType === undefined ? "" : `${formatKeysFunctionNameOf(protocol, role, publication!.state)}(options.keys${checksOwnKeys ? ", known" : ""})`;
+  const ownKeyChecks = !checksOwnKeys
+    ? []
+    : [
+        `const known = new StoreKeyClauseValues(${storeKeyClausesNameOf()});`,
+        ...publicationClauses.peerSlots.map((slot) => `known.assignText(${slot}, await ${peer}(${JSON.stringify(clauseSlots[slot]?.key ?? "")}));`),
+        "let ownKeys: Record<string, string>;",
+        "try {",
+        `ownKeys = options.keys === undefined ? {} : ${formatOwnKeys};`,
+        "} catch (error) {",
+        "if (!(error instanceof StoreKeyClauseRefused)) throw error;",
+        `return { ringPageOrder: 0, keys: {}, refusal: { code: "connection-own-key-refused", message: error.message, location: \`\${options.${role}Path}/\${error.key}\` } };`,
+        "}",
+      ];
+  if (checksOwnKeys) {
+    context.imports.useValue("StoreKeyClauseValues");
+    context.imports.useValue("StoreKeyClauseRefused");
+  }
   const extraKeys = [
-    ...(keysType === undefined ? [] : [`...(options.keys === undefined ? {} : ${formatKeysFunctionNameOf(protocol, role, publication!.state)}(options.keys))`]),
+    ...(keysType === undefined ? [] : [checksOwnKeys ? "...ownKeys" : `...(options.keys === undefined ? {} : ${formatOwnKeys})`]),
     ...(stubs.abiSelectorKey === undefined ? [] : [`${JSON.stringify(stubs.abiSelectorKey)}: options.abi`]),
   ];
   const abiSelection =
@@ -283,12 +411,13 @@ function emitFrontend(context: EmitContext, stubs: IrStubs): StatementStructures
           `frontendPath: options.${role}Path,`,
           `backendPath: options.${peer}Path,`,
           `backendDomainId: options.${peer}DomainId,`,
-          `chooseTransport: async (${stubs.ringPageOrderLimitKey === undefined ? "_" : ""}${peer}: PeerKeyReader) => {`,
+          `chooseTransport: async (${stubs.ringPageOrderLimitKey === undefined && !checksOwnKeys ? "_" : ""}${peer}: PeerKeyReader) => {`,
           ...chooseOrder,
+          ...ownKeyChecks,
           `return { ringPageOrder: Math.min(options.ringPageOrder ?? 0, maximum), keys: { ${extraKeys.join(", ")} } };`,
           "},",
           `onBackendConnected: async (${peer}: PeerKeyReader) => {`,
-          `this.peerKeysRead = await ${readKeysFunctionNameOf(protocol, peer)}(${peer});`,
+          `this.peerKeysRead = await ${readKeysFunctionNameOf(protocol, peer)}(${peer}${readerTakesOwnKeys(context, stubs, peer) ? ", options.keys" : ""});`,
           "if (this.peerKeysRead instanceof StoreKeyUnreadable) {",
           `options.onProblem?.({ code: "connection-bad-peer-key", message: this.peerKeysRead.message, location: \`\${options.${peer}Path}/\${this.peerKeysRead.key}\` });`,
           "}",
@@ -355,6 +484,41 @@ function emitFrontend(context: EmitContext, stubs: IrStubs): StatementStructures
     ],
   };
   return [options, classStructure];
+}
+
+/**
+ * The backend's session keys, formatted once the frontend's keys are read: with clauses to
+ * check, the values they read (its offered keys, the frontend's) go in first, and a refusal
+ * ends the session with `connection-own-key-refused` instead of publishing the key.
+ */
+function writeSessionKeys(
+  context: EmitContext,
+  stubs: IrStubs,
+  role: string,
+  peer: string,
+  offered: IrStubPublication | undefined,
+  connected: IrStubPublication | undefined,
+  connectedType: string | undefined,
+): string[] {
+  if (connected === undefined || connectedType === undefined) return ["const keys: Record<string, string> = {};"];
+  const format = formatKeysFunctionNameOf(context.protocol.name, role, connected.state);
+  const sessionKeys = `await this.options.sessionKeys({ abi, ${peer}Keys })`;
+  if (publicationClausesOf(context, stubs, role, connected).indices.length === 0) return [`const keys = ${format}(${sessionKeys});`];
+  context.imports.useValue("StoreKeyClauseValues");
+  context.imports.useValue("StoreKeyClauseRefused");
+  const offeredKeys = new Set(offered?.keys.map((key) => key.key) ?? []);
+  return [
+    `const known = new StoreKeyClauseValues(${storeKeyClausesNameOf()});`,
+    ...(offered === undefined ? [] : assignTypedKeys(context, stubs, role, "this.options.keys", "known", offeredKeys)),
+    ...assignTypedKeys(context, stubs, peer, `${peer}Keys`, "known"),
+    "let keys: Record<string, string>;",
+    "try {",
+    `keys = ${format}(${sessionKeys}, known);`,
+    "} catch (error) {",
+    "if (!(error instanceof StoreKeyClauseRefused)) throw error;",
+    `return { ok: false, problem: { code: "connection-own-key-refused", message: error.message, location: \`\${this.options.${role}Path}/\${error.key}\` } };`,
+    "}",
+  ];
 }
 
 function emitBackend(context: EmitContext, stubs: IrStubs): StatementStructures[] {
@@ -440,16 +604,14 @@ function emitBackend(context: EmitContext, stubs: IrStubs): StatementStructures[
           `return { ok: false, problem: { code: "connection-bad-peer-key", message: \`${selector} \${JSON.stringify(abiText)} is not one of ${abiNames.join(", ")}\`, location: \`\${this.options.${peer}Path}/${selector}\` } };`,
           "}",
         ]),
-    `const ${peer}Keys = await ${readKeysFunctionNameOf(protocol, peer)}(${peer});`,
+    `const ${peer}Keys = await ${readKeysFunctionNameOf(protocol, peer)}(${peer}${readerTakesOwnKeys(context, stubs, peer) && offeredType !== undefined ? ", this.options.keys" : ""});`,
     `if (${peer}Keys instanceof StoreKeyUnreadable) {`,
     `return { ok: false, problem: { code: "connection-bad-peer-key", message: ${peer}Keys.message, location: \`\${this.options.${peer}Path}/\${${peer}Keys.key}\` } };`,
     "}",
     "this.sessionAbi = abi;",
     "this.codecs = codecsByAbi[abi];",
     "this.slotLayout = stubSlotLayoutsByAbi[abi];",
-    connectedType === undefined
-      ? "const keys: Record<string, string> = {};"
-      : `const keys = ${formatKeysFunctionNameOf(protocol, role, connected!.state)}(await this.options.sessionKeys({ abi, ${peer}Keys }));`,
+    ...writeSessionKeys(context, stubs, role, peer, offered, connected, connectedType),
     `return { ok: true, keys, description: describeStubConnection(this.slotLayout, ${transportKeysText(stubs)}, this.maximumRingPageOrder) };`,
   ];
   const classStructure: ClassDeclarationStructure = {
@@ -583,10 +745,10 @@ export function emitStubs(context: EmitContext): StatementStructures[] {
     [stubs.responderRole, stubs.responderPublications],
   ] as const) {
     for (const publication of publications) {
-      statements.push(emitPublishedKeysInterface(context, role, publication), emitFormatKeysFunction(context, role, publication));
+      statements.push(emitPublishedKeysInterface(context, role, publication), emitFormatKeysFunction(context, stubs, role, publication));
     }
     const keys = publications.flatMap((publication) => publication.keys);
-    statements.push(emitPeerKeysInterface(context, role, keys), emitReadKeysFunction(context, role, keys));
+    statements.push(emitPeerKeysInterface(context, role, keys), emitReadKeysFunction(context, stubs, role, keys));
   }
   statements.push(...emitFrontend(context, stubs), ...emitBackend(context, stubs));
   return statements;

@@ -98,6 +98,11 @@ export function publishedKeysTypeNameOf(protocolName: string, roleName: string, 
 }
 
 /** Every key a role publishes, as its peer reads them with defaults applied (`BlkifBackendKeys`). */
+/** The generated module's table of store key `where` clauses (one per module, like `monitorSpecByAbi`). */
+export function storeKeyClausesNameOf(): string {
+  return "storeKeyClauses";
+}
+
 export function peerKeysTypeNameOf(protocolName: string, roleName: string): string {
   return `${stubClassNameOf(protocolName, roleName)}Keys`;
 }

@@ -21,6 +21,7 @@ import type {
   IrUnmappedClause,
 } from "./monitor.js";
 import type { IrLayoutAbi, IrRecord } from "./protocol.js";
+import { lowerStoreKeyClauses } from "./lower-store-key-clauses.js";
 
 /** Spec texts by path, so spans can be written as "file:line:col" in generated code. */
 export type SpecSources = ReadonlyMap<string, string>;
@@ -393,5 +394,5 @@ export function lowerMonitorObligations(protocol: ProtocolModel, records: readon
   }
   const clauseLocations: Record<string, string> = {};
   for (const record of records) for (const clause of record.clauses) clauseLocations[clause.clauseId] = describeSpanLocation(clause.span, sources);
-  return { obligations, clauseLocations };
+  return { obligations, clauseLocations, storeKeyClauses: lowerStoreKeyClauses(protocol, sources, describeSpanLocation) };
 }

@@ -4,6 +4,7 @@
 // when it is broken. This is the design the monitor emitter is written against.
 import type { IrExpression } from "./expression.js";
 import type { IrLayoutAbi, IrSpan } from "./span.js";
+import type { IrStoreKeyClauses } from "./store-key-clauses.js";
 
 /** One allowed xenbus transition of one role, guarded by the peer's state. */
 export interface IrLifecycleTransition {
@@ -222,4 +223,6 @@ export interface IrMonitorObligations {
   readonly obligations: readonly IrMonitorObligation[];
   /** "file:line:col" of every `where` clause of the protocol's records, by clause id, for validator violations. */
   readonly clauseLocations: Readonly<Record<string, string>>;
+  /** The store schema's `where` clauses, judged on store writes (ir/store-key-clauses.ts). */
+  readonly storeKeyClauses?: IrStoreKeyClauses;
 }

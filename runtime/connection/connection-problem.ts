@@ -9,6 +9,7 @@ export type ConnectionProblemCode =
   | "connection-ring-fault"
   | "connection-unknown-response-id"
   | "connection-handler-failed"
+  | "connection-own-key-refused"
   | "connection-peer-reset"
   | "connection-closed";
 

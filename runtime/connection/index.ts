@@ -11,5 +11,6 @@ export { RequestCorrelationTable, type OutstandingRequestSettlers } from "./requ
 export { SplitConnectionFrontend, type SplitConnectionFrontendOptions, type FrontendTransportChoice, type PeerKeyReader } from "./split-connection-frontend.js";
 export { SplitConnectionBackend, type SplitConnectionBackendOptions, type BackendSessionOutcome } from "./split-connection-backend.js";
 export { BroadcastChannelConnectionStore, serveConnectionStoreOverBroadcastChannel } from "./broadcast-connection-store.js";
-export { StoreKeyUnreadable, readStoreBoolean, readOptionalStoreBoolean, readStoreInteger, readOptionalStoreInteger, readStoreText, formatStoreBoolean, formatStoreInteger } from "./store-key-values.js";
+export { StoreKeyUnreadable, StoreKeyClauseRefused, readStoreBoolean, readOptionalStoreBoolean, readStoreInteger, readOptionalStoreInteger, readStoreText, formatStoreBoolean, formatStoreInteger } from "./store-key-values.js";
 export { describeStubConnection, writeConnectionId, echoCorrelatedFields, StubMessageRefused, type StubSlotLayout, type StubEchoedField, type StubTransportKeys, type StubExchange } from "./stub-exchange.js";
+export { findStoreKeyClauseUnreadable, refuseBrokenStoreKeyClauses } from "./store-key-clause-refusal.js";

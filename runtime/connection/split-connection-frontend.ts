@@ -19,6 +19,11 @@ export interface FrontendTransportChoice {
   readonly ringPageOrder: number;
   /** Extra keys written in the transport transaction (e.g. `protocol`). */
   readonly keys: Readonly<Record<string, string>>;
+  /**
+   * Set when this end must not publish its keys (one breaks a store key clause of the spec):
+   * nothing is written, the frontend goes Closing and `connect()` rejects with this problem.
+   */
+  readonly refusal?: ConnectionProblem;
 }
 
 export interface SplitConnectionFrontendOptions<TResponse> {
@@ -245,6 +250,13 @@ export class SplitConnectionFrontend<TResponse> {
     const { description, store, frontendPath, backendDomainId } = this.options;
     const readBackend: PeerKeyReader = (key) => store.read(`${this.options.backendPath}/${key}`);
     const choice = await this.options.chooseTransport(readBackend);
+    if (choice.refusal !== undefined) {
+      this.report(choice.refusal);
+      this.phase = "closing";
+      await this.writeOwnState(XenbusState.closing);
+      this.rejectConnectedWaiters(choice.refusal);
+      return false;
+    }
     const order = choice.ringPageOrder;
     if (!Number.isInteger(order) || order < 0 || order > description.maximumRingPageOrder) {
       this.report({ code: "connection-bad-peer-key", message: `ring page order ${order} is outside 0..${description.maximumRingPageOrder}` });

@@ -8,17 +8,37 @@ export class StoreKeyUnreadable {
   readonly key: string;
   /** The text found, or undefined when the key is absent. */
   readonly text: string | undefined;
-  /** What the key should hold, e.g. "an integer in 0..4". */
+  /** What the key should hold, e.g. "an integer in 0..4"; for a broken clause, the clause as written. */
   readonly expected: string;
+  /** The store key clause the value breaks (e.g. `blkif.backend.sector-size`), when the type was fine but a `where` was not. */
+  readonly clauseId: string | undefined;
 
-  constructor(key: string, text: string | undefined, expected: string) {
+  constructor(key: string, text: string | undefined, expected: string, clauseId?: string) {
     this.key = key;
     this.text = text;
     this.expected = expected;
+    this.clauseId = clauseId;
   }
 
   get message(): string {
+    if (this.clauseId !== undefined) return `store key ${this.key} holds ${JSON.stringify(this.text ?? "")}, which breaks clause ${this.clauseId} (${this.expected})`;
     return this.text === undefined ? `store key ${this.key} is missing; it must hold ${this.expected}` : `store key ${this.key} holds ${JSON.stringify(this.text)}, not ${this.expected}`;
+  }
+}
+
+/**
+ * Thrown by a generated key writer instead of publishing a value that breaks one of the role's
+ * own store key clauses: the caller's mistake, named by the clause id, never written to the store.
+ */
+export class StoreKeyClauseRefused extends RangeError {
+  constructor(
+    readonly clauseId: string,
+    readonly key: string,
+    readonly value: number | boolean | string | undefined,
+    readonly clauseText: string,
+  ) {
+    super(`store key ${key} = ${JSON.stringify(value ?? null)} breaks clause ${clauseId} (${clauseText}); it was not written`);
+    this.name = "StoreKeyClauseRefused";
   }
 }
 

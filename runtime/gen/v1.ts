@@ -211,6 +211,8 @@ export interface RecordCodec<T> {
 }
 
 /** The monitor description generated modules export as `monitorSpec*` constants (see docs/policing.md §7). */
+/** Store key `where` clauses as generated modules export them (`storeKeyClauses`), read by stubs and the monitor. */
+export { StoreKeyClauseValues, type StoreKeyClause, type StoreKeyClauseSlot, type StoreKeyClauseTable } from "../monitor/store-key-clause-table.js";
 export type { MonitorClause, MonitorIdField, MonitorLifecycle, MonitorLifecycleTransition, MonitorMessageValidator, MonitorRingChannel, MonitorSpec } from "../monitor/monitor-spec.js";
 
 /** One DataView per slot buffer, made the first time a generated monitor validator sees it, so validating a message allocates nothing. */
@@ -247,7 +249,10 @@ export {
   SplitConnectionBackend,
   ConnectionRequestFailed,
   StoreKeyUnreadable,
+  StoreKeyClauseRefused,
   StubMessageRefused,
+  findStoreKeyClauseUnreadable,
+  refuseBrokenStoreKeyClauses,
   describeStubConnection,
   echoCorrelatedFields,
   formatStoreBoolean,

@@ -660,6 +660,9 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
           ringPages: [{ granterRole: "frontend", references: [reference] }],
         });
         if (!attached.ok) attachProblem = attached.reason;
+        // The policer's own store observer ran before it policed this connection, so the monitor is
+        // told of the write that attached it (a store key clause reads ring-ref).
+        else policer.monitorOf(connection.key)?.observeStoreWrite(handled.domainId, ringReferencePath, String(reference));
       });
       return {
         stop: () => {

@@ -9,6 +9,8 @@ import { readStoreBoolean } from "../connection/store-key-values.js";
 import type { Clock } from "../time/index.js";
 import type { MonitorIdField, MonitorRingChannel, MonitorSpec } from "./monitor-spec.js";
 import { absentEntry, OutstandingRequestTable } from "./outstanding-request-table.js";
+import { StoreKeyClauseJudge } from "./store-key-checks.js";
+import type { StoreKeyClause } from "./store-key-clause-table.js";
 import { formatBytesAsHex, type Violation, type ViolationEvidence } from "./violation.js";
 
 /** One side of the connection: its role, domain and xenbus directory in the store. */
@@ -253,6 +255,8 @@ export class ConnectionMonitor {
   private readonly startedAt: number;
   private lastActivityAt: number;
   private frozen = false;
+  /** Judges the spec's store key `where` clauses (store-key-checks.ts), when it states any. */
+  private readonly storeKeyClauseJudge: StoreKeyClauseJudge | undefined;
 
   constructor(options: ConnectionMonitorOptions) {
     this.spec = options.spec;
@@ -311,6 +315,7 @@ export class ConnectionMonitor {
     this.exemptionKeyLive = Uint8Array.from(this.exemptionKeyValueWhenAbsent);
     this.exemptionKeyNegotiated = Uint8Array.from(this.exemptionKeyValueWhenAbsent);
     this.recomputeUnmapExemptions();
+    this.storeKeyClauseJudge = options.spec.storeKeyClauses === undefined ? undefined : new StoreKeyClauseJudge(options.spec.storeKeyClauses, options.spec.roles);
     for (const budget of options.spec.eventBudgets ?? []) this.requireRoleIndex(budget.role);
     for (const clause of options.spec.storeQuotaClauses ?? []) this.requireRoleIndex(clause.role);
   }
@@ -349,12 +354,18 @@ export class ConnectionMonitor {
   }
 
   /**
-   * Store paths whose values the monitor judges by (the unmap exemptions' keys), so whoever
-   * attaches it after those keys were written can replay their current values through
-   * `observeStoreWrite` before the parties' states.
+   * Store paths whose values the monitor judges by (the unmap exemptions' keys and the keys the
+   * store key clauses read), so whoever attaches it after those keys were written can replay
+   * their current values through `observeStoreWrite` as the toolstack's (nobody is judged for
+   * them) before the parties' states.
    */
   listJudgedStorePaths(): string[] {
-    return this.exemptionKeyName.map((key, index) => `${this.parties[this.exemptionKeyParty[index] ?? 0]?.directory ?? ""}/${key}`);
+    const paths = new Set(this.exemptionKeyName.map((key, index) => `${this.parties[this.exemptionKeyParty[index] ?? 0]?.directory ?? ""}/${key}`));
+    for (const slot of this.spec.storeKeyClauses?.slots ?? []) {
+      const party = this.parties.find((candidate) => candidate.role === slot.role);
+      if (party !== undefined) paths.add(`${party.directory}/${slot.key}`);
+    }
+    return [...paths];
   }
 
   /** Requests per ring that were published and not yet answered, as the monitor saw them. */
@@ -431,7 +442,10 @@ export class ConnectionMonitor {
       const key = path.slice(directory.length + 1);
       if (writerDomainId !== 0) this.lastActivityAt = this.clock.now();
       if (key === "state") this.changeState(party, value, writerDomainId);
-      else this.noteExemptionKeyWrite(party, key, value);
+      else {
+        this.noteExemptionKeyWrite(party, key, value);
+        this.reportStoreKeyClause(this.storeKeyClauseJudge?.observeKeyWrite(party, key, value, writerDomainId === 0), party, key, value);
+      }
       this.keysWritten[party]?.add(key);
     }
   }
@@ -856,6 +870,7 @@ export class ConnectionMonitor {
     if (writerDomainId === 0) {
       // The toolstack (or the policer's reset) sets states directly; that is not the party's move.
       this.enterState(party, next);
+      this.storeKeyClauseJudge?.observeStateEntered(party, next, true);
       this.noteHandshakeCompletion();
       return;
     }
@@ -871,6 +886,7 @@ export class ConnectionMonitor {
       return;
     }
     this.enterState(party, next);
+    this.reportStoreKeyClause(this.storeKeyClauseJudge?.observeStateEntered(party, next, false), party, "state", value);
     this.noteHandshakeCompletion();
   }
 
@@ -936,6 +952,16 @@ export class ConnectionMonitor {
       }
       ring.unmapExempt = exempt;
     }
+  }
+
+  /** Reports a store key clause the judge found broken by `party` when it wrote `key` = `value` (the evidence is built only then). */
+  private reportStoreKeyClause(clause: StoreKeyClause | undefined, party: number, key: string, value: string): void {
+    const judge = this.storeKeyClauseJudge;
+    if (clause === undefined || judge === undefined) return;
+    const occasion = key === "state" ? `${this.spec.roles[party]} entered state ${value}` : `${key} = ${JSON.stringify(value)} written`;
+    const peerValues = judge.describePeerValues(clause);
+    const detail = `${occasion}: ${judge.describeOwnValues(clause)}${peerValues === "" ? "" : `; ${peerValues}`} breaks \`${clause.text}\``;
+    this.report(clause.clauseId, party, { path: `${this.parties[party]?.directory}/${clause.key ?? this.spec.storeKeyClauses?.slots[clause.ownSlots[0] ?? -1]?.key ?? ""}`, detail });
   }
 
   private noteHandshakeCompletion(): void {

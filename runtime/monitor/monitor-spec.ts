@@ -1,6 +1,7 @@
 // The plain, readonly description a per-connection monitor is built from: roles, clauses with
 // their owners and spec locations, and the obligations of compiler/ir/monitor.ts lowered to
 // numbers (ring geometry, field offsets, state codes), so generated code can hand it as a constant.
+import type { StoreKeyClauseTable } from "./store-key-clause-table.js";
 
 /** A stable clause id (e.g. `blkif.response_id_known`) with the role that owns the guarantee. */
 export interface MonitorClause {
@@ -177,4 +178,6 @@ export interface MonitorSpec {
   readonly storeQuotaClauses?: readonly MonitorStoreQuotaClause[];
   /** Both parties idle (no store write, no ring progress, no event) for this long before Connected. */
   readonly silence?: { readonly clauseId: string; readonly milliseconds: number };
+  /** The store schema's `where` clauses, judged on each party's store writes (store-key-checks.ts). */
+  readonly storeKeyClauses?: StoreKeyClauseTable;
 }

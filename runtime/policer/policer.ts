@@ -117,7 +117,9 @@ export class Policer {
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }
-    // Keys written before the attach (a backend's features at InitWait) count as written; before the states, so entering Connected fixes them.
+    // Keys written before the attach (a backend's features at InitWait, keys the store key
+    // clauses read) count as written, fed as the toolstack's so nobody is judged for them; before
+    // the states, so entering Connected fixes the negotiated ones.
     for (const path of monitor.listJudgedStorePaths()) {
       const value = this.toolstack.readText(path);
       if (value.ok) monitor.observeStoreWrite(0, path, value.value);

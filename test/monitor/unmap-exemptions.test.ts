@@ -46,6 +46,7 @@ function connect(monitor: ConnectionMonitor, keys: { readonly frontend?: Record<
   for (const [key, value] of Object.entries(keys.backend ?? {})) write(backendDomain, backendDirectory, key, value);
   write(backendDomain, backendDirectory, "state", "2");
   for (const [key, value] of Object.entries(keys.frontend ?? {})) write(frontendDomain, frontendDirectory, key, value);
+  write(frontendDomain, frontendDirectory, "ring-ref", "8");
   write(frontendDomain, frontendDirectory, "event-channel", "5");
   write(frontendDomain, frontendDirectory, "state", "3");
   for (const key of ["sectors", "info", "sector-size"]) write(backendDomain, backendDirectory, key, key === "sector-size" ? "512" : "0");
@@ -110,9 +111,11 @@ describe("unmap exemptions of a MonitorSpec", () => {
     expect(answerStillMapped(setup)).toEqual(expected);
   });
 
-  it("lists the keys it judges by, under each role's directory", () => {
-    expect(createMonitor(twoWays).monitor.listJudgedStorePaths()).toEqual([`${frontendDirectory}/feature-keep`, `${backendDirectory}/legacy-unmap`, `${backendDirectory}/always-keep`]);
-    expect(createMonitor(withExemptions([])).monitor.listJudgedStorePaths()).toEqual([]);
+  it("lists the keys it judges by, under each role's directory: the exemptions' keys, then the store key clauses'", () => {
+    const clausePaths = [...new Set((monitorSpecX86_64.storeKeyClauses?.slots ?? []).map((slot) => `${slot.role === "frontend" ? frontendDirectory : backendDirectory}/${slot.key}`))];
+    expect(clausePaths).toContain(`${backendDirectory}/sector-size`);
+    expect(createMonitor(twoWays).monitor.listJudgedStorePaths()).toEqual([`${frontendDirectory}/feature-keep`, `${backendDirectory}/legacy-unmap`, `${backendDirectory}/always-keep`, ...clausePaths]);
+    expect(createMonitor(withExemptions([])).monitor.listJudgedStorePaths()).toEqual(clausePaths);
   });
 
   it("refuses an exemption naming a role the spec does not have", () => {

@@ -129,6 +129,132 @@ function expectEvidenceDetail(fragment: string): (verdict: PolicerVerdict) => vo
 
 /** Every attack, keyed by the clause id the verdict names (the generated spec's ids). */
 export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[]>> = {
+  // Store key `where` clauses: judged on the writer's store write (or when it enters the state
+  // that publishes the key), blamed on the role whose store states the clause.
+  "blkif.backend.sector-size": [
+    {
+      name: "backend publishes sector-size 7 (not a power of two, below 512)",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      play: (host) => writeStoreKeys(host, "backend", [["sector-size", "7"]]),
+      checkEvidence: expectEvidenceDetail("sector-size=7"),
+    },
+    {
+      name: "backend publishes sector-size 1536 (at least 512, not a power of two)",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      play: (host) => writeStoreKeys(host, "backend", [["sector-size", "1536"]]),
+    },
+  ],
+  "blkif.backend.physical-sector-size": [
+    {
+      name: "backend publishes physical-sector-size 256 below its sector-size 512",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      play: (host) => writeStoreKeys(host, "backend", [["physical-sector-size", "256"]]),
+    },
+  ],
+  "blkif.backend.max-ring-page-order": [
+    {
+      name: "backend offers max-ring-page-order 5, above MAX_RING_PAGE_ORDER",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      play: (host) => writeStoreKeys(host, "backend", [["max-ring-page-order", "5"]]),
+    },
+  ],
+  "blkif.backend.feature-max-indirect-segments": [
+    {
+      name: "backend offers 4097 indirect segments, above MAX_INDIRECT_SEGMENTS",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      play: (host) => writeStoreKeys(host, "backend", [["feature-max-indirect-segments", "4097"]]),
+    },
+  ],
+  "blkif.backend.multi-queue-max-queues": [
+    {
+      name: "backend offers 0 queues",
+      maliciousRole: "backend",
+      expectedVerdict: "observed",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      play: (host) => writeStoreKeys(host, "backend", [["multi-queue-max-queues", "0"]]),
+    },
+  ],
+  "blkif.frontend.ring-page-order": [
+    {
+      name: "frontend asks ring-page-order 2 while the backend offers max-ring-page-order 1",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        writeStoreKeys(host, "backend", [...backendFeatureKeys.filter(([key]) => key !== "max-ring-page-order"), ["max-ring-page-order", "1"], ["state", String(XenbusState.initWait)]]);
+        writeStoreKeys(host, "frontend", [["ring-page-order", "2"]]);
+      },
+      checkEvidence: expectEvidenceDetail("backend.max-ring-page-order=1"),
+    },
+    {
+      name: "backend falsely accuses a frontend that asked the order it was offered",
+      maliciousRole: "backend",
+      expectedVerdict: "false-accusation",
+      blamedRole: "backend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        writeStoreKeys(host, "backend", [...backendFeatureKeys.filter(([key]) => key !== "max-ring-page-order"), ["max-ring-page-order", "1"], ["state", String(XenbusState.initWait)]]);
+        writeStoreKeys(host, "frontend", [["ring-page-order", "1"]]);
+        complain(host, "backend", "blkif.frontend.ring-page-order", null);
+      },
+    },
+  ],
+  "blkif.frontend.multi-queue-num-queues": [
+    {
+      name: "frontend asks 4 queues of a backend offering 2",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        writeStoreKeys(host, "backend", [...backendFeatureKeys, ["multi-queue-max-queues", "2"], ["state", String(XenbusState.initWait)]]);
+        writeStoreKeys(host, "frontend", [["multi-queue-num-queues", "4"]]);
+      },
+    },
+  ],
+  "blkif.frontend.one_ring_naming": [
+    {
+      name: "frontend names its ring twice (ring-ref and ring-page-order)",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      play: (host) => writeStoreKeys(host, "frontend", [["ring-page-order", "0"]]),
+    },
+    {
+      name: "frontend enters Initialised without naming any ring",
+      maliciousRole: "frontend",
+      expectedVerdict: "observed",
+      blamedRole: "frontend",
+      abis: nativeAbi,
+      hostOptions: { skipHandshake: true },
+      play: (host) => {
+        writeStoreKeys(host, "backend", [...backendFeatureKeys, ["state", String(XenbusState.initWait)]]);
+        writeStoreKeys(host, "frontend", [["event-channel", String(host.frontendPort)], ["state", String(XenbusState.initialised)]]);
+      },
+      checkEvidence: (verdict) => expect(verdict.violation?.evidence.detail).toContain("entered state 3"),
+    },
+  ],
   "blkif.lifecycle": [
     {
       name: "frontend claims Connected before the backend is ready",
@@ -518,6 +644,7 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
         for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
         host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference));
         host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
         host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
         host.clock.advanceBy(deadline + 1);
@@ -535,6 +662,7 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
         for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
         host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference));
         host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
         host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
         host.clock.advanceBy(deadline + 1);
@@ -552,6 +680,7 @@ export const blkifAttackCatalogue: Readonly<Record<string, readonly BlkifAttack[
         const deadline = host.spec.lifecycle.handshakeDeadline?.milliseconds ?? 0;
         for (const [key, value] of backendFeatureKeys) host.backendStore.write(`${backendDirectory}/${key}`, value);
         host.backendStore.write(`${backendDirectory}/state`, String(XenbusState.initWait));
+        host.frontendStore.write(`${frontendDirectory}/ring-ref`, String(host.ringReference));
         host.frontendStore.write(`${frontendDirectory}/event-channel`, String(host.frontendPort));
         host.frontendStore.write(`${frontendDirectory}/state`, String(XenbusState.initialised));
         host.clock.advanceBy(deadline + 1);

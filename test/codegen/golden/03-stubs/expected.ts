@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_GOLDEN=1 npx vitest run test/codegen/golden.test.ts
 // Spec sha256: 16377cc9e700c5035dde0f665b10f772c86f1617b380fb8aa7b46497e301b2c9
 // Generator: proto-desc (in-process, no fingerprint); module 1 of 1; spec inputs: test/codegen/golden/03-stubs/input.ts
-// Body sha256: d621e9e921cc65054bd65fcb2d9b70d46e4da4d5c516ce5419f38372fccd4796
+// Body sha256: 7b53e4235e3e866d9d4a9a639450d5c3768de6f72f258376557cd8c86e20e15c
 
 import {
   type BackendSessionOutcome,
@@ -455,7 +455,8 @@ export interface EchoDevFrontendKeys {
 
 /** Reads every key of {@link EchoDevFrontendKeys} from the frontend's directory; a key that is missing (with no default) or malformed comes back as a StoreKeyUnreadable. */
 export async function readEchoDevFrontendKeys(peer: PeerKeyReader): Promise<EchoDevFrontendKeys | StoreKeyUnreadable> {
-  const clientNameValue = readStoreText(await peer("client-name"), "client-name", undefined);
+  const clientNameText = await peer("client-name");
+  const clientNameValue = readStoreText(clientNameText, "client-name", undefined);
   if (clientNameValue instanceof StoreKeyUnreadable) return clientNameValue;
   return {
     clientName: clientNameValue,
@@ -508,15 +509,19 @@ export interface EchoDevBackendKeys {
 
 /** Reads every key of {@link EchoDevBackendKeys} from the backend's directory; a key that is missing (with no default) or malformed comes back as a StoreKeyUnreadable. */
 export async function readEchoDevBackendKeys(peer: PeerKeyReader): Promise<EchoDevBackendKeys | StoreKeyUnreadable> {
-  const featurePongValue = readStoreBoolean(await peer("feature-pong"), "feature-pong", false);
+  const featurePongText = await peer("feature-pong");
+  const featurePongValue = readStoreBoolean(featurePongText, "feature-pong", false);
   if (featurePongValue instanceof StoreKeyUnreadable) return featurePongValue;
-  const maxOrderValue = readStoreInteger(await peer("max-order"), "max-order", 0, 4294967295, 0);
+  const maxOrderText = await peer("max-order");
+  const maxOrderValue = readStoreInteger(maxOrderText, "max-order", 0, 4294967295, 0);
   if (maxOrderValue instanceof StoreKeyUnreadable) return maxOrderValue;
-  const favouriteVerbValue = readStoreInteger(await peer("favourite-verb"), "favourite-verb", 0, 255, undefined);
+  const favouriteVerbText = await peer("favourite-verb");
+  const favouriteVerbValue = readStoreInteger(favouriteVerbText, "favourite-verb", 0, 255, undefined);
   if (favouriteVerbValue instanceof StoreKeyUnreadable) return favouriteVerbValue;
   if (!isVerb(favouriteVerbValue))
     return new StoreKeyUnreadable("favourite-verb", String(favouriteVerbValue), "a verb value");
-  const offsetValue = readOptionalStoreInteger(await peer("offset"), "offset", -32768, 32767);
+  const offsetText = await peer("offset");
+  const offsetValue = readOptionalStoreInteger(offsetText, "offset", -32768, 32767);
   if (offsetValue instanceof StoreKeyUnreadable) return offsetValue;
   return {
     featurePong: featurePongValue,

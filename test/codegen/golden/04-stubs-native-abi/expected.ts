@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_GOLDEN=1 npx vitest run test/codegen/golden.test.ts
 // Spec sha256: 5e17e1ebace85a8fb5cb490181bdbbee867d970d3c6ab091aa6eb3c2f7dac3fc
 // Generator: proto-desc (in-process, no fingerprint); module 1 of 1; spec inputs: test/codegen/golden/04-stubs-native-abi/input.ts
-// Body sha256: ccbfd551cff09b4069e171c375342a0872d4ed3fa01171bf01b8b04552762be3
+// Body sha256: 244fd18b40652e80821e8ab5c3f2bf17beb969ba8dcbcbb728fd2a1cfbba0b4b
 
 import {
   type BackendSessionOutcome,
@@ -494,15 +494,19 @@ export interface NativeEchoBackendKeys {
 export async function readNativeEchoBackendKeys(
   peer: PeerKeyReader,
 ): Promise<NativeEchoBackendKeys | StoreKeyUnreadable> {
-  const featurePongValue = readStoreBoolean(await peer("feature-pong"), "feature-pong", false);
+  const featurePongText = await peer("feature-pong");
+  const featurePongValue = readStoreBoolean(featurePongText, "feature-pong", false);
   if (featurePongValue instanceof StoreKeyUnreadable) return featurePongValue;
-  const maxOrderValue = readStoreInteger(await peer("max-order"), "max-order", 0, 4294967295, 0);
+  const maxOrderText = await peer("max-order");
+  const maxOrderValue = readStoreInteger(maxOrderText, "max-order", 0, 4294967295, 0);
   if (maxOrderValue instanceof StoreKeyUnreadable) return maxOrderValue;
-  const favouriteVerbValue = readStoreInteger(await peer("favourite-verb"), "favourite-verb", 0, 255, undefined);
+  const favouriteVerbText = await peer("favourite-verb");
+  const favouriteVerbValue = readStoreInteger(favouriteVerbText, "favourite-verb", 0, 255, undefined);
   if (favouriteVerbValue instanceof StoreKeyUnreadable) return favouriteVerbValue;
   if (!isVerb(favouriteVerbValue))
     return new StoreKeyUnreadable("favourite-verb", String(favouriteVerbValue), "a verb value");
-  const offsetValue = readOptionalStoreInteger(await peer("offset"), "offset", -32768, 32767);
+  const offsetText = await peer("offset");
+  const offsetValue = readOptionalStoreInteger(offsetText, "offset", -32768, 32767);
   if (offsetValue instanceof StoreKeyUnreadable) return offsetValue;
   return {
     featurePong: featurePongValue,
