@@ -18,7 +18,7 @@ import type {
 } from "../ir/protocol.js";
 import { enumMemberNameForValue, type EmitContext } from "./emit-context.js";
 import { appendToPathExpression, isScalarOnlyRecord, writeClauseCheck } from "./emit-checks.js";
-import { writeFieldAccess, type FieldValueResolver } from "./emit-expression.js";
+import { writeFieldAccess, writeNamedLiteral, type FieldValueResolver } from "./emit-expression.js";
 import {
   decodeFunctionNameOf,
   decodeValidatedFunctionNameOf,
@@ -396,7 +396,7 @@ function writeDiscriminantCase(context: EmitContext, record: IrRecord, union: Ir
   const discriminant = record.fields.find((field) => field.name === union.discriminantField);
   if (discriminant?.type.kind === "enum") {
     const member = enumMemberNameForValue(context.enumeration(discriminant.type.enumName), value);
-    if (member !== undefined) return `${typeNameOf(discriminant.type.enumName)}.${propertyNameOf(member)}`;
+    if (member !== undefined) return writeNamedLiteral(value, `${typeNameOf(discriminant.type.enumName)}.${propertyNameOf(member)}`);
   }
   return String(value);
 }

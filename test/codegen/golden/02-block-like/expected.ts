@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_GOLDEN=1 npx vitest run test/codegen/golden.test.ts
 // Spec sha256: 3603d7e6eddb3ab18a5e4bc2bcc1ac8305724cbf3ed26652070b0f0c6e1c6d13
 // Generator: proto-desc (in-process, no fingerprint); module 1 of 1; spec inputs: test/codegen/golden/02-block-like/input.ts
-// Body sha256: 98f55303d3410a634968087d6b4f6197593e7eef542e8cef05540b29c4fad57e
+// Body sha256: 1afb8629f646dbccb79c4019f71bd2400eaced41cec2e922c49ce6ccc4f875a0
 
 import {
   CodecError,
@@ -193,7 +193,7 @@ export function validateSegment(value: Segment): ValidationError | undefined {
 
 /** Checks every `where` clause of `request` and of what it contains; returns the first that fails. */
 export function validateRequest(value: Request): ValidationError | undefined {
-  if (!(value.nrSegments <= MAX_SEGMENTS)) {
+  if (!(value.nrSegments <= 11 /* MAX_SEGMENTS */)) {
     return new ValidationError("request.nr-segments-bounded", "nr_segments", value.nrSegments, {
       file: "fixture.proto-desc",
       start: 200,
@@ -403,7 +403,7 @@ export function decodeValidatedRequestX86_64(
       });
     }
   }
-  if (!(raw1 <= MAX_SEGMENTS)) {
+  if (!(raw1 <= 11 /* MAX_SEGMENTS */)) {
     return new ValidationError("request.nr-segments-bounded", "nr_segments", raw1, {
       file: "fixture.proto-desc",
       start: 200,
@@ -625,8 +625,8 @@ export function decodeCommandX86_64(view: DataView, offset: number, into: Comman
   into.tag = raw1;
   const variant2 = into.body;
   switch (raw0) {
-    case Op.read:
-    case Op.write: {
+    case 0 /* Op.read */:
+    case 1 /* Op.write */: {
       variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 12, true);
@@ -637,7 +637,7 @@ export function decodeCommandX86_64(view: DataView, offset: number, into: Comman
       arm3.count = raw6;
       break;
     }
-    case Op.discard: {
+    case 5 /* Op.discard */: {
       variant2.arm = "discard";
       {
         const error = decodeCommandDiscardX86_64(view, offset + 8, variant2.discard);
@@ -667,8 +667,8 @@ export function decodeValidatedCommandX86_64(
   into.tag = raw1;
   const variant2 = into.body;
   switch (raw0) {
-    case Op.read:
-    case Op.write: {
+    case 0 /* Op.read */:
+    case 1 /* Op.write */: {
       variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 12, true);
@@ -686,7 +686,7 @@ export function decodeValidatedCommandX86_64(
       }
       break;
     }
-    case Op.discard: {
+    case 5 /* Op.discard */: {
       variant2.arm = "discard";
       const arm7 = variant2.discard;
       const raw8 = view.getUint8(offset + 8);
@@ -720,7 +720,7 @@ export function encodeCommandX86_64(value: Command, view: DataView, offset: numb
   view.setUint8(offset + 40, value.tag);
   switch (value.body.arm) {
     case "rw": {
-      if (!(value.kind === Op.read || value.kind === Op.write))
+      if (!(value.kind === 0 /* Op.read */ || value.kind === 1 /* Op.write */))
         return new CodecError("discriminant-mismatch", "kind", value.kind);
       {
         const error = encodeCommandRwX86_64(value.body.rw, view, offset + 8);
@@ -730,7 +730,7 @@ export function encodeCommandX86_64(value: Command, view: DataView, offset: numb
       break;
     }
     case "discard": {
-      if (!(value.kind === Op.discard)) return new CodecError("discriminant-mismatch", "kind", value.kind);
+      if (!(value.kind === 5 /* Op.discard */)) return new CodecError("discriminant-mismatch", "kind", value.kind);
       {
         const error = encodeCommandDiscardX86_64(value.body.discard, view, offset + 8);
         if (error !== undefined) return error.withPathPrefix("body.discard");
@@ -887,7 +887,7 @@ export function decodeValidatedRequestX86_32(
       });
     }
   }
-  if (!(raw1 <= MAX_SEGMENTS)) {
+  if (!(raw1 <= 11 /* MAX_SEGMENTS */)) {
     return new ValidationError("request.nr-segments-bounded", "nr_segments", raw1, {
       file: "fixture.proto-desc",
       start: 200,
@@ -1106,8 +1106,8 @@ export function decodeCommandX86_32(view: DataView, offset: number, into: Comman
   into.tag = raw1;
   const variant2 = into.body;
   switch (raw0) {
-    case Op.read:
-    case Op.write: {
+    case 0 /* Op.read */:
+    case 1 /* Op.write */: {
       variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 8, true);
@@ -1118,7 +1118,7 @@ export function decodeCommandX86_32(view: DataView, offset: number, into: Comman
       arm3.count = raw6;
       break;
     }
-    case Op.discard: {
+    case 5 /* Op.discard */: {
       variant2.arm = "discard";
       {
         const error = decodeCommandDiscardX86_32(view, offset + 4, variant2.discard);
@@ -1148,8 +1148,8 @@ export function decodeValidatedCommandX86_32(
   into.tag = raw1;
   const variant2 = into.body;
   switch (raw0) {
-    case Op.read:
-    case Op.write: {
+    case 0 /* Op.read */:
+    case 1 /* Op.write */: {
       variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 8, true);
@@ -1167,7 +1167,7 @@ export function decodeValidatedCommandX86_32(
       }
       break;
     }
-    case Op.discard: {
+    case 5 /* Op.discard */: {
       variant2.arm = "discard";
       const arm7 = variant2.discard;
       const raw8 = view.getUint8(offset + 4);
@@ -1201,7 +1201,7 @@ export function encodeCommandX86_32(value: Command, view: DataView, offset: numb
   view.setUint8(offset + 32, value.tag);
   switch (value.body.arm) {
     case "rw": {
-      if (!(value.kind === Op.read || value.kind === Op.write))
+      if (!(value.kind === 0 /* Op.read */ || value.kind === 1 /* Op.write */))
         return new CodecError("discriminant-mismatch", "kind", value.kind);
       {
         const error = encodeCommandRwX86_32(value.body.rw, view, offset + 4);
@@ -1211,7 +1211,7 @@ export function encodeCommandX86_32(value: Command, view: DataView, offset: numb
       break;
     }
     case "discard": {
-      if (!(value.kind === Op.discard)) return new CodecError("discriminant-mismatch", "kind", value.kind);
+      if (!(value.kind === 5 /* Op.discard */)) return new CodecError("discriminant-mismatch", "kind", value.kind);
       {
         const error = encodeCommandDiscardX86_32(value.body.discard, view, offset + 4);
         if (error !== undefined) return error.withPathPrefix("body.discard");
