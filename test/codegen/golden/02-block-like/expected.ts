@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_GOLDEN=1 npx vitest run test/codegen/golden.test.ts
 // Spec sha256: 3603d7e6eddb3ab18a5e4bc2bcc1ac8305724cbf3ed26652070b0f0c6e1c6d13
 // Generator: proto-desc (in-process, no fingerprint); module 1 of 1; spec inputs: test/codegen/golden/02-block-like/input.ts
-// Body sha256: 1afb8629f646dbccb79c4019f71bd2400eaced41cec2e922c49ce6ccc4f875a0
+// Body sha256: 3b3f05708d84bb04915610246185ab0fbb88ccc3b7ddbb86a84b1b750b0292d3
 
 import {
   CodecError,
@@ -339,15 +339,14 @@ export function decodeRequestX86_64(view: DataView, offset: number, into: Reques
   const count7 = raw1;
   if (count7 > 11) return new CodecError("count-exceeds-capacity", "seg", count7);
   const elements8 = into.seg;
-  for (let index9 = 0; index9 < count7; index9++) {
-    const element10 = elements8[index9]!;
-    const base11 = offset + 24 + index9 * 8;
-    const raw12 = view.getUint32(base11, true);
-    element10.gref = raw12;
-    const raw13 = view.getUint8(base11 + 4);
-    element10.firstSect = raw13;
-    const raw14 = view.getUint8(base11 + 5);
-    element10.lastSect = raw14;
+  for (let index9 = 0, base10 = offset + 24; index9 < count7; index9++, base10 += 8) {
+    const element11 = elements8[index9]!;
+    const raw12 = view.getUint32(base10, true);
+    element11.gref = raw12;
+    const raw13 = view.getUint8(base10 + 4);
+    element11.firstSect = raw13;
+    const raw14 = view.getUint8(base10 + 5);
+    element11.lastSect = raw14;
   }
   return undefined;
 }
@@ -379,15 +378,14 @@ export function decodeValidatedRequestX86_64(
   const count7 = raw1;
   if (count7 > 11) return new CodecError("count-exceeds-capacity", "seg", count7);
   const elements8 = into.seg;
-  for (let index9 = 0; index9 < count7; index9++) {
-    const element10 = elements8[index9]!;
-    const base11 = offset + 24 + index9 * 8;
-    const raw12 = view.getUint32(base11, true);
-    element10.gref = raw12;
-    const raw13 = view.getUint8(base11 + 4);
-    element10.firstSect = raw13;
-    const raw14 = view.getUint8(base11 + 5);
-    element10.lastSect = raw14;
+  for (let index9 = 0, base10 = offset + 24; index9 < count7; index9++, base10 += 8) {
+    const element11 = elements8[index9]!;
+    const raw12 = view.getUint32(base10, true);
+    element11.gref = raw12;
+    const raw13 = view.getUint8(base10 + 4);
+    element11.firstSect = raw13;
+    const raw14 = view.getUint8(base10 + 5);
+    element11.lastSect = raw14;
     if (!(raw13 <= raw14)) {
       return new ValidationError("segment.first-sect-le-last-sect", `seg[${index9}].first_sect`, raw13, {
         file: "fixture.proto-desc",
@@ -561,9 +559,9 @@ export function decodeCommandDiscardX86_64(
   into.offset = raw1;
   const count2 = 4;
   const elements3 = into.grefs;
-  for (let index4 = 0; index4 < count2; index4++) {
-    const raw5 = view.getUint32(offset + 16 + index4 * 4, true);
-    elements3[index4] = raw5;
+  for (let index4 = 0, base5 = offset + 16; index4 < count2; index4++, base5 += 4) {
+    const raw6 = view.getUint32(base5, true);
+    elements3[index4] = raw6;
   }
   return undefined;
 }
@@ -584,9 +582,9 @@ export function decodeValidatedCommandDiscardX86_64(
   into.offset = raw1;
   const count2 = 4;
   const elements3 = into.grefs;
-  for (let index4 = 0; index4 < count2; index4++) {
-    const raw5 = view.getUint32(offset + 16 + index4 * 4, true);
-    elements3[index4] = raw5;
+  for (let index4 = 0, base5 = offset + 16; index4 < count2; index4++, base5 += 4) {
+    const raw6 = view.getUint32(base5, true);
+    elements3[index4] = raw6;
   }
   return undefined;
 }
@@ -698,9 +696,9 @@ export function decodeValidatedCommandX86_64(
       arm7.offset = raw9;
       const count10 = 4;
       const elements11 = arm7.grefs;
-      for (let index12 = 0; index12 < count10; index12++) {
-        const raw13 = view.getUint32(offset + 24 + index12 * 4, true);
-        elements11[index12] = raw13;
+      for (let index12 = 0, base13 = offset + 24; index12 < count10; index12++, base13 += 4) {
+        const raw14 = view.getUint32(base13, true);
+        elements11[index12] = raw14;
       }
       break;
     }
@@ -823,15 +821,14 @@ export function decodeRequestX86_32(view: DataView, offset: number, into: Reques
   const count7 = raw1;
   if (count7 > 11) return new CodecError("count-exceeds-capacity", "seg", count7);
   const elements8 = into.seg;
-  for (let index9 = 0; index9 < count7; index9++) {
-    const element10 = elements8[index9]!;
-    const base11 = offset + 20 + index9 * 8;
-    const raw12 = view.getUint32(base11, true);
-    element10.gref = raw12;
-    const raw13 = view.getUint8(base11 + 4);
-    element10.firstSect = raw13;
-    const raw14 = view.getUint8(base11 + 5);
-    element10.lastSect = raw14;
+  for (let index9 = 0, base10 = offset + 20; index9 < count7; index9++, base10 += 8) {
+    const element11 = elements8[index9]!;
+    const raw12 = view.getUint32(base10, true);
+    element11.gref = raw12;
+    const raw13 = view.getUint8(base10 + 4);
+    element11.firstSect = raw13;
+    const raw14 = view.getUint8(base10 + 5);
+    element11.lastSect = raw14;
   }
   return undefined;
 }
@@ -863,15 +860,14 @@ export function decodeValidatedRequestX86_32(
   const count7 = raw1;
   if (count7 > 11) return new CodecError("count-exceeds-capacity", "seg", count7);
   const elements8 = into.seg;
-  for (let index9 = 0; index9 < count7; index9++) {
-    const element10 = elements8[index9]!;
-    const base11 = offset + 20 + index9 * 8;
-    const raw12 = view.getUint32(base11, true);
-    element10.gref = raw12;
-    const raw13 = view.getUint8(base11 + 4);
-    element10.firstSect = raw13;
-    const raw14 = view.getUint8(base11 + 5);
-    element10.lastSect = raw14;
+  for (let index9 = 0, base10 = offset + 20; index9 < count7; index9++, base10 += 8) {
+    const element11 = elements8[index9]!;
+    const raw12 = view.getUint32(base10, true);
+    element11.gref = raw12;
+    const raw13 = view.getUint8(base10 + 4);
+    element11.firstSect = raw13;
+    const raw14 = view.getUint8(base10 + 5);
+    element11.lastSect = raw14;
     if (!(raw13 <= raw14)) {
       return new ValidationError("segment.first-sect-le-last-sect", `seg[${index9}].first_sect`, raw13, {
         file: "fixture.proto-desc",
@@ -1042,9 +1038,9 @@ export function decodeCommandDiscardX86_32(
   into.offset = raw1;
   const count2 = 4;
   const elements3 = into.grefs;
-  for (let index4 = 0; index4 < count2; index4++) {
-    const raw5 = view.getUint32(offset + 12 + index4 * 4, true);
-    elements3[index4] = raw5;
+  for (let index4 = 0, base5 = offset + 12; index4 < count2; index4++, base5 += 4) {
+    const raw6 = view.getUint32(base5, true);
+    elements3[index4] = raw6;
   }
   return undefined;
 }
@@ -1065,9 +1061,9 @@ export function decodeValidatedCommandDiscardX86_32(
   into.offset = raw1;
   const count2 = 4;
   const elements3 = into.grefs;
-  for (let index4 = 0; index4 < count2; index4++) {
-    const raw5 = view.getUint32(offset + 12 + index4 * 4, true);
-    elements3[index4] = raw5;
+  for (let index4 = 0, base5 = offset + 12; index4 < count2; index4++, base5 += 4) {
+    const raw6 = view.getUint32(base5, true);
+    elements3[index4] = raw6;
   }
   return undefined;
 }
@@ -1179,9 +1175,9 @@ export function decodeValidatedCommandX86_32(
       arm7.offset = raw9;
       const count10 = 4;
       const elements11 = arm7.grefs;
-      for (let index12 = 0; index12 < count10; index12++) {
-        const raw13 = view.getUint32(offset + 16 + index12 * 4, true);
-        elements11[index12] = raw13;
+      for (let index12 = 0, base13 = offset + 16; index12 < count10; index12++, base13 += 4) {
+        const raw14 = view.getUint32(base13, true);
+        elements11[index12] = raw14;
       }
       break;
     }
