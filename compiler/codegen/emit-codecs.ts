@@ -472,12 +472,7 @@ function writeUnionDecode(
       path: appendToPathExpression(path, arm.armName),
       keyPrefix: [...site.keyPrefix, field.name, arm.armName],
     };
-    // The tag is written only when the live arm changes: a reused target usually sees the same
-    // arm message after message, and a load and compare is cheaper than storing a string
-    // (a store of a heap pointer carries V8's write-barrier check).
-    const tag = `${holder}.${unionArmTagProperty}`;
-    const armTag = JSON.stringify(armProperty);
-    const lines = [labels + " {", `if (${tag} !== ${armTag}) ${tag} = ${armTag};`];
+    const lines = [labels + " {", `${holder}.${unionArmTagProperty} = ${JSON.stringify(armProperty)};`];
     if (callsNestedDecoder(writer, arm.recordName)) {
       lines.push(writeNestedDecoderCall(writer, arm.recordName, offsetPlus(site.base, site.constantOffset + layout.offset), `${holder}.${armProperty}`, armSite.path ?? path));
     } else {

@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_GOLDEN=1 npx vitest run test/codegen/golden.test.ts
 // Spec sha256: f1ee6c86a5039a2c82b72538bc37b7dc4cf2cdda2ab9b2df6ad14d7ce8097293
 // Generator: proto-desc (in-process, no fingerprint); module 1 of 1; spec inputs: test/codegen/golden/02-block-like/input.ts
-// Body sha256: 436d0bc4e74efffd89e291b776407d928aa758599cd24dc3d88bd9c091317666
+// Body sha256: 6fd4245919d344802aacd41f75add1598d300e59a4a83af61fe38c63e039123d
 
 import {
   CodecError,
@@ -707,7 +707,7 @@ export function decodeCommandX86_64(view: DataView, offset: number, into: Comman
   switch (raw0) {
     case 0 /* Op.read */:
     case 1 /* Op.write */: {
-      if (variant2.arm !== "rw") variant2.arm = "rw";
+      variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 12, true);
       if (high5 > 0x1fffff) return unsignedAboveSafeIntegerError("body.rw.sector", view, offset + 8);
@@ -718,7 +718,7 @@ export function decodeCommandX86_64(view: DataView, offset: number, into: Comman
       break;
     }
     case 5 /* Op.discard */: {
-      if (variant2.arm !== "discard") variant2.arm = "discard";
+      variant2.arm = "discard";
       {
         const error = decodeCommandDiscardX86_64(view, offset + 8, variant2.discard);
         if (error !== undefined) return error.withPathPrefix("body.discard");
@@ -749,7 +749,7 @@ export function decodeValidatedCommandX86_64(
   switch (raw0) {
     case 0 /* Op.read */:
     case 1 /* Op.write */: {
-      if (variant2.arm !== "rw") variant2.arm = "rw";
+      variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 12, true);
       if (high5 > 0x1fffff) return unsignedAboveSafeIntegerError("body.rw.sector", view, offset + 8);
@@ -767,7 +767,7 @@ export function decodeValidatedCommandX86_64(
       break;
     }
     case 5 /* Op.discard */: {
-      if (variant2.arm !== "discard") variant2.arm = "discard";
+      variant2.arm = "discard";
       const arm7 = variant2.discard;
       const raw8 = view.getUint8(offset + 8);
       if (raw8 > 1) return new CodecError("bool-not-zero-or-one", "body.discard.secure", raw8);
@@ -897,7 +897,7 @@ export function decodeReplyX86_64(view: DataView, offset: number, into: Reply): 
   const variant1 = into.detail;
   switch (raw0) {
     case 0 /* Status.okay */: {
-      if (variant1.arm !== "done") variant1.arm = "done";
+      variant1.arm = "done";
       const arm2 = variant1.done;
       const raw3 = view.getUint32(offset + 4, true);
       arm2.bytes = raw3;
@@ -905,7 +905,7 @@ export function decodeReplyX86_64(view: DataView, offset: number, into: Reply): 
     }
     case -1 /* Status.error */:
     case -2 /* Status.eopnotsupp */: {
-      if (variant1.arm !== "failed") variant1.arm = "failed";
+      variant1.arm = "failed";
       const arm4 = variant1.failed;
       const raw5 = view.getUint16(offset + 4, true);
       arm4.reason = raw5;
@@ -930,7 +930,7 @@ export function decodeValidatedReplyX86_64(
   const variant1 = into.detail;
   switch (raw0) {
     case 0 /* Status.okay */: {
-      if (variant1.arm !== "done") variant1.arm = "done";
+      variant1.arm = "done";
       const arm2 = variant1.done;
       const raw3 = view.getUint32(offset + 4, true);
       arm2.bytes = raw3;
@@ -938,7 +938,7 @@ export function decodeValidatedReplyX86_64(
     }
     case -1 /* Status.error */:
     case -2 /* Status.eopnotsupp */: {
-      if (variant1.arm !== "failed") variant1.arm = "failed";
+      variant1.arm = "failed";
       const arm4 = variant1.failed;
       const raw5 = view.getUint16(offset + 4, true);
       arm4.reason = raw5;
@@ -1350,7 +1350,7 @@ export function decodeCommandX86_32(view: DataView, offset: number, into: Comman
   switch (raw0) {
     case 0 /* Op.read */:
     case 1 /* Op.write */: {
-      if (variant2.arm !== "rw") variant2.arm = "rw";
+      variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 8, true);
       if (high5 > 0x1fffff) return unsignedAboveSafeIntegerError("body.rw.sector", view, offset + 4);
@@ -1361,7 +1361,7 @@ export function decodeCommandX86_32(view: DataView, offset: number, into: Comman
       break;
     }
     case 5 /* Op.discard */: {
-      if (variant2.arm !== "discard") variant2.arm = "discard";
+      variant2.arm = "discard";
       {
         const error = decodeCommandDiscardX86_32(view, offset + 4, variant2.discard);
         if (error !== undefined) return error.withPathPrefix("body.discard");
@@ -1392,7 +1392,7 @@ export function decodeValidatedCommandX86_32(
   switch (raw0) {
     case 0 /* Op.read */:
     case 1 /* Op.write */: {
-      if (variant2.arm !== "rw") variant2.arm = "rw";
+      variant2.arm = "rw";
       const arm3 = variant2.rw;
       const high5 = view.getUint32(offset + 8, true);
       if (high5 > 0x1fffff) return unsignedAboveSafeIntegerError("body.rw.sector", view, offset + 4);
@@ -1410,7 +1410,7 @@ export function decodeValidatedCommandX86_32(
       break;
     }
     case 5 /* Op.discard */: {
-      if (variant2.arm !== "discard") variant2.arm = "discard";
+      variant2.arm = "discard";
       const arm7 = variant2.discard;
       const raw8 = view.getUint8(offset + 4);
       if (raw8 > 1) return new CodecError("bool-not-zero-or-one", "body.discard.secure", raw8);
@@ -1540,7 +1540,7 @@ export function decodeReplyX86_32(view: DataView, offset: number, into: Reply): 
   const variant1 = into.detail;
   switch (raw0) {
     case 0 /* Status.okay */: {
-      if (variant1.arm !== "done") variant1.arm = "done";
+      variant1.arm = "done";
       const arm2 = variant1.done;
       const raw3 = view.getUint32(offset + 4, true);
       arm2.bytes = raw3;
@@ -1548,7 +1548,7 @@ export function decodeReplyX86_32(view: DataView, offset: number, into: Reply): 
     }
     case -1 /* Status.error */:
     case -2 /* Status.eopnotsupp */: {
-      if (variant1.arm !== "failed") variant1.arm = "failed";
+      variant1.arm = "failed";
       const arm4 = variant1.failed;
       const raw5 = view.getUint16(offset + 4, true);
       arm4.reason = raw5;
@@ -1573,7 +1573,7 @@ export function decodeValidatedReplyX86_32(
   const variant1 = into.detail;
   switch (raw0) {
     case 0 /* Status.okay */: {
-      if (variant1.arm !== "done") variant1.arm = "done";
+      variant1.arm = "done";
       const arm2 = variant1.done;
       const raw3 = view.getUint32(offset + 4, true);
       arm2.bytes = raw3;
@@ -1581,7 +1581,7 @@ export function decodeValidatedReplyX86_32(
     }
     case -1 /* Status.error */:
     case -2 /* Status.eopnotsupp */: {
-      if (variant1.arm !== "failed") variant1.arm = "failed";
+      variant1.arm = "failed";
       const arm4 = variant1.failed;
       const raw5 = view.getUint16(offset + 4, true);
       arm4.reason = raw5;
