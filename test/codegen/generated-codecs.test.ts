@@ -131,6 +131,44 @@ describe("generated codecs: round trips", () => {
       );
     });
 
+    it(`a union selected by negative enum values decodes into the arm its case labels name (${abi})`, () => {
+      const replyArbitrary = fc.oneof(
+        fc.record({ arm: fc.constant("done" as const), status: fc.constant(blockLike.Status.okay), value: fc.nat({ max: 0xffffffff }) }),
+        fc.record({ arm: fc.constant("failed" as const), status: fc.constantFrom(blockLike.Status.error, blockLike.Status.eopnotsupp), value: fc.nat({ max: 0xffff }) }),
+      );
+      fc.assert(
+        fc.property(replyArbitrary, (input) => {
+          const reply = blockLike.createReply();
+          reply.status = input.status;
+          reply.detail.arm = input.arm;
+          if (input.arm === "done") reply.detail.done.bytes = input.value;
+          else reply.detail.failed.reason = input.value;
+          const view = dirtySlot(codecs.Reply.size);
+          expect(codecs.Reply.encode(reply, view, 0)).toBeUndefined();
+          const decoded = blockLike.createReply();
+          // A stale arm in the target must be replaced by the one the status selects.
+          decoded.detail.arm = input.arm === "done" ? "failed" : "done";
+          expect(codecs.Reply.decode(view, 0, decoded)).toBeUndefined();
+          expect(decoded.status).toBe(input.status);
+          expect(decoded.detail.arm).toBe(input.arm);
+          const validated = blockLike.createReply();
+          const refusal = codecs.Reply.decodeValidated(view, 0, validated);
+          expect(validated.status).toBe(input.status);
+          expect(validated.detail.arm).toBe(input.arm);
+          if (input.arm === "done") {
+            expect(decoded.detail.done.bytes).toBe(input.value);
+            expect(refusal).toBeUndefined();
+          } else if (input.value <= blockLike.MAX_SEGMENTS) {
+            expect(decoded.detail.failed.reason).toBe(input.value);
+            expect(refusal).toBeUndefined();
+          } else {
+            expect(refusal).toMatchObject({ clauseId: "reply-failed.reason-bounded", fieldPath: "detail.failed.reason", value: input.value });
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+
     it(`every scalar kind survives encode then decode (${abi})`, () => {
       const scalarCodecs = scalars.codecsByAbi[abi];
       fc.assert(

@@ -2,7 +2,7 @@
 // Regenerate with: UPDATE_GOLDEN=1 npx vitest run test/codegen/golden.test.ts
 // Spec sha256: cc8a9d5a416265e1a6120053f10b31bb1523a6c05672da7a736472b083958e35
 // Generator: proto-desc (in-process, no fingerprint); module 1 of 1; spec inputs: test/codegen/golden/01-scalars/input.ts
-// Body sha256: 65a8710e7b922cac46428849e0efb687e3327849d6b35d27f1419a95c0481bcc
+// Body sha256: 6fb11b24d8e80e4e2d6df3ec3d89ae44cb84c1d6d11b4fbecd1b2131eea9b2be
 
 import {
   CodecError,
@@ -119,9 +119,9 @@ export function decodeEveryScalarX86_64(view: DataView, offset: number, into: Ev
   into.port = raw12;
   const count13 = 3;
   const elements14 = into.history;
-  for (let index15 = 0; index15 < count13; index15++) {
-    const raw16 = view.getUint16(offset + 44 + index15 * 2, true);
-    elements14[index15] = raw16;
+  for (let index15 = 0, base16 = offset + 44; index15 < count13; index15++, base16 += 2) {
+    const raw17 = view.getUint16(base16, true);
+    elements14[index15] = raw17;
   }
   return undefined;
 }
@@ -166,9 +166,9 @@ export function decodeValidatedEveryScalarX86_64(
   into.port = raw12;
   const count13 = 3;
   const elements14 = into.history;
-  for (let index15 = 0; index15 < count13; index15++) {
-    const raw16 = view.getUint16(offset + 44 + index15 * 2, true);
-    elements14[index15] = raw16;
+  for (let index15 = 0, base16 = offset + 44; index15 < count13; index15++, base16 += 2) {
+    const raw17 = view.getUint16(base16, true);
+    elements14[index15] = raw17;
   }
   return undefined;
 }
@@ -252,9 +252,9 @@ export function decodeEveryScalarX86_32(view: DataView, offset: number, into: Ev
   into.port = raw12;
   const count13 = 3;
   const elements14 = into.history;
-  for (let index15 = 0; index15 < count13; index15++) {
-    const raw16 = view.getUint16(offset + 44 + index15 * 2, true);
-    elements14[index15] = raw16;
+  for (let index15 = 0, base16 = offset + 44; index15 < count13; index15++, base16 += 2) {
+    const raw17 = view.getUint16(base16, true);
+    elements14[index15] = raw17;
   }
   return undefined;
 }
@@ -299,9 +299,9 @@ export function decodeValidatedEveryScalarX86_32(
   into.port = raw12;
   const count13 = 3;
   const elements14 = into.history;
-  for (let index15 = 0; index15 < count13; index15++) {
-    const raw16 = view.getUint16(offset + 44 + index15 * 2, true);
-    elements14[index15] = raw16;
+  for (let index15 = 0, base16 = offset + 44; index15 < count13; index15++, base16 += 2) {
+    const raw17 = view.getUint16(base16, true);
+    elements14[index15] = raw17;
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 // Golden fixture 02: a block-style protocol with nested structs, a counted array, `where`
-// clauses, enums and a union of message variants selected by an enum discriminant.
+// clauses, enums and unions of message variants selected by an enum discriminant (one of them
+// signed, with negative member values as case labels).
 import type { IrExpression } from "../../../../compiler/ir/expression.js";
 import { bool, buildProtocol, grant, i64, spanAt, u16, u32, u64, u8 } from "../../../support/ir-builder.js";
 
@@ -127,6 +128,43 @@ export const protocol = buildProtocol({
           },
         },
         { name: "tag", type: u8 },
+      ],
+    },
+    {
+      name: "reply_done",
+      role: "arm",
+      fields: [{ name: "bytes", type: u32 }],
+    },
+    {
+      name: "reply_failed",
+      role: "arm",
+      fields: [{ name: "reason", type: u16 }],
+      clauses: [
+        {
+          clauseId: "reply-failed.reason-bounded",
+          expression: compare("<=", field("reason"), { kind: "constant", name: "max_segments", value: 11 }),
+          fieldPath: ["reason"],
+          span: spanAt(400, 430),
+        },
+      ],
+    },
+    {
+      name: "reply",
+      role: "message",
+      sender: "backend",
+      fields: [
+        { name: "status", type: { kind: "enum", enumName: "status" } },
+        {
+          name: "detail",
+          type: {
+            kind: "union",
+            discriminantField: "status",
+            arms: [
+              { armName: "done", discriminantValues: [0], isDefault: false, recordName: "reply_done" },
+              { armName: "failed", discriminantValues: [-1, -2], isDefault: false, recordName: "reply_failed" },
+            ],
+          },
+        },
       ],
     },
   ],
