@@ -293,7 +293,7 @@ function measureColdCheck(): ColdCheck {
     const oneThread = timeWithCpu(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", compiledOut, "--jobs", "1"], compiledAnswer);
     runs.compileOnOneThread.push(oneThread.wall);
     runs.compileOnOneThreadMainCpu.push(oneThread.mainCpu);
-    const twoThreads = timeWithCpu(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", compiledOut], compiledAnswer);
+    const twoThreads = timeWithCpu(["bin/proto-desc.js", "compile", blkifSpecPath, "--out", compiledOut, "--jobs", "2"], compiledAnswer);
     runs.compileOnTwoThreads.push(twoThreads.wall);
     runs.compileOnTwoThreadsMainCpu.push(twoThreads.mainCpu);
     runs.nodeStartup.push(time(["-e", ""], /^$/));
@@ -422,7 +422,7 @@ export const suite: BenchSuite = {
       `${"  answered from the signed header".padEnd(44)} ${cold.signed.toFixed(0)} ms = ${(cold.signed / cold.fullGeneration).toFixed(2)}x full generation (${cold.fullGeneration.toFixed(0)} ms, what --check did before)\n`,
     );
     process.stdout.write(
-      `${"cold CLI compile of blkif (full generation)".padEnd(44)} ${cold.compileOnTwoThreads.toFixed(0)} ms = ${(cold.compileOnTwoThreads / cold.compileOnOneThread).toFixed(2)}x --jobs 1 (${cold.compileOnOneThread.toFixed(0)} ms); goal <= 1500 ms\n`,
+      `${"cold CLI compile of blkif (full generation)".padEnd(44)} ${cold.compileOnTwoThreads.toFixed(0)} ms = ${(cold.compileOnTwoThreads / cold.compileOnOneThread).toFixed(2)}x --jobs 1 (${cold.compileOnOneThread.toFixed(0)} ms, the default); --jobs 2 here; goal <= 1500 ms\n`,
     );
     process.stdout.write(
       `${"  main thread's CPU time".padEnd(44)} ${cold.compileOnTwoThreadsMainCpu.toFixed(0)} ms = ${(cold.compileOnTwoThreadsMainCpu / cold.compileOnOneThreadMainCpu).toFixed(2)}x --jobs 1 (${cold.compileOnOneThreadMainCpu.toFixed(0)} ms; the worker formats while it waits)\n`,

@@ -97,7 +97,7 @@ describe("proto-desc compile: generating and checking", () => {
     expect(readdirSync(join(workspace, "gen")).sort()).toEqual(["blockmini.ts", "handwritten.ts"]);
   });
 
-  it("writes the same bytes with --jobs 1 and 2, and starts the formatting worker only for full generation with two jobs", async () => {
+  it("writes the same bytes with --jobs 1 and 2, and starts the formatting worker only for full generation with two jobs (one is the default)", async () => {
     const starts = vi.spyOn(FormatWorkerPool, "start");
     try {
       const oneThread = await compile("specs/block-mini.proto-desc", "--out", "gen-jobs", ...runtime, "--jobs", "1");
@@ -105,13 +105,18 @@ describe("proto-desc compile: generating and checking", () => {
       expect(starts).not.toHaveBeenCalled();
       const oneThreadText = readFileSync(join(workspace, "gen-jobs/blockmini.ts"), "utf8");
       rmSync(join(workspace, "gen-jobs"), { recursive: true });
-      const twoThreads = await compile("specs/block-mini.proto-desc", "--out", "gen-jobs", ...runtime);
+      const twoThreads = await compile("specs/block-mini.proto-desc", "--out", "gen-jobs", ...runtime, "--jobs", "2");
       expect(twoThreads.status).toBe(0);
       expect(starts).toHaveBeenCalledTimes(1);
       expect(readFileSync(join(workspace, "gen-jobs/blockmini.ts"), "utf8")).toBe(oneThreadText);
       const checked = await compile("specs/block-mini.proto-desc", "--out", "gen-jobs", ...runtime, "--check");
       expect(checked.stdout).toContain("signed headers match");
       expect(starts).toHaveBeenCalledTimes(1);
+      rmSync(join(workspace, "gen-jobs"), { recursive: true });
+      const byDefault = await compile("specs/block-mini.proto-desc", "--out", "gen-jobs", ...runtime);
+      expect(byDefault.status).toBe(0);
+      expect(starts).toHaveBeenCalledTimes(1);
+      expect(readFileSync(join(workspace, "gen-jobs/blockmini.ts"), "utf8")).toBe(oneThreadText);
     } finally {
       starts.mockRestore();
     }
@@ -122,7 +127,7 @@ describe("proto-desc compile: generating and checking", () => {
     try {
       let stderr = "";
       const io: CliIo = { stdout: () => undefined, stderr: (text) => (stderr += text), stdoutIsTty: false, cwd: workspace, env: {} };
-      const status = await runCli(["compile", "specs/block-mini.proto-desc", "--out", "gen-failed-worker", ...runtime], io);
+      const status = await runCli(["compile", "specs/block-mini.proto-desc", "--out", "gen-failed-worker", ...runtime, "--jobs", "2"], io);
       expect(status).toBe(2);
       expect(stderr).toBe("proto-desc: internal error in 'compile': the formatting worker thread exited with code 3 (please report this)\n");
       expect(() => readdirSync(join(workspace, "gen-failed-worker"))).toThrow();
