@@ -10,6 +10,7 @@ import type { Expression } from "../syntax/ast.js";
 
 /** Spec texts by path (the monitor lowering's SpecSources), to quote and locate clauses. */
 type SpecSources = ReadonlyMap<string, string>;
+import { defaultValueOf } from "./store-key-defaults.js";
 import type { IrStoreClauseExpression, IrStoreKeyClause, IrStoreKeyClauses, IrStoreKeySlot, IrUncheckedStoreKeyClause } from "./store-key-clauses.js";
 
 /** Raised inside lowering for a construct the run-time check cannot evaluate. */
@@ -54,28 +55,10 @@ function slotKindOf(key: StoreKeyModel): IrStoreKeySlot["kind"] {
   return "integer";
 }
 
-/** A default written as a literal, a constant or an enum member, as a number; undefined otherwise. */
+/** A default as the number a clause compares (booleans as 1 and 0); undefined when it has no numeric value. */
 function evaluateDefault(protocol: ProtocolModel, expression: Expression): number | undefined {
-  switch (expression.kind) {
-    case "IntegerLiteral":
-      return expression.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(expression.value) : undefined;
-    case "BooleanLiteral":
-      return expression.value ? 1 : 0;
-    case "ParenthesizedExpression":
-      return evaluateDefault(protocol, expression.expression);
-    case "NameExpression": {
-      const constant = protocol.constants.find((candidate) => candidate.name === expression.name.text && candidate.valueKind === "integer");
-      return constant === undefined ? undefined : Number(constant.value);
-    }
-    case "MemberExpression": {
-      if (expression.object.kind !== "NameExpression") return undefined;
-      const enumName = expression.object.name.text;
-      const member = protocol.enums.find((candidate) => candidate.name === enumName)?.members.find((candidate) => candidate.name === expression.member.text);
-      return member === undefined ? undefined : Number(member.value);
-    }
-    default:
-      return undefined;
-  }
+  const value = defaultValueOf(protocol, expression);
+  return typeof value === "boolean" ? (value ? 1 : 0) : typeof value === "number" ? value : undefined;
 }
 
 /** Lowers one clause's expression within one role's store; `constrainedKey` is what `value` names. */

@@ -9,6 +9,7 @@ import type { Diagnostic, PhaseResult } from "../diagnostics/diagnostic.js";
 import type { ExchangeModel, ProtocolModel, RingModel, StoreKeyModel, StoreRoleModel } from "../semantic/model.js";
 import type { Expression } from "../syntax/ast.js";
 import type { IrLayoutAbi, IrRecord } from "./protocol.js";
+import { defaultValueOf } from "./store-key-defaults.js";
 import type { IrStubEchoedField, IrStubIntegerWidth, IrStubKey, IrStubKeyType, IrStubPublication, IrStubSlotLayout, IrStubs } from "./stubs.js";
 
 /** The split-connection runtime supports ring page orders 0..4, as Xen's blkback does. */
@@ -102,36 +103,6 @@ function keyTypeOf(protocol: ProtocolModel, key: StoreKeyModel): IrStubKeyType |
   }
 }
 
-/** The spec's default as a literal the stub can apply; defaults that are not literals or constants are left out. */
-function defaultValueOf(protocol: ProtocolModel, expression: Expression | undefined): number | boolean | string | undefined {
-  if (expression === undefined) return undefined;
-  switch (expression.kind) {
-    case "BooleanLiteral":
-      return expression.value;
-    case "StringLiteral":
-      return expression.value;
-    case "IntegerLiteral":
-      return expression.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(expression.value) : undefined;
-    case "ParenthesizedExpression":
-      return defaultValueOf(protocol, expression.expression);
-    case "UnaryExpression": {
-      const operand = defaultValueOf(protocol, expression.operand);
-      return expression.operator === "-" && typeof operand === "number" ? -operand : undefined;
-    }
-    case "NameExpression": {
-      const constant = protocol.constants.find((candidate) => candidate.name === expression.name.text && candidate.valueKind === "integer");
-      return constant === undefined || constant.value > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(constant.value);
-    }
-    case "MemberExpression": {
-      if (expression.object.kind !== "NameExpression") return undefined;
-      const enumName = expression.object.name.text;
-      const member = protocol.enums.find((candidate) => candidate.name === enumName)?.members.find((candidate) => candidate.name === expression.member.text);
-      return member === undefined ? undefined : Number(member.value);
-    }
-    default:
-      return undefined;
-  }
-}
 
 function lowerKey(protocol: ProtocolModel, key: StoreKeyModel, required: boolean): IrStubKey | undefined {
   const type = keyTypeOf(protocol, key);
