@@ -15,6 +15,7 @@ import type {
   IrRingIndexObligation,
   IrStoreQuotaObligation,
 } from "../ir/monitor.js";
+import { placeFieldInLayout } from "../ir/field-placement.js";
 import type { IrLayoutAbi, IrRecord } from "../ir/protocol.js";
 import type { EmitContext } from "./emit-context.js";
 import { abiSuffixOf, createFunctionNameOf, decodeValidatedFunctionNameOf, storeKeyClausesNameOf } from "./names.js";
@@ -28,34 +29,16 @@ interface EmittedClause {
   readonly blameDecidedWhenFired?: true;
 }
 
-/** Where an id field lives in one layout: directly in the record, or at the same place in every union arm. */
+/** Where an id field lives in one layout (see placeFieldInLayout): the monitor reads it without decoding, as an unsigned integer. */
 function resolveIdField(context: EmitContext, record: IrRecord, path: readonly string[], abi: IrLayoutAbi): { offset: number; widthBytes: 1 | 2 | 4 | 8 } | undefined {
-  const [name, ...rest] = path;
-  if (name === undefined) return undefined;
-  const layout = record.layouts[abi];
-  for (const [index, field] of record.fields.entries()) {
-    const fieldLayout = layout.fields[index];
-    if (fieldLayout === undefined) continue;
-    const type = field.type;
-    if (field.name === name) {
-      if (rest.length === 0) {
-        if (type.kind !== "integer" || (type.width !== 1 && type.width !== 2 && type.width !== 4 && type.width !== 8)) return undefined;
-        return { offset: fieldLayout.offset, widthBytes: type.width };
-      }
-      if (type.kind !== "record") return undefined;
-      const nested = resolveIdField(context, context.record(type.recordName), rest, abi);
-      return nested === undefined ? undefined : { offset: fieldLayout.offset + nested.offset, widthBytes: nested.widthBytes };
-    }
-    if (type.kind === "union") {
-      // Message variants repeat the id in each arm; the monitor reads it without decoding, so every arm must agree.
-      const placements = type.arms.map((arm) => resolveIdField(context, context.record(arm.recordName), path, abi));
-      const first = placements[0];
-      if (first !== undefined && placements.every((placement) => placement?.offset === first.offset && placement.widthBytes === first.widthBytes)) {
-        return { offset: fieldLayout.offset + first.offset, widthBytes: first.widthBytes };
-      }
-    }
-  }
-  return undefined;
+  const placed = placeFieldInLayout(
+    (name) => context.record(name),
+    (type) => (type.kind === "integer" && (type.width === 1 || type.width === 2 || type.width === 4 || type.width === 8) ? type.width : undefined),
+    record,
+    path,
+    abi,
+  );
+  return placed === undefined ? undefined : { offset: placed.offset, widthBytes: placed.width };
 }
 
 /** A DataView read of an unsigned little-endian integer of `width` bytes (1, 2 or 4). */

@@ -8,6 +8,7 @@ import { codegenDiagnostics } from "../diagnostics/codes/codegen.js";
 import type { Diagnostic, PhaseResult } from "../diagnostics/diagnostic.js";
 import type { ExchangeModel, ProtocolModel, RingModel, StoreKeyModel, StoreRoleModel } from "../semantic/model.js";
 import type { Expression } from "../syntax/ast.js";
+import { type IrFieldPlacement, type IrFieldType, placeFieldInLayout } from "./field-placement.js";
 import type { IrLayoutAbi, IrRecord } from "./protocol.js";
 import { defaultValueOf } from "./store-key-defaults.js";
 import type { IrStubEchoedField, IrStubIntegerWidth, IrStubKey, IrStubKeyType, IrStubPublication, IrStubSlotLayout, IrStubs } from "./stubs.js";
@@ -15,13 +16,8 @@ import type { IrStubEchoedField, IrStubIntegerWidth, IrStubKey, IrStubKeyType, I
 /** The split-connection runtime supports ring page orders 0..4, as Xen's blkback does. */
 const highestSupportedRingPageOrder = 4;
 
-interface FieldPlacement {
-  readonly offset: number;
-  readonly width: IrStubIntegerWidth;
-}
-
 /** Width of an integer-like field type (integers, enums, resources, bools), undefined for compound types. */
-function scalarWidthOf(type: IrRecord["fields"][number]["type"], enumWidths: ReadonlyMap<string, IrStubIntegerWidth>): IrStubIntegerWidth | undefined {
+function scalarWidthOf(type: IrFieldType, enumWidths: ReadonlyMap<string, IrStubIntegerWidth>): IrStubIntegerWidth | undefined {
   switch (type.kind) {
     case "integer":
       return type.width;
@@ -36,39 +32,9 @@ function scalarWidthOf(type: IrRecord["fields"][number]["type"], enumWidths: Rea
   }
 }
 
-/**
- * Where a correlated field sits in one layout: directly in the record, inside a nested struct,
- * or at one common place in every arm of a union (message variants repeat the id per arm).
- */
-function placeField(records: ReadonlyMap<string, IrRecord>, enumWidths: ReadonlyMap<string, IrStubIntegerWidth>, record: IrRecord, path: readonly string[], abi: IrLayoutAbi): FieldPlacement | undefined {
-  const [name, ...rest] = path;
-  if (name === undefined) return undefined;
-  const layout = record.layouts[abi];
-  for (const [index, field] of record.fields.entries()) {
-    const fieldLayout = layout.fields[index];
-    if (fieldLayout === undefined) continue;
-    if (field.name === name) {
-      if (rest.length === 0) {
-        const width = scalarWidthOf(field.type, enumWidths);
-        return width === undefined ? undefined : { offset: fieldLayout.offset, width };
-      }
-      if (field.type.kind !== "record") return undefined;
-      const nested = records.get(field.type.recordName);
-      const placed = nested === undefined ? undefined : placeField(records, enumWidths, nested, rest, abi);
-      return placed === undefined ? undefined : { offset: fieldLayout.offset + placed.offset, width: placed.width };
-    }
-    if (field.type.kind === "union") {
-      const placements = field.type.arms.map((arm) => {
-        const armRecord = records.get(arm.recordName);
-        return armRecord === undefined ? undefined : placeField(records, enumWidths, armRecord, path, abi);
-      });
-      const first = placements[0];
-      if (first !== undefined && placements.every((placement) => placement?.offset === first.offset && placement.width === first.width)) {
-        return { offset: fieldLayout.offset + first.offset, width: first.width };
-      }
-    }
-  }
-  return undefined;
+/** Where a correlated field sits in one layout (see placeFieldInLayout), read as an integer-like scalar. */
+function placeField(records: ReadonlyMap<string, IrRecord>, enumWidths: ReadonlyMap<string, IrStubIntegerWidth>, record: IrRecord, path: readonly string[], abi: IrLayoutAbi): IrFieldPlacement<IrStubIntegerWidth> | undefined {
+  return placeFieldInLayout((name) => records.get(name), (type) => scalarWidthOf(type, enumWidths), record, path, abi);
 }
 
 /** Names (bare identifiers) an expression mentions, e.g. `ring-page-order` in `0 .. 1 << ring-page-order`. */
