@@ -658,11 +658,11 @@ export async function runDemoHost(options: DemoHostOptions): Promise<DemoSummary
             { role: "backend", domainId: connection.backendDomainId, directory: connection.backendDirectory },
           ],
           ringPages: [{ granterRole: "frontend", references: [reference] }],
+          // The policer's own store observer ran before it policed this connection, and the write
+          // sits in the frontend's open transaction (a store key clause reads ring-ref).
+          writesInFlight: [{ domainId: handled.domainId, path: ringReferencePath, value: String(reference) }],
         });
         if (!attached.ok) attachProblem = attached.reason;
-        // The policer's own store observer ran before it policed this connection, so the monitor is
-        // told of the write that attached it (a store key clause reads ring-ref).
-        else policer.monitorOf(connection.key)?.observeStoreWrite(handled.domainId, ringReferencePath, String(reference));
       });
       return {
         stop: () => {

@@ -28,6 +28,12 @@ export interface PolicedConnectionOptions {
   readonly parties: readonly [MonitorParty, MonitorParty];
   /** One entry per ring of `spec.rings`, in the same order. */
   readonly ringPages: readonly PolicedRingPages[];
+  /**
+   * Store writes already made but not yet visible to the policer's own reads: a caller attaching
+   * from inside a party's write (the demo and tests attach at the frontend's `ring-ref`, written in
+   * its open transaction) names that write here, and the monitor is fed it as the party's own.
+   */
+  readonly writesInFlight?: readonly { readonly domainId: number; readonly path: string; readonly value: string }[];
 }
 
 export interface PolicerOptions {
@@ -128,6 +134,7 @@ export class Policer {
       const state = this.toolstack.readText(`${party.directory}/state`);
       if (state.ok) monitor.observeStoreWrite(0, `${party.directory}/state`, state.value);
     }
+    for (const write of connectionOptions.writesInFlight ?? []) monitor.observeStoreWrite(write.domainId, write.path, write.value);
     this.connections.set(connectionOptions.name, { options: connectionOptions, monitor, ringMemories, status: "policed", verdicts: [] });
     return { ok: true };
   }

@@ -37,11 +37,11 @@ async function runPolicedPair(seed: number, abi: BlockAbiName, frontendOffers: b
         { role: "backend", domainId: harness.backendDomainId, directory: harness.backendPath },
       ],
       ringPages: [{ granterRole: "frontend", references: [Number(write.value)] }],
+      // The write that triggered the attach sits in the frontend's open transaction, which the
+      // policer's own store read cannot see yet.
+      writesInFlight: [{ domainId: handled.domainId, path: write.path, value: write.value }],
     });
     if (!attached.ok) attachProblems.push(attached.reason);
-    // The write that triggered the attach sits in the frontend's open transaction, which the
-    // policer's own store read cannot see yet: the monitor is handed it directly.
-    else policer.monitorOf(connectionName)?.observeStoreWrite(handled.domainId, write.path, write.value);
   });
   const problems: ConnectionProblem[] = [];
   const backend = new BlockBackend(harness.execution.contextFor(harness.backendDomainId), {
